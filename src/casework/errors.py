@@ -1,0 +1,136 @@
+"""Every error casework raises: one base class, specific subclasses with structured attributes.
+
+Messages are written so that an app can show them to a social worker as they are; the
+attributes let the app build its own message instead.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+__all__ = [
+    "CaseworkError",
+    "CommandRejected",
+    "DefinitionError",
+    "GuardFailed",
+    "HookFailed",
+    "InvalidCommand",
+    "InvalidResponses",
+    "InvalidValue",
+    "ReplayError",
+    "TransitionNotAllowed",
+    "UnknownTrigger",
+]
+
+
+class CaseworkError(Exception):
+    """Base class of every error raised by casework."""
+
+
+class InvalidValue(CaseworkError, ValueError):
+    """A domain value was rejected at construction: ``where`` names the field, ``problem`` says why."""
+
+    def __init__(self, where: str, problem: str) -> None:
+        self.where = where
+        self.problem = problem
+        super().__init__(f"{where}: {problem}")
+
+
+class DefinitionError(CaseworkError, ValueError):
+    """A lifecycle (or instrument) definition is broken; ``problems`` lists every problem found."""
+
+    def __init__(self, name: str, problems: Sequence[str]) -> None:
+        self.name = name
+        self.problems = tuple(problems)
+        listing = "\n".join(f"  - {p}" for p in self.problems)
+        super().__init__(f"definition {name!r} is invalid:\n{listing}")
+
+
+class InvalidResponses(CaseworkError, ValueError):
+    """Answers to an instrument were refused; ``problems`` lists every bad item, not just the first.
+
+    Each problem is ``(item, message)``; ``item`` is the 1-based item number, or ``None`` for a
+    problem with the whole set (wrong length, wrong container type).
+    """
+
+    def __init__(self, instrument: str, problems: Sequence[tuple[int | None, str]]) -> None:
+        self.instrument = instrument
+        self.problems = tuple(problems)
+        listing = "\n".join(
+            f"  - item {item}: {msg}" if item is not None else f"  - {msg}"
+            for item, msg in self.problems
+        )
+        super().__init__(f"{instrument}: {len(self.problems)} problem(s) with the responses:\n{listing}")
+
+
+class ReplayError(CaseworkError):
+    """A sequence of events cannot be replayed into a case (wrong case, gap in sequence numbers...)."""
+
+    def __init__(self, case_id: str, seq: int | None, problem: str) -> None:
+        self.case_id = case_id
+        self.seq = seq
+        self.problem = problem
+        where = f"case {case_id!r}" + (f", event #{seq}" if seq is not None else "")
+        super().__init__(f"{where}: {problem}")
+
+
+class CommandRejected(CaseworkError):
+    """A command was refused; the case and its log are exactly as they were before it.
+
+    ``allowed`` lists the triggers the case accepts in its current state; ``reasons`` says why
+    this one was refused, one line each.
+    """
+
+    def __init__(
+        self,
+        case_id: str,
+        state: str,
+        trigger: str,
+        *,
+        allowed: Sequence[str] = (),
+        reasons: Sequence[str] = (),
+    ) -> None:
+        self.case_id = case_id
+        self.state = state
+        self.trigger = trigger
+        self.allowed = tuple(allowed)
+        self.reasons = tuple(reasons)
+        why = "; ".join(self.reasons) or "refused"
+        super().__init__(
+            f"case {case_id!r} in state {state!r}: {trigger!r} refused: {why} "
+            f"(allowed now: {', '.join(self.allowed) or 'nothing'})"
+        )
+
+
+class UnknownTrigger(CommandRejected):
+    """The lifecycle has no trigger of this name."""
+
+
+class TransitionNotAllowed(CommandRejected):
+    """The trigger exists but not from the case's current state."""
+
+
+class GuardFailed(CommandRejected):
+    """One or more guards refused the command; ``failed`` maps each guard's name to its reason."""
+
+    def __init__(
+        self,
+        case_id: str,
+        state: str,
+        trigger: str,
+        *,
+        allowed: Sequence[str] = (),
+        failed: Mapping[str, str],
+    ) -> None:
+        self.failed = dict(failed)
+        super().__init__(
+            case_id, state, trigger, allowed=allowed, reasons=list(self.failed.values())
+        )
+
+
+class InvalidCommand(CommandRejected):
+    """The command's own input is malformed (a bad date, a missing field, a wrong type)."""
+
+
+class HookFailed(CommandRejected):
+    """A hook raised while the command ran; the original exception is ``__cause__``."""
