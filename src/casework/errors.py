@@ -28,7 +28,7 @@ class CaseworkError(Exception):
 
 
 class InvalidValue(CaseworkError, ValueError):
-    """A domain value was rejected at construction: ``where`` names the field, ``problem`` says why."""
+    """A value was refused at construction: ``where`` names the field, ``problem`` says why."""
 
     def __init__(self, where: str, problem: str) -> None:
         self.where = where
@@ -60,11 +60,13 @@ class InvalidResponses(CaseworkError, ValueError):
             f"  - item {item}: {msg}" if item is not None else f"  - {msg}"
             for item, msg in self.problems
         )
-        super().__init__(f"{instrument}: {len(self.problems)} problem(s) with the responses:\n{listing}")
+        super().__init__(
+            f"{instrument}: {len(self.problems)} problem(s) with the responses:\n{listing}"
+        )
 
 
 class ReplayError(CaseworkError):
-    """A sequence of events cannot be replayed into a case (wrong case, gap in sequence numbers...)."""
+    """Events cannot be replayed into a case (wrong case, a gap in sequence numbers...)."""
 
     def __init__(self, case_id: str, seq: int | None, problem: str) -> None:
         self.case_id = case_id

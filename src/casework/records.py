@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import enum
 from datetime import date, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 import attrs
 from dateutil.relativedelta import relativedelta
@@ -26,6 +26,7 @@ __all__ = [
     "TargetGroup",
     "Worker",
     "as_datetime",
+    "coerce_enum",
 ]
 
 PERSONAL = {"personal": True}
@@ -77,20 +78,36 @@ def as_datetime(value: date | datetime, where: str = "at") -> datetime:
 
 def _non_empty(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
     if not isinstance(value, str) or not value.strip():
-        raise InvalidValue(
-            f"{type(instance).__name__}.{attribute.name}", f"must be a non-empty string, got {value!r}"
-        )
+        where = f"{type(instance).__name__}.{attribute.name}"
+        raise InvalidValue(where, f"must be a non-empty string, got {value!r}")
 
 
-def _enum(kind: type[enum.StrEnum]) -> Any:
-    def convert(value: Any) -> Any:
-        try:
-            return kind(value)
-        except ValueError:
-            choices = ", ".join(m.value for m in kind)
-            raise InvalidValue(kind.__name__, f"{value!r} is not one of: {choices}") from None
+E = TypeVar("E", bound=enum.StrEnum)
 
-    return convert
+
+def coerce_enum(kind: type[E], where: str, value: Any) -> E:
+    """``kind(value)``, or an :class:`InvalidValue` naming ``where`` and the valid choices."""
+    try:
+        return kind(value)
+    except ValueError:
+        choices = ", ".join(m.value for m in kind)
+        raise InvalidValue(where, f"{value!r} is not one of: {choices}") from None
+
+
+def _sex(value: Any) -> Sex:
+    return coerce_enum(Sex, "Client.sex", value)
+
+
+def _role(value: Any) -> Role:
+    return coerce_enum(Role, "Worker.role", value)
+
+
+def _giver(value: Any) -> ConsentGiver:
+    return coerce_enum(ConsentGiver, "Consent.giver", value)
+
+
+def _guardians(value: Any) -> tuple[Guardian, ...]:
+    return tuple(value)
 
 
 def _tags(value: Any) -> frozenset[str]:
@@ -123,10 +140,14 @@ class Client:
     id: str = attrs.field(validator=_non_empty)
     pseudonym: str = attrs.field(validator=_non_empty)
     birth_date: date = attrs.field(validator=_birth_date, metadata=PERSONAL)
-    sex: Sex = attrs.field(default=Sex.UNRECORDED, converter=_enum(Sex))
-    guardians: tuple[Guardian, ...] = attrs.field(default=(), converter=tuple)
+    sex: Sex = attrs.field(default=Sex.UNRECORDED, converter=_sex)
+    guardians: tuple[Guardian, ...] = attrs.field(default=(), converter=_guardians)
     tags: frozenset[str] = attrs.field(default=frozenset(), converter=_tags)
     name: str | None = attrs.field(default=None, metadata=PERSONAL)
+    _adult_on: date = attrs.field(init=False, eq=False, hash=False, repr=False)
+
+    def __attrs_post_init__(self) -> None:
+        object.__setattr__(self, "_adult_on", self.birth_date + relativedelta(years=18))
 
     @guardians.validator
     def _check_guardians(self, attribute: attrs.Attribute[Any], value: tuple[Any, ...]) -> None:
@@ -145,8 +166,9 @@ class Client:
         return relativedelta(day, self.birth_date).years
 
     def is_minor(self, on: date | datetime) -> bool:
-        """True when the client is under 18 on the given day."""
-        return self.age(on) < 18
+        """True when the client is under 18 on the given day (an 18th birthday counts as adult)."""
+        day = on.date() if isinstance(on, datetime) else on
+        return day < self._adult_on
 
 
 @attrs.frozen
@@ -154,7 +176,7 @@ class Worker:
     """Someone who serves clients: a social worker, volunteer, intern or volunteer counsellor."""
 
     id: str = attrs.field(validator=_non_empty)
-    role: Role = attrs.field(default=Role.SOCIAL_WORKER, converter=_enum(Role))
+    role: Role = attrs.field(default=Role.SOCIAL_WORKER, converter=_role)
     name: str | None = attrs.field(default=None, metadata=PERSONAL)
 
 
@@ -169,7 +191,7 @@ def _withdrawn_after(instance: Consent, attribute: attrs.Attribute[Any], value: 
     if not isinstance(value, datetime):
         raise InvalidValue("Consent.withdrawn_at", f"expected a datetime, got {value!r}")
     if value < instance.given_at:
-        raise InvalidValue("Consent.withdrawn_at", "a consent cannot be withdrawn before it is given")
+        raise InvalidValue("Consent.withdrawn_at", "cannot be withdrawn before it is given")
 
 
 def _at(value: Any) -> datetime:
@@ -180,7 +202,7 @@ def _at(value: Any) -> datetime:
 class Consent:
     """Consent given by the client or a guardian for a scope of service (经服务对象和家长同意)."""
 
-    giver: ConsentGiver = attrs.field(converter=_enum(ConsentGiver))
+    giver: ConsentGiver = attrs.field(converter=_giver)
     given_at: datetime = attrs.field(converter=_at)
     scope: str = attrs.field(default="casework", validator=_non_empty)
     giver_id: str | None = attrs.field(default=None, validator=_consent_giver_id)

@@ -1,0 +1,79 @@
+"""casework: social-work case processes as data.
+
+Lifecycles are validated definitions compiled once onto a shared ``transitions`` machine;
+commands become immutable events; a case is whatever its events say.
+"""
+
+from casework.case import Case, TimelineEntry
+from casework.engine import Engine, TriggerCheck
+from casework.errors import (
+    CaseworkError,
+    CommandRejected,
+    DefinitionError,
+    GuardFailed,
+    HookFailed,
+    InvalidCommand,
+    InvalidResponses,
+    InvalidValue,
+    ReplayError,
+    TransitionNotAllowed,
+    UnknownTrigger,
+)
+from casework.events import Command, Event
+from casework.hooks import Hooks
+from casework.lifecycle import PREVIOUS, Lifecycle, State, StateClass, Transition
+from casework.plan import SessionMode, SessionPlan, SessionRecord, SessionStatus
+from casework.records import (
+    Client,
+    Consent,
+    ConsentGiver,
+    Guardian,
+    Role,
+    Sex,
+    TargetGroup,
+    Worker,
+)
+from casework.standard import STANDARD, standard_lifecycle
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "PREVIOUS",
+    "STANDARD",
+    "Case",
+    "CaseworkError",
+    "Client",
+    "Command",
+    "CommandRejected",
+    "Consent",
+    "ConsentGiver",
+    "DefinitionError",
+    "Engine",
+    "Event",
+    "GuardFailed",
+    "Guardian",
+    "HookFailed",
+    "Hooks",
+    "InvalidCommand",
+    "InvalidResponses",
+    "InvalidValue",
+    "Lifecycle",
+    "ReplayError",
+    "Role",
+    "SessionMode",
+    "SessionPlan",
+    "SessionRecord",
+    "SessionStatus",
+    "Sex",
+    "State",
+    "StateClass",
+    "TargetGroup",
+    "TimelineEntry",
+    "Transition",
+    "TransitionNotAllowed",
+    "TriggerCheck",
+    "UnknownTrigger",
+    "Worker",
+    "__version__",
+    "standard_lifecycle",
+]

@@ -1,0 +1,7 @@
+"""``python -m casework`` runs the command line."""
+
+import sys
+
+from casework.cli import main
+
+sys.exit(main())

@@ -1,0 +1,146 @@
+"""The one seam with ``transitions``: compile a lifecycle into a shared machine and fire it.
+
+The machine is built with ``model=None`` and no auto transitions; nothing is ever bound to a
+case.  Each command runs on a throwaway :class:`Attempt` that carries the case's state, so a
+refused or failing command never touches the case.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from transitions import Machine
+from transitions import State as _TState
+
+from casework.events import Event
+from casework.lifecycle import PREVIOUS, callable_name
+
+if TYPE_CHECKING:
+    from casework.case import Case
+    from casework.events import Command
+    from casework.lifecycle import Guard, Hook, Lifecycle
+
+__all__ = ["Attempt", "compile_machine", "fire"]
+
+_TRANSITIONS_LOGGERS = ("transitions", "transitions.core")
+
+
+def quiet_transitions_logging() -> None:
+    """Keep ``transitions`` from paying for INFO logging unless the app chose a level for it.
+
+    An app that sets the root logger to INFO would otherwise make every transition several
+    times slower.  A level the app set explicitly on these loggers is left alone.
+    """
+    for name in _TRANSITIONS_LOGGERS:
+        logger = logging.getLogger(name)
+        if logger.level == logging.NOTSET:
+            logger.setLevel(logging.WARNING)
+
+
+class Attempt:
+    """One command in flight: the model ``transitions`` fires on, discarded afterwards."""
+
+    __slots__ = ("case", "command", "event", "event_type", "state")
+
+    def __init__(self, case: Case, command: Command, event_type: str) -> None:
+        self.state = case.state
+        self.case = case
+        self.command = command
+        self.event_type = event_type
+        self.event: Event | None = None
+
+
+def _condition(guard: Guard) -> Callable[[Any], bool]:
+    def check(ed: Any) -> bool:
+        model: Attempt = ed.model
+        return guard(model.case, model.command) is None
+
+    check.__name__ = callable_name(guard)
+    return check
+
+
+def _came_from(state: str) -> Callable[[Any], bool]:
+    def check(ed: Any) -> bool:
+        return bool(ed.model.case.previous_state == state)
+
+    return check
+
+
+def _hook(hook: Hook) -> Callable[[Any], None]:
+    def call(ed: Any) -> None:
+        model: Attempt = ed.model
+        hook(model.case, model.event)  # type: ignore[arg-type]
+
+    call.__name__ = callable_name(hook)
+    return call
+
+
+def _event(a: Attempt, dest: str | None) -> Event:
+    c = a.command
+    return Event(
+        a.case.id,
+        a.case.version + 1,
+        a.event_type,
+        c.at,
+        c.actor,
+        dest or a.state,
+        c.trigger,
+        c.payload,
+    )
+
+
+def _make_event(ed: Any) -> None:
+    ed.model.event = _event(ed.model, ed.transition.dest)
+
+
+def compile_machine(lc: Lifecycle) -> Any:
+    """Build the one ``transitions`` machine shared by every case of ``lc``."""
+    quiet_transitions_logging()
+    states = [
+        _TState(s.name, on_enter=[*map(_hook, s.on_enter)], on_exit=[*map(_hook, s.on_exit)])
+        for s in lc.states
+    ]
+    has_hooks = any(s.on_enter or s.on_exit for s in lc.states) or any(
+        t.before or t.after for t in lc.transitions
+    )
+    transitions: list[dict[str, Any]] = []
+    for t in lc.transitions:
+        guards = [_condition(g) for g in t.guards]
+        hooks_before = [*map(_hook, t.before)]
+        hooks_after = [*map(_hook, t.after)]
+        for src in lc.sources(t):
+            dests = lc.destinations(src, t.trigger)
+            for dest in dests:
+                extra = [_came_from(dest)] if t.dest == PREVIOUS else []
+                transitions.append(
+                    {
+                        "trigger": t.trigger,
+                        "source": src,
+                        "dest": None if t.dest is None else dest,
+                        "conditions": extra + guards,
+                        "before": hooks_before,
+                        "after": hooks_after,
+                    }
+                )
+    return Machine(
+        model=None,
+        states=states,
+        initial=lc.initial.name,
+        transitions=transitions,
+        auto_transitions=False,
+        send_event=True,
+        # the event is made inside the machine only when definition hooks need to see it
+        before_state_change=[_make_event] if has_hooks else [],
+        name=f"{lc.id}: ",
+    )
+
+
+def fire(lc: Lifecycle, case: Case, command: Command) -> Event | None:
+    """Run ``command`` through the shared machine; the event it becomes, or None if refused."""
+    attempt = Attempt(case, command, lc._event_of[command.trigger])
+    if lc._machine.events[command.trigger].trigger(attempt):
+        # after the trigger the attempt is in the destination state
+        return attempt.event or _event(attempt, attempt.state)
+    return None

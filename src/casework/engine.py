@@ -1,0 +1,351 @@
+"""The engine: where a command is checked by the lifecycle and becomes one event.
+
+Flow, in one direction only: command → lifecycle guards and hooks (on the shared machine) →
+one immutable event → appended to the case's log.  A refused or failing command raises a
+:class:`~casework.errors.CommandRejected` and leaves the case exactly as it was.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import date, datetime
+from typing import Any, Protocol
+
+import attrs
+
+from casework import _machine
+from casework.case import Case
+from casework.errors import (
+    CaseworkError,
+    CommandRejected,
+    GuardFailed,
+    HookFailed,
+    InvalidCommand,
+    InvalidValue,
+    TransitionNotAllowed,
+    UnknownTrigger,
+)
+from casework.events import Command, Event
+from casework.hooks import Hooks
+from casework.lifecycle import OPEN_EVENT, PREVIOUS, Lifecycle, callable_name
+from casework.plan import SessionPlan, SessionRecord
+from casework.records import Client, Consent, ConsentGiver, as_datetime
+
+__all__ = ["EventSink", "Engine", "TriggerCheck"]
+
+CHRONOLOGY = "chronological"
+
+
+class EventSink(Protocol):
+    """Where accepted events go before they are applied: a store, in practice.
+
+    ``append`` must write all of ``events`` or none, and refuse (raise) when the case's stored
+    version is not ``expected_version``; then the command fails and the case is unchanged.
+    """
+
+    def append(self, events: Sequence[Event], *, expected_version: int) -> None:
+        """Persist ``events`` of one case, which the writer saw at ``expected_version``."""
+
+
+@attrs.frozen
+class TriggerCheck:
+    """Whether a trigger is allowed for a case now, and if not, every reason why not."""
+
+    trigger: str
+    allowed: bool
+    reasons: tuple[str, ...] = ()
+
+
+class Engine:
+    """Runs commands for the cases of one lifecycle, with the hooks an app registered.
+
+    Engines are cheap: the lifecycle's machine is compiled once and shared by all of them.
+    """
+
+    def __init__(self, lifecycle: Lifecycle, *, store: EventSink | None = None) -> None:
+        self.lifecycle = lifecycle
+        self.hooks = Hooks(lifecycle)
+        self.store = store
+
+    def __repr__(self) -> str:
+        return f"<Engine {self.lifecycle.id!r} v{self.lifecycle.version} {self.hooks!r}>"
+
+    # --- opening and replaying ---------------------------------------------------------------
+
+    def open(
+        self,
+        case_id: str,
+        client: Client,
+        *,
+        at: date | datetime,
+        by: str,
+        worker: str | None = None,
+    ) -> Case:
+        """Open a case in the lifecycle's initial state; its first event is ``case_opened``."""
+        state = self.lifecycle.initial.name
+        try:
+            if not isinstance(case_id, str) or not case_id.strip():
+                raise InvalidValue("case_id", f"must be a non-empty string, got {case_id!r}")
+            if not isinstance(client, Client):
+                raise InvalidValue("client", f"expected a Client, got {client!r}")
+            event = Event(
+                case_id,
+                1,
+                OPEN_EVENT,
+                as_datetime(at),
+                _actor(by),
+                state,
+                "open",
+                {"client": client, "worker": worker},
+            )
+        except InvalidValue as exc:
+            raise InvalidCommand(str(case_id), state, "open", reasons=[str(exc)]) from exc
+        case = Case.opened(event, self.lifecycle)
+        if self.hooks:
+            try:  # a raising hook means no case is returned
+                self.hooks.run("event", event.type, case, event)
+            except Exception as exc:
+                raise self._hook_failed(case, "open", exc) from exc
+        if self.store is not None:
+            self.store.append([event], expected_version=0)
+        return case
+
+    def replay(self, events: list[Event] | tuple[Event, ...]) -> Case:
+        """Rebuild a case from its events, without running guards or hooks."""
+        return Case.replay(events, self.lifecycle)
+
+    # --- commands ----------------------------------------------------------------------------
+
+    def fire(
+        self, case: Case, trigger: str, *, at: date | datetime, by: str, **payload: Any
+    ) -> Event:
+        """Fire ``trigger`` on ``case``; keyword arguments become the event's payload."""
+        try:
+            command = Command(trigger, as_datetime(at), _actor(by), payload)
+        except InvalidValue as exc:
+            raise self._rejected(InvalidCommand, case, trigger, [str(exc)]) from exc
+        return self.execute(case, command)
+
+    def execute(self, case: Case, command: Command) -> Event:
+        """Check ``command`` against the lifecycle, record it as one event, and return it."""
+        lc = self.lifecycle
+        trigger = command.trigger
+        if case.lifecycle is not lc and case.lifecycle != lc:
+            raise self._rejected(
+                InvalidCommand, case, trigger, [f"the case follows lifecycle {case.lifecycle.id!r}"]
+            )
+        transition = lc.transition(case.state, trigger)
+        if transition is None:
+            kind = TransitionNotAllowed if trigger in lc._event_of else UnknownTrigger
+            why = (
+                f"not allowed from {case.state!r}"
+                if kind is TransitionNotAllowed
+                else f"lifecycle {lc.id!r} has no trigger {trigger!r}"
+            )
+            raise self._rejected(kind, case, trigger, [why])
+        last = case.last_at
+        if last is not None:
+            try:
+                early = command.at < last
+            except TypeError:
+                raise self._rejected(
+                    InvalidCommand,
+                    case,
+                    trigger,
+                    ["the command's time and the case's times mix naive and timezone-aware"],
+                ) from None
+            if early:
+                raise self._failed(
+                    case,
+                    trigger,
+                    {
+                        CHRONOLOGY: f"dated {command.at:%Y-%m-%d %H:%M}, before the case's latest "
+                        f"event ({last:%Y-%m-%d %H:%M})"
+                    },
+                )
+        hooks = self.hooks
+        try:
+            if hooks:
+                added = hooks.prepare(case, command)
+                if added:
+                    command = attrs.evolve(command, payload={**command.payload, **added})
+            event = _machine.fire(lc, case, command)
+        except Exception as exc:
+            raise self._hook_failed(case, trigger, exc) from exc
+        if event is None:
+            raise self._failed(case, trigger, self._reasons(case, command))
+        if hooks:
+            self._run_hooks(case, event)
+        if self.store is not None:
+            # the store refuses a stale writer by raising; then the case stays as it was
+            self.store.append([event], expected_version=case.version)
+        case.apply(event)
+        return event
+
+    def _run_hooks(self, case: Case, event: Event) -> None:
+        """Run the engine's hooks for an accepted command, in order, before it is committed."""
+        run = self.hooks.run
+        try:
+            run("before", event.trigger, case, event)
+            if event.state != case.state:
+                run("exit", case.state, case, event)
+                run("enter", event.state, case, event)
+            run("after", event.trigger, case, event)
+            run("event", event.type, case, event)
+        except Exception as exc:
+            raise self._hook_failed(case, event.trigger, exc) from exc
+
+    # --- library commands --------------------------------------------------------------------
+
+    def record_consent(
+        self, case: Case, consent: Consent, *, by: str, at: date | datetime | None = None
+    ) -> Event:
+        """Record a consent (dated when it was given unless ``at`` says otherwise)."""
+        if not isinstance(consent, Consent):
+            raise self._rejected(InvalidCommand, case, "record_consent", ["expected a Consent"])
+        return self.fire(
+            case,
+            "record_consent",
+            at=consent.given_at if at is None else at,
+            by=by,
+            consent=consent,
+        )
+
+    def withdraw_consent(
+        self,
+        case: Case,
+        giver: ConsentGiver | str,
+        *,
+        at: date | datetime,
+        by: str,
+        reason: str,
+        giver_id: str | None = None,
+        scope: str = "casework",
+    ) -> Event:
+        """Withdraw the consents in force from ``giver`` (and ``giver_id``) for ``scope``."""
+        try:
+            giver = ConsentGiver(giver)
+        except ValueError:
+            raise self._rejected(
+                InvalidCommand, case, "withdraw_consent", [f"unknown consent giver {giver!r}"]
+            ) from None
+        return self.fire(
+            case,
+            "withdraw_consent",
+            at=at,
+            by=by,
+            giver=giver,
+            giver_id=giver_id,
+            scope=scope,
+            reason=reason,
+        )
+
+    def set_plan(self, case: Case, plan: SessionPlan, *, at: date | datetime, by: str) -> Event:
+        """Set the session plan (10 sessions unless the plan says otherwise)."""
+        if not isinstance(plan, SessionPlan):
+            raise self._rejected(InvalidCommand, case, "set_plan", ["expected a SessionPlan"])
+        return self.fire(case, "set_plan", at=at, by=by, plan=plan)
+
+    def revise_plan(
+        self, case: Case, sessions: int, *, reason: str, at: date | datetime, by: str
+    ) -> Event:
+        """Raise the number of planned sessions, saying why."""
+        return self.fire(case, "revise_plan", at=at, by=by, sessions=sessions, reason=reason)
+
+    def record_session(
+        self, case: Case, session: SessionRecord, *, by: str, at: date | datetime | None = None
+    ) -> Event:
+        """Record a session; dated when it was held (or scheduled) unless ``at`` is given."""
+        if not isinstance(session, SessionRecord):
+            raise self._rejected(
+                InvalidCommand, case, "record_session", ["expected a SessionRecord"]
+            )
+        when = at if at is not None else session.when
+        if when is None:
+            raise self._rejected(
+                InvalidCommand,
+                case,
+                "record_session",
+                ["the session has no time: give held_at, scheduled_at or at="],
+            )
+        return self.fire(case, "record_session", at=when, by=by, session=session)
+
+    def transfer(self, case: Case, to: str, *, reason: str, at: date | datetime, by: str) -> Event:
+        """Assign the case to another worker; the state does not change."""
+        return self.fire(case, "transfer", at=at, by=by, to=to, reason=reason)
+
+    # --- introspection -----------------------------------------------------------------------
+
+    def check(
+        self, case: Case, *, at: date | datetime | None = None, **payload: Any
+    ) -> dict[str, TriggerCheck]:
+        """For every trigger, whether ``case`` accepts it now and why not.
+
+        Guards are asked with a probe command dated ``at`` (default: the latest event) carrying
+        ``payload``, so a guard that needs data (a reason, a session) says so.
+        """
+        when = as_datetime(at) if at is not None else case.last_at or datetime.min
+        result = {}
+        for trigger in self.lifecycle.triggers:
+            transition = self.lifecycle.transition(case.state, trigger)
+            if transition is None:
+                result[trigger] = TriggerCheck(
+                    trigger, False, (f"not allowed from {case.state!r}",)
+                )
+                continue
+            probe = Command(trigger, when, "probe", payload)
+            reasons = tuple(self._reasons(case, probe).values())
+            result[trigger] = TriggerCheck(trigger, not reasons, reasons)
+        return result
+
+    def allowed(
+        self, case: Case, *, at: date | datetime | None = None, **payload: Any
+    ) -> tuple[str, ...]:
+        """Triggers whose guards all pass for ``case`` now (given ``payload``)."""
+        return tuple(t for t, c in self.check(case, at=at, **payload).items() if c.allowed)
+
+    # --- errors ------------------------------------------------------------------------------
+
+    def _reasons(self, case: Case, command: Command) -> dict[str, str]:
+        transition = self.lifecycle.transition(case.state, command.trigger)
+        assert transition is not None
+        failed = {}
+        if transition.dest == PREVIOUS:
+            options = self.lifecycle.destinations(case.state, command.trigger)
+            if case.previous_state not in options:
+                failed["previous"] = f"no earlier state to return to from {case.state!r}"
+        for guard in transition.guards:
+            reason = guard(case, command)
+            if reason is not None:
+                failed[callable_name(guard)] = reason
+        return failed
+
+    def _rejected(
+        self, kind: type[CommandRejected], case: Case, trigger: str, reasons: list[str]
+    ) -> CommandRejected:
+        return kind(
+            case.id,
+            case.state,
+            trigger,
+            allowed=self.lifecycle.triggers_from(case.state),
+            reasons=reasons,
+        )
+
+    def _failed(self, case: Case, trigger: str, failed: Mapping[str, str]) -> GuardFailed:
+        return GuardFailed(
+            case.id,
+            case.state,
+            trigger,
+            allowed=self.lifecycle.triggers_from(case.state),
+            failed=failed or {"guards": "refused by a guard"},
+        )
+
+    def _hook_failed(self, case: Case, trigger: str, exc: Exception) -> CommandRejected:
+        detail = str(exc) if isinstance(exc, CaseworkError) else f"{type(exc).__name__}: {exc}"
+        return self._rejected(HookFailed, case, trigger, [f"a hook raised: {detail}"])
+
+
+def _actor(by: Any) -> str:
+    if not isinstance(by, str) or not by.strip():
+        raise InvalidValue("by", f"the actor must be a non-empty string, got {by!r}")
+    return by

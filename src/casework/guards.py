@@ -1,0 +1,179 @@
+"""Built-in guards: each reads the case and the command and returns None, or why it refuses.
+
+Guards are pure functions of (case, command): they may run more than once (to explain a
+refusal, or to list what is allowed now), so they must not change anything.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TYPE_CHECKING
+
+from casework.plan import SessionPlan, SessionRecord
+from casework.records import Consent, ConsentGiver
+
+if TYPE_CHECKING:
+    from casework.case import Case
+    from casework.events import Command
+    from casework.lifecycle import Guard
+
+__all__ = [
+    "BUILTIN",
+    "agency_given",
+    "consent_for_intake",
+    "consent_in_force",
+    "consent_to_withdraw",
+    "plan_given",
+    "plan_is_set",
+    "plan_revision",
+    "reason_given",
+    "session_fits_plan",
+    "sessions_complete",
+    "transfer_target",
+    "valid_consent",
+]
+
+
+def _text(cmd: Command, key: str) -> str | None:
+    value = cmd.payload.get(key)
+    return value.strip() if isinstance(value, str) and value.strip() else None
+
+
+def reason_given(case: Case, cmd: Command) -> str | None:
+    """The command must say why (closure, reopening, withdrawal, suspension, early end)."""
+    return None if _text(cmd, "reason") else f"{cmd.trigger} needs a reason"
+
+
+def agency_given(case: Case, cmd: Command) -> str | None:
+    """A referral out must name the agency the client is referred to."""
+    return None if _text(cmd, "agency") else "a referral out must name the receiving agency"
+
+
+def _consent_problems(case: Case, cmd: Command) -> str | None:
+    at = cmd.at
+    missing = []
+    if not case.consent_active(ConsentGiver.CLIENT, at):
+        missing.append("the client's consent")
+    if case.client.is_minor(at) and not case.consent_active(ConsentGiver.GUARDIAN, at):
+        missing.append("a guardian's consent (the client is under 18)")
+    if not missing:
+        return None
+    return " and ".join(missing)
+
+
+def consent_for_intake(case: Case, cmd: Command) -> str | None:
+    """Intake needs the client's consent, and a guardian's when the client is under 18 that day."""
+    problem = _consent_problems(case, cmd)
+    return None if problem is None else f"intake needs {problem} in force"
+
+
+def consent_in_force(case: Case, cmd: Command) -> str | None:
+    """No session while the consent that intake needed is withdrawn."""
+    problem = _consent_problems(case, cmd)
+    return None if problem is None else f"no session without {problem} in force"
+
+
+def valid_consent(case: Case, cmd: Command) -> str | None:
+    """A recorded consent must be a Consent, given by the client or one of their guardians."""
+    consent = cmd.payload.get("consent")
+    if not isinstance(consent, Consent):
+        return "record_consent needs a Consent"
+    if consent.given_at > cmd.at:
+        return "a consent cannot be recorded before it is given"
+    if consent.withdrawn_at is not None:
+        return "record the consent, then withdraw it with withdraw_consent"
+    if consent.giver is ConsentGiver.GUARDIAN and consent.giver_id not in {
+        g.id for g in case.client.guardians
+    }:
+        return f"{consent.giver_id!r} is not one of the client's guardians"
+    return None
+
+
+def consent_to_withdraw(case: Case, cmd: Command) -> str | None:
+    """A withdrawal must match a consent in force."""
+    p = cmd.payload
+    giver_id = p.get("giver_id")
+    scope = p.get("scope", "casework")
+    if not any(
+        c.active
+        and c.giver == p.get("giver")
+        and c.scope == scope
+        and (giver_id is None or c.giver_id == giver_id)
+        for c in case.consents
+    ):
+        return f"no consent in force from {p.get('giver')!r} for {scope!r} to withdraw"
+    return None
+
+
+def plan_given(case: Case, cmd: Command) -> str | None:
+    """set_plan needs a SessionPlan."""
+    return (
+        None if isinstance(cmd.payload.get("plan"), SessionPlan) else "set_plan needs a SessionPlan"
+    )
+
+
+def plan_is_set(case: Case, cmd: Command) -> str | None:
+    """The intervention starts only once there is a session plan."""
+    return None if case.plan is not None else "there is no session plan yet"
+
+
+def plan_revision(case: Case, cmd: Command) -> str | None:
+    """A revision adds sessions to an existing plan."""
+    n = cmd.payload.get("sessions")
+    if case.plan is None:
+        return "there is no plan to revise"
+    if isinstance(n, bool) or not isinstance(n, int) or n <= case.plan.sessions:
+        return f"a revision must raise the plan above {case.plan.sessions} sessions, got {n!r}"
+    return None
+
+
+def session_fits_plan(case: Case, cmd: Command) -> str | None:
+    """A held session must fit in the plan: never more held sessions than planned."""
+    session = cmd.payload.get("session")
+    if not isinstance(session, SessionRecord):
+        return "record_session needs a SessionRecord"
+    if case.plan is None:
+        return "there is no session plan"
+    if session.held and case.held_sessions >= case.plan.sessions:
+        return f"all {case.plan.sessions} planned sessions are held; revise the plan to add more"
+    return None
+
+
+def sessions_complete(case: Case, cmd: Command) -> str | None:
+    """Evaluation needs every planned session held (end the intervention early otherwise)."""
+    planned = case.planned_sessions
+    if planned is None:
+        return "there is no session plan"
+    if case.held_sessions < planned:
+        return f"{case.held_sessions} of {planned} planned sessions held"
+    return None
+
+
+def transfer_target(case: Case, cmd: Command) -> str | None:
+    """A transfer names a different worker and a reason."""
+    to = _text(cmd, "to")
+    if to is None:
+        return "a transfer must name the worker who takes the case"
+    if to == case.worker:
+        return f"the case is already assigned to {to!r}"
+    return reason_given(case, cmd)
+
+
+#: Every built-in guard by name, for lifecycles loaded from dicts.
+BUILTIN: Mapping[str, Guard] = {
+    f.__name__: f
+    for f in (
+        agency_given,
+        consent_for_intake,
+        consent_in_force,
+        consent_to_withdraw,
+        plan_given,
+        plan_is_set,
+        plan_revision,
+        reason_given,
+        session_fits_plan,
+        sessions_complete,
+        transfer_target,
+        valid_consent,
+    )
+}

@@ -1,0 +1,494 @@
+"""Lifecycle definitions: states and transitions as data, validated when built.
+
+A :class:`Lifecycle` is a value: it can be printed, compared, turned into a plain dict (for JSON
+or TOML) and drawn as DOT.  It is compiled once, when built, into one ``transitions`` machine
+that every case using it shares; cases never hold a machine of their own.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from typing import TYPE_CHECKING, Any
+
+import attrs
+
+from casework.errors import DefinitionError
+
+if TYPE_CHECKING:
+    from casework.case import Case
+    from casework.events import Command, Event
+
+__all__ = [
+    "LIBRARY_COMMANDS",
+    "PREVIOUS",
+    "Guard",
+    "Hook",
+    "Lifecycle",
+    "State",
+    "StateClass",
+    "Transition",
+]
+
+#: A guard reads the case and the command and returns ``None`` to allow it, or a reason to refuse.
+Guard = Callable[["Case", "Command"], "str | None"]
+#: A hook sees the case (as it was before the command) and the event the command is becoming.
+Hook = Callable[["Case", "Event"], None]
+
+#: Destination meaning "back to the state the case was in before entering the source state".
+PREVIOUS = "@previous"
+#: Source selectors: every non-terminal state, every open state, every closed state.
+ANY, ANY_OPEN, ANY_CLOSED = "*", "@open", "@closed"
+
+#: Commands whose effects casework itself knows (consents, plans, sessions...): their trigger
+#: must be an internal transition and their event type is fixed, so replay can rebuild them.
+LIBRARY_COMMANDS: Mapping[str, str] = {
+    "record_consent": "consent_recorded",
+    "withdraw_consent": "consent_withdrawn",
+    "set_plan": "plan_set",
+    "revise_plan": "plan_revised",
+    "record_session": "session_recorded",
+    "transfer": "transferred",
+    "record_assessment": "assessment_recorded",
+}
+OPEN_EVENT = "case_opened"
+
+
+class StateClass(enum.StrEnum):
+    """Whether a case in the state is open (being served) or closed."""
+
+    OPEN = "open"
+    CLOSED = "closed"
+
+
+def _names(value: Any) -> tuple[Any, ...]:
+    if isinstance(value, str) or callable(value):
+        return (value,)
+    return tuple(value)
+
+
+def callable_name(func: Callable[..., Any]) -> str:
+    """The name a guard or hook is known by in dicts, errors and diagrams."""
+    return str(getattr(func, "name", None) or getattr(func, "__name__", None) or repr(func))
+
+
+@attrs.frozen
+class State:
+    """A state of the lifecycle, with its labels in Chinese and English."""
+
+    name: str
+    zh: str = ""
+    en: str = ""
+    category: StateClass = attrs.field(default=StateClass.OPEN, converter=StateClass)
+    initial: bool = False
+    terminal: bool = False
+    on_enter: tuple[Hook, ...] = attrs.field(default=(), converter=_names)
+    on_exit: tuple[Hook, ...] = attrs.field(default=(), converter=_names)
+
+    @property
+    def is_open(self) -> bool:
+        """True for a state in which the case is open."""
+        return self.category is StateClass.OPEN
+
+    def label(self, lang: str = "en") -> str:
+        """The state's display label in ``lang`` ("zh" or "en"), falling back to its name."""
+        return (self.zh if lang == "zh" else self.en) or self.name
+
+
+@attrs.frozen
+class Transition:
+    """A trigger that moves a case from any of ``source`` to ``dest``, recorded as ``event``.
+
+    ``dest=None`` is an internal transition (the state does not change); ``dest=PREVIOUS``
+    returns to the state the case left to enter the source state (used by *resume*).
+    Sources may name states or use ``"*"``, ``"@open"``, ``"@closed"``.
+    """
+
+    trigger: str
+    source: tuple[str, ...] = attrs.field(converter=_names)
+    dest: str | None
+    event: str = ""
+    guards: tuple[Guard, ...] = attrs.field(default=(), converter=_names)
+    before: tuple[Hook, ...] = attrs.field(default=(), converter=_names)
+    after: tuple[Hook, ...] = attrs.field(default=(), converter=_names)
+    zh: str = ""
+    en: str = ""
+
+    @property
+    def event_type(self) -> str:
+        """The event this transition records: its own, or the library's for library commands."""
+        return self.event or LIBRARY_COMMANDS.get(self.trigger, "")
+
+    @property
+    def internal(self) -> bool:
+        """True when the transition leaves the state unchanged."""
+        return self.dest is None
+
+
+def _states(value: Iterable[State]) -> tuple[State, ...]:
+    return tuple(value)
+
+
+def _transitions(value: Iterable[Transition]) -> tuple[Transition, ...]:
+    return tuple(value)
+
+
+@attrs.frozen(repr=False)
+class Lifecycle:
+    """A whole case lifecycle; validated and compiled when built, shared by all its cases."""
+
+    id: str
+    states: tuple[State, ...] = attrs.field(converter=_states)
+    transitions: tuple[Transition, ...] = attrs.field(converter=_transitions)
+    version: int = 1
+    zh: str = ""
+    en: str = ""
+    _by_name: dict[str, State] = attrs.field(init=False, eq=False, hash=False)
+    _table: dict[str, dict[str, tuple[Transition, tuple[str, ...]]]] = attrs.field(
+        init=False, eq=False, hash=False
+    )
+    _event_of: dict[str, str] = attrs.field(init=False, eq=False, hash=False)
+    _machine: Any = attrs.field(init=False, eq=False, hash=False)
+
+    def __attrs_post_init__(self) -> None:
+        problems = list(_validate(self))
+        if problems:
+            raise DefinitionError(self.id or "<unnamed>", problems)
+        object.__setattr__(self, "_by_name", {s.name: s for s in self.states})
+        table: dict[str, dict[str, tuple[Transition, tuple[str, ...]]]] = {}
+        for t in self.transitions:
+            for src in self.sources(t):
+                table.setdefault(src, {})[t.trigger] = (t, self._destinations(t, src))
+        object.__setattr__(self, "_table", table)
+        object.__setattr__(self, "_event_of", {t.trigger: t.event_type for t in self.transitions})
+        from casework._machine import compile_machine
+
+        object.__setattr__(self, "_machine", compile_machine(self))
+
+    def __repr__(self) -> str:
+        return (
+            f"<Lifecycle {self.id!r} v{self.version}: {len(self.states)} states, "
+            f"{len(self.triggers)} triggers, initial {self.initial.name!r}>"
+        )
+
+    # --- queries -----------------------------------------------------------------------------
+
+    @property
+    def initial(self) -> State:
+        """The state every case starts in."""
+        return next(s for s in self.states if s.initial)
+
+    @property
+    def triggers(self) -> tuple[str, ...]:
+        """Every trigger name, in definition order."""
+        return tuple(dict.fromkeys(t.trigger for t in self.transitions))
+
+    def state(self, name: str) -> State:
+        """The state called ``name`` (KeyError if there is none)."""
+        return self._by_name[name]
+
+    def has_state(self, name: str) -> bool:
+        """True when the lifecycle defines a state called ``name``."""
+        return name in self._by_name
+
+    def event_type(self, trigger: str) -> str:
+        """The event type a trigger records."""
+        return self._event_of[trigger]
+
+    def transition(self, state: str, trigger: str) -> Transition | None:
+        """The transition ``trigger`` fires from ``state``, or None when it is not allowed there."""
+        entry = self._table.get(state, {}).get(trigger)
+        return entry[0] if entry else None
+
+    def triggers_from(self, state: str) -> tuple[str, ...]:
+        """Triggers defined from ``state``, before any guard is consulted."""
+        return tuple(self._table.get(state, {}))
+
+    def destinations(self, state: str, trigger: str) -> tuple[str, ...]:
+        """States ``trigger`` can lead to from ``state`` (several only for ``PREVIOUS``)."""
+        entry = self._table.get(state, {}).get(trigger)
+        return entry[1] if entry else ()
+
+    def sources(self, t: Transition) -> tuple[str, ...]:
+        """The concrete source states of a transition, its selectors expanded."""
+        return tuple(dict.fromkeys(_expand(self.states, t.source)))
+
+    def _destinations(self, t: Transition, src: str) -> tuple[str, ...]:
+        if t.dest is None:
+            return (src,)
+        if t.dest == PREVIOUS:
+            return _predecessors(self, src)
+        return (t.dest,)
+
+    # --- data --------------------------------------------------------------------------------
+
+    def to_dict(self) -> dict[str, Any]:
+        """A plain dict (str, int, bool, list, dict) of the definition; callables by name."""
+        return {
+            "id": self.id,
+            "version": self.version,
+            "zh": self.zh,
+            "en": self.en,
+            "states": [
+                {
+                    "name": s.name,
+                    "zh": s.zh,
+                    "en": s.en,
+                    "category": s.category.value,
+                    "initial": s.initial,
+                    "terminal": s.terminal,
+                    "on_enter": [callable_name(h) for h in s.on_enter],
+                    "on_exit": [callable_name(h) for h in s.on_exit],
+                }
+                for s in self.states
+            ],
+            "transitions": [
+                {
+                    "trigger": t.trigger,
+                    "source": list(t.source),
+                    "dest": t.dest,
+                    "event": t.event,
+                    "guards": [callable_name(g) for g in t.guards],
+                    "before": [callable_name(h) for h in t.before],
+                    "after": [callable_name(h) for h in t.after],
+                    "zh": t.zh,
+                    "en": t.en,
+                }
+                for t in self.transitions
+            ],
+        }
+
+    @classmethod
+    def from_dict(
+        cls,
+        data: Mapping[str, Any],
+        *,
+        guards: Mapping[str, Guard] | None = None,
+        hooks: Mapping[str, Hook] | None = None,
+    ) -> Lifecycle:
+        """Build a lifecycle from a plain dict, resolving guard and hook names in the mappings.
+
+        Without ``guards``, casework's built-in guards (:data:`casework.guards.BUILTIN`) are used.
+        Every problem found (unknown keys, unknown names, a broken graph) is reported at once.
+        """
+        if guards is None:
+            from casework.guards import BUILTIN
+
+            guards = BUILTIN
+        hooks = hooks or {}
+        lid = str(data.get("id", "<unnamed>")) if isinstance(data, Mapping) else "<unnamed>"
+        problems: list[str] = []
+        if not isinstance(data, Mapping):
+            raise DefinitionError(lid, [f"expected a mapping, got {type(data).__name__}"])
+
+        def resolve(kind: str, names: Any, table: Mapping[str, Any], where: str) -> list[Any]:
+            found = []
+            for name in _names(names or ()):
+                if callable(name):
+                    found.append(name)
+                elif name in table:
+                    found.append(table[name])
+                else:
+                    problems.append(f"{where}: unknown {kind} {name!r}")
+            return found
+
+        def take(item: Any, where: str, allowed: set[str]) -> dict[str, Any]:
+            if not isinstance(item, Mapping):
+                problems.append(f"{where}: expected a mapping, got {type(item).__name__}")
+                return {}
+            extra = set(item) - allowed
+            if extra:
+                problems.append(f"{where}: unknown keys {sorted(extra)}")
+            return {k: v for k, v in item.items() if k in allowed}
+
+        top = take(data, "lifecycle", {"id", "version", "zh", "en", "states", "transitions"})
+        states = []
+        for i, raw in enumerate(top.get("states", [])):
+            s = take(raw, f"states[{i}]", _STATE_KEYS)
+            where = f"states[{i}] ({s.get('name', '?')})"
+            s["on_enter"] = resolve("hook", s.get("on_enter"), hooks, where)
+            s["on_exit"] = resolve("hook", s.get("on_exit"), hooks, where)
+            try:
+                states.append(State(**s))
+            except (TypeError, ValueError) as exc:
+                problems.append(f"{where}: {exc}")
+        transitions = []
+        for i, raw in enumerate(top.get("transitions", [])):
+            t = take(raw, f"transitions[{i}]", _TRANSITION_KEYS)
+            where = f"transitions[{i}] ({t.get('trigger', '?')})"
+            t["guards"] = resolve("guard", t.get("guards"), guards, where)
+            t["before"] = resolve("hook", t.get("before"), hooks, where)
+            t["after"] = resolve("hook", t.get("after"), hooks, where)
+            try:
+                transitions.append(Transition(**t))
+            except (TypeError, ValueError) as exc:
+                problems.append(f"{where}: {exc}")
+        if problems:
+            raise DefinitionError(lid, problems)
+        return cls(
+            id=top.get("id", ""),
+            version=top.get("version", 1),
+            zh=top.get("zh", ""),
+            en=top.get("en", ""),
+            states=states,
+            transitions=transitions,
+        )
+
+    def to_dot(self, lang: str = "en") -> str:
+        """The lifecycle as Graphviz DOT text (no extra needed to produce it)."""
+        lines = [f'digraph "{self.id}" {{', "  rankdir=LR;", "  node [shape=box, style=rounded];"]
+        for s in self.states:
+            shape = "doublecircle" if s.terminal else ("box" if s.is_open else "box, style=dashed")
+            attrs_ = f'label="{_dot_escape(s.label(lang))}", shape={shape}'
+            if s.initial:
+                attrs_ += ", penwidth=2"
+            lines.append(f'  "{s.name}" [{attrs_}];')
+        for t in self.transitions:
+            label = (t.zh if lang == "zh" else t.en) or t.trigger
+            for src in self.sources(t):
+                for dst in self._destinations(t, src):
+                    style = ", style=dotted" if t.dest is None else ""
+                    lines.append(f'  "{src}" -> "{dst}" [label="{_dot_escape(label)}"{style}];')
+        lines.append("}")
+        return "\n".join(lines)
+
+
+_STATE_KEYS = {"name", "zh", "en", "category", "initial", "terminal", "on_enter", "on_exit"}
+_TRANSITION_KEYS = {
+    "trigger",
+    "source",
+    "dest",
+    "event",
+    "guards",
+    "before",
+    "after",
+    "zh",
+    "en",
+}
+
+
+def _dot_escape(text: str) -> str:
+    return text.replace("\\", "\\\\").replace('"', '\\"')
+
+
+def _expand(states: Iterable[State], selectors: Iterable[str]) -> Iterator[str]:
+    states = tuple(states)
+    for sel in selectors:
+        if sel == ANY:
+            yield from (s.name for s in states if not s.terminal)
+        elif sel == ANY_OPEN:
+            yield from (s.name for s in states if s.is_open and not s.terminal)
+        elif sel == ANY_CLOSED:
+            yield from (s.name for s in states if not s.is_open and not s.terminal)
+        else:
+            yield sel
+
+
+def _predecessors(lc: Lifecycle, state: str) -> tuple[str, ...]:
+    """States from which a fixed-destination transition leads into ``state``."""
+    found: dict[str, None] = {}
+    for t in lc.transitions:
+        if t.dest == state:
+            for src in _expand(lc.states, t.source):
+                if src != state:
+                    found[src] = None
+    return tuple(found)
+
+
+def _validate(lc: Lifecycle) -> Iterator[str]:
+    if not isinstance(lc.id, str) or not lc.id:
+        yield "the lifecycle needs a non-empty id"
+    if isinstance(lc.version, bool) or not isinstance(lc.version, int) or lc.version < 1:
+        yield f"version must be a positive integer, got {lc.version!r}"
+    names = [s.name for s in lc.states]
+    if not names:
+        yield "no states"
+        return
+    for n in names:
+        if not isinstance(n, str) or not n.isidentifier():
+            yield f"state name {n!r} must be an identifier"
+    for n in sorted({n for n in names if names.count(n) > 1}):
+        yield f"state {n!r} is defined more than once"
+    initial = [s.name for s in lc.states if s.initial]
+    if len(initial) != 1:
+        yield f"exactly one initial state is required, found {len(initial)}: {initial}"
+    yield from _validate_transitions(lc, set(names))
+    yield from _validate_graph(lc, names, initial)
+
+
+def _validate_transitions(lc: Lifecycle, known: set[str]) -> Iterator[str]:
+    selectors = {ANY, ANY_OPEN, ANY_CLOSED}
+    event_of: dict[str, str] = {}
+    seen: set[tuple[str, str]] = set()
+    for t in lc.transitions:
+        where = f"transition {t.trigger!r}"
+        if not isinstance(t.trigger, str) or not t.trigger.isidentifier():
+            yield f"{where}: trigger must be an identifier"
+        for src in t.source:
+            if src not in known and src not in selectors:
+                yield f"{where}: unknown source state {src!r}"
+        if not t.source:
+            yield f"{where}: no source state"
+        if t.dest is not None and t.dest != PREVIOUS and t.dest not in known:
+            yield f"{where}: unknown destination state {t.dest!r}"
+        if t.trigger in LIBRARY_COMMANDS:
+            if t.dest is not None:
+                yield f"{where}: a library command must be an internal transition (dest None)"
+            if t.event and t.event != LIBRARY_COMMANDS[t.trigger]:
+                yield (
+                    f"{where}: records {LIBRARY_COMMANDS[t.trigger]!r}, "
+                    f"not {t.event!r} (library command)"
+                )
+        elif not t.event:
+            yield f"{where}: needs an event name (the past-tense fact it records)"
+        if t.event_type == OPEN_EVENT:
+            yield f"{where}: {OPEN_EVENT!r} is reserved for opening a case"
+        previous = event_of.setdefault(t.trigger, t.event_type)
+        if previous != t.event_type:
+            yield f"{where}: records {t.event_type!r} here but {previous!r} elsewhere"
+        for kind, funcs in (("guard", t.guards), ("hook", t.before + t.after)):
+            for f in funcs:
+                if not callable(f):
+                    yield f"{where}: {kind} {f!r} is not callable"
+        for src in set(_expand(lc.states, t.source)):
+            if (src, t.trigger) in seen:
+                yield f"trigger {t.trigger!r} is defined twice from state {src!r}"
+            seen.add((src, t.trigger))
+    for s in lc.states:
+        for h in s.on_enter + s.on_exit:
+            if not callable(h):
+                yield f"state {s.name!r}: hook {h!r} is not callable"
+
+
+def _validate_graph(lc: Lifecycle, names: list[str], initial: list[str]) -> Iterator[str]:
+    known = set(names)
+    if len(initial) != 1 or any(
+        (t.dest not in known and t.dest not in (None, PREVIOUS)) for t in lc.transitions
+    ):
+        return
+    moves: dict[str, set[str]] = {n: set() for n in names}
+    for t in lc.transitions:
+        if t.dest is None:
+            continue
+        for src in _expand(lc.states, t.source):
+            if src not in moves:
+                continue
+            if t.dest == PREVIOUS:
+                moves[src].update(_predecessors(lc, src))
+            else:
+                moves[src].add(t.dest)
+    reached = {initial[0]}
+    frontier = [initial[0]]
+    while frontier:
+        for nxt in moves[frontier.pop()]:
+            if nxt not in reached:
+                reached.add(nxt)
+                frontier.append(nxt)
+    for n in names:
+        if n not in reached:
+            yield f"state {n!r} cannot be reached from the initial state {initial[0]!r}"
+    for s in lc.states:
+        if s.terminal and moves[s.name]:
+            yield f"terminal state {s.name!r} has transitions out of it"
+        if not s.terminal and not moves[s.name]:
+            yield f"state {s.name!r} has no way out; mark it terminal if that is intended"
