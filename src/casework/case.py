@@ -31,6 +31,7 @@ class Case:
     lifecycle: Lifecycle = attrs.field(eq=attrs.cmp_using(eq=lambda a, b: a is b or a == b))
     state: str
     worker: str | None = None
+    programme: str | None = None
     previous_state: str | None = None
     plan: SessionPlan | None = None
     sessions: tuple[SessionRecord, ...] = ()
@@ -126,12 +127,18 @@ class Case:
             raise ReplayError(event.case_id, 1, "the opening event carries no client")
         if not lifecycle.has_state(event.state):
             raise ReplayError(event.case_id, 1, f"unknown state {event.state!r}")
+        named = event.payload.get("lifecycle", lifecycle.id)
+        if named != lifecycle.id:
+            raise ReplayError(
+                event.case_id, 1, f"the case follows lifecycle {named!r}, not {lifecycle.id!r}"
+            )
         return cls(
             id=event.case_id,
             client=client,
             lifecycle=lifecycle,
             state=event.state,
             worker=event.payload.get("worker"),
+            programme=event.payload.get("programme"),
             history=[event],
         )
 

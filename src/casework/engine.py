@@ -31,7 +31,7 @@ from casework.lifecycle import OPEN_EVENT, PREVIOUS, Lifecycle, callable_name
 from casework.plan import SessionPlan, SessionRecord
 from casework.records import Client, Consent, ConsentGiver, as_datetime
 
-__all__ = ["EventSink", "Engine", "TriggerCheck"]
+__all__ = ["Engine", "EventSink", "TriggerCheck"]
 
 CHRONOLOGY = "chronological"
 
@@ -80,8 +80,12 @@ class Engine:
         at: date | datetime,
         by: str,
         worker: str | None = None,
+        programme: str | None = None,
     ) -> Case:
-        """Open a case in the lifecycle's initial state; its first event is ``case_opened``."""
+        """Open a case in the lifecycle's initial state; its first event is ``case_opened``.
+
+        The event names the lifecycle (id and version) so a store can replay it later.
+        """
         state = self.lifecycle.initial.name
         try:
             if not isinstance(case_id, str) or not case_id.strip():
@@ -96,7 +100,13 @@ class Engine:
                 _actor(by),
                 state,
                 "open",
-                {"client": client, "worker": worker},
+                {
+                    "client": client,
+                    "worker": worker,
+                    "programme": programme,
+                    "lifecycle": self.lifecycle.id,
+                    "lifecycle_version": self.lifecycle.version,
+                },
             )
         except InvalidValue as exc:
             raise InvalidCommand(str(case_id), state, "open", reasons=[str(exc)]) from exc
