@@ -95,7 +95,7 @@ class Hooks:
         return register if func is None else register(func)
 
     def run(self, point: str, key: str, case: Case, event: Event) -> None:
-        """Call every hook registered at ``point`` for ``key`` and for every key."""
+        """Call the hooks registered at ``point`` for ``key``, then those for every key."""
         table = self._table
         if not table:
             return

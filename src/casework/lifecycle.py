@@ -323,16 +323,20 @@ class Lifecycle:
                 transitions.append(Transition(**t))
             except (TypeError, ValueError) as exc:
                 problems.append(f"{where}: {exc}")
+        try:
+            built = cls(
+                id=top.get("id", ""),
+                version=top.get("version", 1),
+                zh=top.get("zh", ""),
+                en=top.get("en", ""),
+                states=states,
+                transitions=transitions,
+            )
+        except DefinitionError as exc:  # report the graph's problems with the dict's own
+            problems.extend(exc.problems)
         if problems:
             raise DefinitionError(lid, problems)
-        return cls(
-            id=top.get("id", ""),
-            version=top.get("version", 1),
-            zh=top.get("zh", ""),
-            en=top.get("en", ""),
-            states=states,
-            transitions=transitions,
-        )
+        return built
 
     def to_dot(self, lang: str = "en") -> str:
         """The lifecycle as Graphviz DOT text (no extra needed to produce it)."""

@@ -159,7 +159,7 @@ class Client:
             raise InvalidValue("Client.guardians", "guardian ids must be unique")
 
     def age(self, on: date | datetime) -> int:
-        """Age in whole years on the given day (computed with dateutil, so 29 February works)."""
+        """Age in whole years on ``on``, by dateutil (a 29 February birthday is 28 February)."""
         day = on.date() if isinstance(on, datetime) else on
         if day < self.birth_date:
             raise InvalidValue("Client.age", f"{day} is before the birth date")

@@ -1,0 +1,48 @@
+"""The Xuzhuang demo and the ``casework demo`` command."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+from casework.cli import main
+from casework.demo import CHILDREN, run_xuzhuang, summary
+
+
+def test_demo_runs_five_children_through_ten_sessions_to_closure() -> None:
+    _, cases = run_xuzhuang()
+    assert len(cases) == len(CHILDREN) == 5
+    assert all(c.state == "closed" for c in cases)
+    assert sum(c.held_sessions for c in cases) == 50  # 共计50次上门心理援助服务
+    for case in cases:
+        assert {s.mode.value for s in case.sessions} == {"home_visit"}
+        assert all(e.at.year == 2023 for e in case.history)
+        givers = {c.giver.value for c in case.consents}
+        assert givers == {"client", "guardian"}
+
+
+@pytest.mark.parametrize(("lang", "words"), [("en", "home sessions held: 50"), ("zh", "结案")])
+def test_summary_in_each_language(lang: str, words: str) -> None:
+    _, cases = run_xuzhuang()
+    text = summary(cases, lang)
+    assert words in text
+    assert all(pseudonym in text for _, pseudonym, *_ in CHILDREN)
+
+
+def test_summary_refuses_unknown_language() -> None:
+    with pytest.raises(ValueError, match="lang"):
+        summary([], "fr")
+
+
+def test_cli_demo(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["demo", "--lang", "zh"]) == 0
+    assert "许庄" in capsys.readouterr().out
+
+
+def test_python_dash_m_runs_the_demo() -> None:
+    out = subprocess.run(
+        [sys.executable, "-m", "casework", "demo"], capture_output=True, text=True, check=True
+    ).stdout
+    assert "cases: 5" in out

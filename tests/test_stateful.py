@@ -1,0 +1,277 @@
+"""Random programs of valid and invalid commands against the standard lifecycle.
+
+After every step: replay equals the live case; the state is a defined state; held sessions
+never exceed the plan; event times never go backwards; a rejected command changed nothing.
+"""
+
+from __future__ import annotations
+
+import itertools
+from datetime import timedelta
+
+from hypothesis import event, settings
+from hypothesis import strategies as st
+from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule
+
+from casework import (
+    STANDARD,
+    CommandRejected,
+    Consent,
+    ConsentGiver,
+    Engine,
+    GuardFailed,
+    SessionPlan,
+    SessionRecord,
+    SessionStatus,
+    TransitionNotAllowed,
+    UnknownTrigger,
+)
+from casework.lifecycle import LIBRARY_COMMANDS
+from strategies import T0, child, drive_to, snapshot
+
+STATE_TRIGGERS = [t for t in STANDARD.triggers if t not in LIBRARY_COMMANDS]
+reasons = st.sampled_from([None, "", "  ", "client's choice", "consent withdrawn"])
+
+
+class StandardLifecycle(RuleBasedStateMachine):
+    """One case of the standard lifecycle, driven by random commands."""
+
+    @initialize(
+        minor=st.booleans(),
+        start=st.sampled_from(
+            [
+                "referral",
+                "screening",
+                "intake",
+                "assessment",
+                "planning",
+                "intervention",
+                "evaluation",
+                "closed",
+            ]
+        ),
+    )
+    def open_case(self, minor: bool, start: str) -> None:
+        """Open a case and walk it along the main path to a random starting state."""
+        self.engine = Engine(STANDARD)
+        born = T0.date().replace(year=T0.year - (10 if minor else 30))
+        self.case = self.engine.open("case-1", child(born), at=T0, by="wu", worker="wu")
+        if start != "referral":
+            drive_to(self.engine, self.case, start)
+        self.now = T0
+        self.session_no = len(self.case.sessions)
+
+    # --- helpers --------------------------------------------------------------------------
+
+    def attempt(self, run, trigger: str) -> None:  # type: ignore[no-untyped-def]
+        """Run one command; check it either appended exactly one event or changed nothing."""
+        before = snapshot(self.case)
+        allowed_here = trigger in STANDARD.triggers_from(self.case.state)
+        try:
+            event = run()
+        except CommandRejected as exc:
+            assert self.case == before, "a rejected command changed the case"
+            assert exc.state == before.state and exc.trigger == trigger
+            assert exc.reasons, "a rejection must say why"
+            if trigger not in STANDARD.triggers:
+                assert isinstance(exc, UnknownTrigger)
+            elif not allowed_here:
+                assert isinstance(exc, TransitionNotAllowed)
+            return
+        assert allowed_here, f"{trigger} accepted from {before.state}"
+        assert self.case.history[:-1] == before.history
+        assert self.case.history[-1] is event
+        assert event.seq == before.version + 1
+        assert event.trigger == trigger
+        dests = STANDARD.destinations(before.state, trigger)
+        assert event.state in dests
+
+    def tick(self, days: int) -> None:
+        self.now += timedelta(days=days)
+
+    # --- rules ----------------------------------------------------------------------------
+
+    @rule(
+        trigger=st.sampled_from([*STATE_TRIGGERS, "fly", "record_assessment"]),
+        reason=reasons,
+        agency=st.sampled_from([None, "county hospital"]),
+        days=st.integers(0, 20),
+    )
+    def fire(self, trigger: str, reason: str | None, agency: str | None, days: int) -> None:
+        self.tick(days)
+        payload = {k: v for k, v in (("reason", reason), ("agency", agency)) if v is not None}
+        self.attempt(
+            lambda: self.engine.fire(self.case, trigger, at=self.now, by="wu", **payload),
+            trigger,
+        )
+
+    @rule(days=st.integers(0, 8))
+    def progress(self, days: int) -> None:
+        """Take the main path's next step, with what it needs (so runs get deep)."""
+        self.tick(days)
+        state, engine, case, now = self.case.state, self.engine, self.case, self.now
+        if state in ("screening", "withdrawn", "closed", "follow_up"):
+            for giver, gid in ((ConsentGiver.CLIENT, None), (ConsentGiver.GUARDIAN, "g-1")):
+                if not case.consent_active(giver, now):
+                    consent = Consent(giver, now, giver_id=gid)
+                    self.attempt(
+                        lambda c=consent: engine.record_consent(case, c, by="wu"), "record_consent"
+                    )
+        if state == "planning" and case.plan is None:
+            self.attempt(lambda: engine.set_plan(case, SessionPlan(3), at=now, by="wu"), "set_plan")
+        if state == "intervention" and case.held_sessions < (case.planned_sessions or 0):
+            self.session_no += 1
+            session = SessionRecord(self.session_no, held_at=now)
+            self.attempt(lambda: engine.record_session(case, session, by="wu"), "record_session")
+            return
+        step = {
+            "referral": "screen",
+            "screening": "admit",
+            "intake": "assess",
+            "assessment": "plan",
+            "planning": "start_intervention",
+            "intervention": "evaluate",
+            "evaluation": "close",
+            "closed": "follow_up",
+            "follow_up": "reopen",
+            "withdrawn": "reopen",
+            "suspended": "resume",
+        }.get(state)
+        if step is not None:
+            self.attempt(lambda: engine.fire(case, step, at=now, by="wu", reason="next step"), step)
+
+    @rule(data=st.data(), days=st.integers(0, 3))
+    def advance(self, data: st.DataObject, days: int) -> None:
+        """Fire a trigger the current state defines, with the data guards ask for."""
+        options = [t for t in STANDARD.triggers_from(self.case.state) if t not in LIBRARY_COMMANDS]
+        if not options:
+            return
+        trigger = data.draw(st.sampled_from(options))
+        self.tick(days)
+        self.attempt(
+            lambda: self.engine.fire(
+                self.case, trigger, at=self.now, by="wu", reason="r", agency="county hospital"
+            ),
+            trigger,
+        )
+
+    @rule(giver=st.sampled_from(list(ConsentGiver)), guardian=st.sampled_from(["g-1", "x"]))
+    def record_consent(self, giver: ConsentGiver, guardian: str) -> None:
+        gid = guardian if giver is ConsentGiver.GUARDIAN else None
+        consent = Consent(giver, self.now, giver_id=gid)
+        self.attempt(
+            lambda: self.engine.record_consent(self.case, consent, by="wu"), "record_consent"
+        )
+
+    @rule(giver=st.sampled_from(list(ConsentGiver)), reason=reasons, days=st.integers(0, 5))
+    def withdraw_consent(self, giver: ConsentGiver, reason: str | None, days: int) -> None:
+        self.tick(days)
+        self.attempt(
+            lambda: self.engine.withdraw_consent(
+                self.case, giver, at=self.now, by="wu", reason=reason or ""
+            ),
+            "withdraw_consent",
+        )
+
+    @rule(sessions=st.integers(1, 12))
+    def set_plan(self, sessions: int) -> None:
+        self.attempt(
+            lambda: self.engine.set_plan(self.case, SessionPlan(sessions), at=self.now, by="wu"),
+            "set_plan",
+        )
+
+    @rule(extra=st.integers(-2, 3), reason=reasons)
+    def revise_plan(self, extra: int, reason: str | None) -> None:
+        sessions = (self.case.planned_sessions or 10) + extra
+        self.attempt(
+            lambda: self.engine.revise_plan(
+                self.case, sessions, reason=reason or "", at=self.now, by="wu"
+            ),
+            "revise_plan",
+        )
+
+    @rule(status=st.sampled_from(list(SessionStatus)), days=st.integers(0, 8))
+    def record_session(self, status: SessionStatus, days: int) -> None:
+        self.tick(days)
+        self.session_no += 1
+        held = self.now if status is SessionStatus.HELD else None
+        session = SessionRecord(self.session_no, status, held_at=held, scheduled_at=self.now)
+        was_closed = not self.case.is_open
+        held_before = self.case.held_sessions
+        self.attempt(
+            lambda: self.engine.record_session(self.case, session, by="wu"), "record_session"
+        )
+        if was_closed:
+            assert self.case.held_sessions == held_before, "a closed case accepted a session"
+
+    @rule(to=st.sampled_from(["wu", "li", ""]), reason=reasons)
+    def transfer(self, to: str, reason: str | None) -> None:
+        self.attempt(
+            lambda: self.engine.transfer(self.case, to, reason=reason or "", at=self.now, by="wu"),
+            "transfer",
+        )
+
+    @precondition(lambda self: self.case.version > 1 and STANDARD.triggers_from(self.case.state))
+    @rule(days=st.integers(1, 30))
+    def backdated(self, days: int) -> None:
+        """A command dated before the latest event is always refused."""
+        before = snapshot(self.case)
+        at = self.case.last_at - timedelta(days=days)  # type: ignore[operator]
+        trigger = STANDARD.triggers_from(self.case.state)[0]
+        try:
+            self.engine.fire(self.case, trigger, at=at, by="wu", reason="r", agency="a")
+        except GuardFailed as exc:
+            assert "chronological" in exc.failed
+        else:
+            raise AssertionError("a backdated command was accepted")
+        assert self.case == before
+
+    # --- invariants -----------------------------------------------------------------------
+
+    @invariant()
+    def note_state(self) -> None:
+        event(f"reached {self.case.state}")
+
+    @invariant()
+    def replay_equals_live(self) -> None:
+        assert self.engine.replay(self.case.history) == self.case
+
+    @invariant()
+    def state_is_defined(self) -> None:
+        assert STANDARD.has_state(self.case.state)
+
+    @invariant()
+    def held_never_exceeds_plan(self) -> None:
+        held = sum(1 for s in self.case.sessions if s.held)
+        assert held >= self.case.held_sessions
+        if self.case.plan is not None:
+            assert self.case.held_sessions <= self.case.plan.sessions
+        else:
+            assert self.case.held_sessions == 0
+
+    @invariant()
+    def time_and_sequence_move_forward(self) -> None:
+        events = self.case.history
+        assert [e.seq for e in events] == list(range(1, len(events) + 1))
+        assert all(a.at <= b.at for a, b in itertools.pairwise(events))
+
+    @invariant()
+    def sessions_only_in_intervention(self) -> None:
+        for ev in self.case.history:
+            if ev.type == "session_recorded":
+                assert ev.state == "intervention"
+
+    @invariant()
+    def admitted_only_with_consent(self) -> None:
+        for i, ev in enumerate(self.case.history):
+            if ev.type in ("admitted", "reopened"):
+                partial = self.engine.replay(self.case.history[:i])
+                assert partial.consent_active(ConsentGiver.CLIENT, ev.at)
+                if partial.client.is_minor(ev.at):
+                    assert partial.consent_active(ConsentGiver.GUARDIAN, ev.at)
+
+
+StandardLifecycle.TestCase.settings = settings(
+    max_examples=150, stateful_step_count=50, deadline=None
+)
+TestStandardLifecycle = StandardLifecycle.TestCase
