@@ -364,3 +364,90 @@ def test_set_plan_resets_the_count_for_a_new_plan(engine: Engine) -> None:
     engine.fire(case, "plan", at=T0, by="wu")
     engine.set_plan(case, SessionPlan(4), at=T0, by="wu")
     assert case.held_sessions == 0 and len(case.sessions) == 10
+
+
+# --- regressions ------------------------------------------------------------------------------
+
+
+def bare_lifecycle(*extra: Any) -> Any:
+    from casework import Lifecycle, State, Transition
+
+    return Lifecycle(
+        "bare",
+        [State("a", initial=True), State("b", category="closed", terminal=True)],
+        [Transition("finish", "a", "b", "finished"), *extra],
+    )
+
+
+def test_library_command_without_its_guard_cannot_record_a_broken_event() -> None:
+    """A lifecycle may declare set_plan without plan_given: the engine still checks payloads."""
+    from casework import Transition
+
+    eng = Engine(
+        bare_lifecycle(Transition("set_plan", "a", None), Transition("transfer", "a", None))
+    )
+    case = eng.open("b-1", child(), at=T0, by="w")
+    for trigger, payload in (
+        ("set_plan", {}),
+        ("set_plan", {"plan": 10}),
+        ("transfer", {"to": ""}),
+    ):
+        err = rejected_any(
+            case,
+            InvalidCommand,
+            lambda t=trigger, p=payload: eng.fire(case, t, at=T0, by="w", **p),
+        )
+        assert err.reasons[0].startswith(("the payload has no", "'plan' needs", "'to' needs"))
+    assert eng.replay(case.history) == case
+
+
+def rejected_any(case: Case, error: type[CommandRejected], run: Any) -> CommandRejected:
+    before = snapshot(case)
+    with pytest.raises(error) as info:
+        run()
+    assert case == before
+    return info.value
+
+
+def test_a_guard_that_raises_is_reported_as_that_guard_failing() -> None:
+    from casework import Transition
+
+    def broken(case: Case, cmd: Any) -> str | None:
+        return str(1 / 0)
+
+    eng = Engine(bare_lifecycle(Transition("poke", "a", None, "poked", guards=broken)))
+    case = eng.open("b-2", child(), at=T0, by="w")
+    err = rejected_any(case, GuardFailed, lambda: eng.fire(case, "poke", at=T0, by="w"))
+    assert isinstance(err, GuardFailed)
+    assert err.failed == {"broken": "the guard raised: ZeroDivisionError: division by zero"}
+    assert isinstance(err.__cause__, ZeroDivisionError)
+    assert eng.check(case)["poke"].reasons == (
+        "the guard raised: ZeroDivisionError: division by zero",
+    )
+
+
+def test_check_applies_the_time_order_rule(engine: Engine) -> None:
+    case = open_case(engine, at=T0 + timedelta(days=5))
+    check = engine.check(case, at=T0)["screen"]
+    assert not check.allowed and "before the case's latest event" in check.reasons[0]
+    assert engine.check(case, at=T0 + timedelta(days=5))["screen"].allowed
+
+
+def test_self_transitions_exit_and_enter_for_engine_hooks_too() -> None:
+    from casework import Transition
+
+    seen: list[str] = []
+    eng = Engine(bare_lifecycle(Transition("poke", "a", "a", "poked")))
+    eng.hooks.on_exit("a", lambda c, e: seen.append("exit"))
+    eng.hooks.on_enter("a", lambda c, e: seen.append("enter"))
+    case = eng.open("b-3", child(), at=T0, by="w")
+    eng.fire(case, "poke", at=T0, by="w")
+    assert seen == ["exit", "enter"]
+
+
+def test_a_missing_dest_in_a_dict_means_an_internal_transition() -> None:
+    from casework import Lifecycle
+
+    data = bare_lifecycle().to_dict()
+    data["transitions"].append({"trigger": "note", "source": ["a"], "event": "noted"})
+    assert Lifecycle.from_dict(data).transition("a", "note").internal  # type: ignore[union-attr]

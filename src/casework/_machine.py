@@ -22,21 +22,25 @@ if TYPE_CHECKING:
     from casework.events import Command
     from casework.lifecycle import Guard, Hook, Lifecycle
 
-__all__ = ["Attempt", "compile_machine", "fire"]
+__all__ = ["Attempt", "GuardCrashed", "compile_machine", "fire"]
 
-_TRANSITIONS_LOGGERS = ("transitions", "transitions.core")
+#: Only the parent logger is quieted: ``transitions.core`` (and the extensions' loggers) inherit
+#: its level, so an app that sets ``logging.getLogger("transitions")`` to INFO, before or after
+#: importing casework, gets transitions' log lines back.  Setting ``transitions.core`` here too
+#: would pin it to WARNING and silently override that choice.
+_TRANSITIONS_LOGGER = "transitions"
 
 
 def quiet_transitions_logging() -> None:
     """Keep ``transitions`` from paying for INFO logging unless the app chose a level for it.
 
     An app that sets the root logger to INFO would otherwise make every transition several
-    times slower.  A level the app set explicitly on these loggers is left alone.
+    times slower.  A level the app set explicitly on the ``transitions`` logger (or on
+    ``transitions.core``) is left alone.
     """
-    for name in _TRANSITIONS_LOGGERS:
-        logger = logging.getLogger(name)
-        if logger.level == logging.NOTSET:
-            logger.setLevel(logging.WARNING)
+    logger = logging.getLogger(_TRANSITIONS_LOGGER)
+    if logger.level == logging.NOTSET:
+        logger.setLevel(logging.WARNING)
 
 
 class Attempt:
@@ -52,12 +56,26 @@ class Attempt:
         self.event: Event | None = None
 
 
+class GuardCrashed(Exception):
+    """A guard raised instead of answering; carried out of the machine to the engine."""
+
+    def __init__(self, name: str, error: Exception) -> None:
+        super().__init__(name, error)
+        self.name = name
+        self.error = error
+
+
 def _condition(guard: Guard) -> Callable[[Any], bool]:
+    name = callable_name(guard)
+
     def check(ed: Any) -> bool:
         model: Attempt = ed.model
-        return guard(model.case, model.command) is None
+        try:
+            return guard(model.case, model.command) is None
+        except Exception as exc:
+            raise GuardCrashed(name, exc) from exc
 
-    check.__name__ = callable_name(guard)
+    check.__name__ = name
     return check
 
 

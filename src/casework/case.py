@@ -155,6 +155,9 @@ class Case:
             self.state = event.state
         effect = _EFFECTS.get(event.type)
         if effect is not None:
+            problem = payload_problem(event.type, event.payload)
+            if problem is not None:
+                raise ReplayError(self.id, event.seq, f"{event.type}: {problem}")
             effect(self, event)
         self.history.append(event)
 
@@ -202,7 +205,8 @@ def _plan_set(case: Case, ev: Event) -> None:
 
 
 def _plan_revised(case: Case, ev: Event) -> None:
-    assert case.plan is not None
+    if case.plan is None:
+        raise ReplayError(case.id, ev.seq, "plan_revised: there is no plan to revise")
     case.plan = case.plan.revised(ev.payload["sessions"])
 
 
@@ -219,6 +223,42 @@ def _transferred(case: Case, ev: Event) -> None:
 
 def _assessment_recorded(case: Case, ev: Event) -> None:
     case.assessments = (*case.assessments, ev.payload["assessment"])
+
+
+def _is(kind: type | tuple[type, ...], what: str) -> Callable[[Any], str | None]:
+    return lambda value: None if isinstance(value, kind) else f"needs {what}, got {value!r}"
+
+
+def _text(value: Any) -> str | None:
+    return None if isinstance(value, str) and value.strip() else f"needs a name, got {value!r}"
+
+
+def _count(value: Any) -> str | None:
+    ok = isinstance(value, int) and not isinstance(value, bool) and value > 0
+    return None if ok else f"needs a positive number of sessions, got {value!r}"
+
+
+#: What each library event must carry, so that applying it cannot fail half-way.
+_PAYLOADS: Mapping[str, Mapping[str, Callable[[Any], str | None]]] = {
+    "consent_recorded": {"consent": _is(Consent, "a Consent")},
+    "consent_withdrawn": {"giver": _is(ConsentGiver, "a ConsentGiver")},
+    "plan_set": {"plan": _is(SessionPlan, "a SessionPlan")},
+    "plan_revised": {"sessions": _count},
+    "session_recorded": {"session": _is(SessionRecord, "a SessionRecord")},
+    "transferred": {"to": _text},
+    "assessment_recorded": {"assessment": lambda v: None},
+}
+
+
+def payload_problem(event_type: str, payload: Mapping[str, Any]) -> str | None:
+    """Why ``payload`` cannot be applied as an ``event_type`` event, or None if it can."""
+    for key, check in _PAYLOADS.get(event_type, {}).items():
+        if key not in payload:
+            return f"the payload has no {key!r}"
+        problem = check(payload[key])
+        if problem is not None:
+            return f"{key!r} {problem}"
+    return None
 
 
 _EFFECTS: Mapping[str, Callable[[Case, Event], None]] = {

@@ -14,20 +14,21 @@ from typing import Any, Protocol
 import attrs
 
 from casework import _machine
-from casework.case import Case
+from casework.case import Case, payload_problem
 from casework.errors import (
     CaseworkError,
     CommandRejected,
     GuardFailed,
     HookFailed,
     InvalidCommand,
+    InvalidResponses,
     InvalidValue,
     TransitionNotAllowed,
     UnknownTrigger,
 )
 from casework.events import Command, Event
 from casework.hooks import Hooks
-from casework.lifecycle import OPEN_EVENT, PREVIOUS, Lifecycle, callable_name
+from casework.lifecycle import LIBRARY_COMMANDS, OPEN_EVENT, PREVIOUS, Lifecycle, callable_name
 from casework.plan import SessionPlan, SessionRecord
 from casework.records import Client, Consent, ConsentGiver, as_datetime
 
@@ -179,25 +180,40 @@ class Engine:
                 added = hooks.prepare(case, command)
                 if added:
                     command = attrs.evolve(command, payload={**command.payload, **added})
+            if trigger in LIBRARY_COMMANDS:
+                problem = payload_problem(lc.event_type(trigger), command.payload)
+                if problem is not None:
+                    raise self._rejected(InvalidCommand, case, trigger, [problem])
             event = _machine.fire(lc, case, command)
+        except CommandRejected:
+            raise
+        except _machine.GuardCrashed as exc:
+            raise self._failed(
+                case, trigger, {exc.name: f"the guard raised: {_describe(exc.error)}"}
+            ) from exc.error
+        except (InvalidValue, InvalidResponses) as exc:  # bad input found by a prepare hook
+            raise self._rejected(InvalidCommand, case, trigger, [str(exc)]) from exc
         except Exception as exc:
             raise self._hook_failed(case, trigger, exc) from exc
         if event is None:
             raise self._failed(case, trigger, self._reasons(case, command))
         if hooks:
-            self._run_hooks(case, event)
+            self._run_hooks(case, event, moves=transition.dest is not None)
         if self.store is not None:
             # the store refuses a stale writer by raising; then the case stays as it was
             self.store.append([event], expected_version=case.version)
         case.apply(event)
         return event
 
-    def _run_hooks(self, case: Case, event: Event) -> None:
-        """Run the engine's hooks for an accepted command, in order, before it is committed."""
+    def _run_hooks(self, case: Case, event: Event, *, moves: bool) -> None:
+        """Run the engine's hooks for an accepted command, in order, before it is committed.
+
+        ``moves`` is False for internal transitions, which neither exit nor enter a state.
+        """
         run = self.hooks.run
         try:
             run("before", event.trigger, case, event)
-            if event.state != case.state:
+            if moves:
                 run("exit", case.state, case, event)
                 run("enter", event.state, case, event)
             run("after", event.trigger, case, event)
@@ -295,6 +311,12 @@ class Engine:
         ``payload``, so a guard that needs data (a reason, a session) says so.
         """
         when = as_datetime(at) if at is not None else case.last_at or datetime.min
+        last = case.last_at
+        early = (
+            f"dated {when:%Y-%m-%d %H:%M}, before the case's latest event ({last:%Y-%m-%d %H:%M})"
+            if last is not None and when < last
+            else None
+        )
         result = {}
         for trigger in self.lifecycle.triggers:
             transition = self.lifecycle.transition(case.state, trigger)
@@ -305,6 +327,8 @@ class Engine:
                 continue
             probe = Command(trigger, when, "probe", payload)
             reasons = tuple(self._reasons(case, probe).values())
+            if early is not None:
+                reasons = (early, *reasons)
             result[trigger] = TriggerCheck(trigger, not reasons, reasons)
         return result
 
@@ -325,7 +349,10 @@ class Engine:
             if case.previous_state not in options:
                 failed["previous"] = f"no earlier state to return to from {case.state!r}"
         for guard in transition.guards:
-            reason = guard(case, command)
+            try:
+                reason = guard(case, command)
+            except Exception as exc:
+                reason = f"the guard raised: {_describe(exc)}"
             if reason is not None:
                 failed[callable_name(guard)] = reason
         return failed
@@ -351,8 +378,11 @@ class Engine:
         )
 
     def _hook_failed(self, case: Case, trigger: str, exc: Exception) -> CommandRejected:
-        detail = str(exc) if isinstance(exc, CaseworkError) else f"{type(exc).__name__}: {exc}"
-        return self._rejected(HookFailed, case, trigger, [f"a hook raised: {detail}"])
+        return self._rejected(HookFailed, case, trigger, [f"a hook raised: {_describe(exc)}"])
+
+
+def _describe(exc: Exception) -> str:
+    return str(exc) if isinstance(exc, CaseworkError) else f"{type(exc).__name__}: {exc}"
 
 
 def _actor(by: Any) -> str:

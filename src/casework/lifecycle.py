@@ -315,6 +315,7 @@ class Lifecycle:
         transitions = []
         for i, raw in enumerate(top.get("transitions", [])):
             t = take(raw, f"transitions[{i}]", _TRANSITION_KEYS)
+            t.setdefault("dest", None)  # no destination: an internal transition (TOML has no null)
             where = f"transitions[{i}] ({t.get('trigger', '?')})"
             t["guards"] = resolve("guard", t.get("guards"), guards, where)
             t["before"] = resolve("hook", t.get("before"), hooks, where)
