@@ -1,0 +1,45 @@
+"""Serialisation: casework values and events to JSON and back, exactly, with a schema version.
+
+Build a codec with :func:`default_codec`, register your own payload types on it, and pass it to
+the stores you create::
+
+    codec = default_codec()
+    codec.register(MyRecord)          # attrs classes and enums by name; others with encode/decode
+    line = codec.dumps_event(event)   # {"v": 1, "case_id": ..., "payload": {...}}
+    assert codec.loads_event(line) == event
+"""
+
+from casework.codec._codec import TAG, Codec
+from casework.codec._default import CORE_TYPES, default_codec, register_core_types
+from casework.codec._errors import (
+    DecodeError,
+    EncodeError,
+    SchemaTooNew,
+    SerializationError,
+    UnsupportedSchema,
+)
+from casework.codec._migrations import (
+    SCHEMA_VERSION,
+    Migration,
+    Migrations,
+    default_migrations,
+    v0_to_v1,
+)
+
+__all__ = [
+    "CORE_TYPES",
+    "SCHEMA_VERSION",
+    "TAG",
+    "Codec",
+    "DecodeError",
+    "EncodeError",
+    "Migration",
+    "Migrations",
+    "SchemaTooNew",
+    "SerializationError",
+    "UnsupportedSchema",
+    "default_codec",
+    "default_migrations",
+    "register_core_types",
+    "v0_to_v1",
+]

@@ -1,0 +1,487 @@
+"""The codec: domain values and events to JSON-shaped data and back, exactly, with cattrs.
+
+Two layers, one converter:
+
+* **typed** fields (a :class:`~casework.records.Consent`'s ``given_at``, a plan's ``schedule``)
+  are handled by a ``cattrs`` converter, which knows each field's type from its annotation;
+* **untyped** places (an event's ``payload``, attrs fields annotated ``Any``) carry tags, so a
+  tuple comes back a tuple and a date a date: ``{"$type": "Consent", "giver": ...}``,
+  ``{"$type": "datetime", "value": "2023-03-06T09:00:00+08:00"}``.
+
+Payload types are registered on the codec by name (no module-level registry): callers build
+the codec they need, usually with :func:`casework.codec.default_codec`, and pass it around.
+"""
+
+from __future__ import annotations
+
+import enum
+import json
+import math
+from collections.abc import Callable, Iterable, Mapping
+from datetime import date, datetime, timedelta
+from typing import Any, TypeVar
+
+import attrs
+import cattrs
+from cattrs.gen import make_dict_unstructure_fn, override
+from cattrs.preconf.json import make_converter
+
+from casework.codec._errors import DecodeError, EncodeError, SerializationError
+from casework.codec._migrations import Migrations, default_migrations
+from casework.events import Event
+
+__all__ = ["TAG", "Codec"]
+
+T = TypeVar("T")
+
+#: The key that names a tagged value's type.
+TAG = "$type"
+#: Tags the codec itself uses; registered names may not take them.
+BUILTIN_TAGS = frozenset({"tuple", "set", "frozenset", "dict", "datetime", "date", "timedelta"})
+
+_PLAIN = (str, int, bool, type(None))
+_EVENT_TEXT_FIELDS = ("case_id", "type", "actor", "state", "trigger")
+
+
+class _Fail(Exception):
+    """Internal: a problem deep in a value; the path is collected on the way out."""
+
+    def __init__(self, problem: str) -> None:
+        self.problem = problem
+        self.parts: list[str] = []
+
+
+def _key_part(key: Any) -> str:
+    return f".{key}" if isinstance(key, str) and key.isidentifier() else f"[{key!r}]"
+
+
+def _sorted(items: Iterable[Any]) -> list[Any]:
+    """Set members in a stable order when they can be ordered (so output is reproducible)."""
+    items = list(items)
+    try:
+        return sorted(items)
+    except TypeError:
+        return items
+
+
+def _personal(field: attrs.Attribute[Any]) -> bool:
+    return bool(field.metadata.get("personal", False))
+
+
+class Codec:
+    """Turns casework values and events into JSON-shaped data and back, exactly.
+
+    ``personal=False`` builds a codec that leaves out every attrs field marked
+    ``metadata={"personal": True}`` (names, birth dates, session notes) when writing: for
+    exports; what it writes cannot be read back into the original records.
+    ``detailed_validation`` is cattrs' option: errors carry the path of every bad field.
+    """
+
+    def __init__(
+        self,
+        *,
+        migrations: Migrations | None = None,
+        personal: bool = True,
+        detailed_validation: bool = True,
+    ) -> None:
+        self.migrations = migrations if migrations is not None else default_migrations()
+        self.personal = personal
+        self.detailed_validation = detailed_validation
+        self._types: dict[str, type[Any]] = {}
+        self._names: dict[type[Any], str] = {}
+        self._custom: dict[str, tuple[Callable[[Any], Any], Callable[[Any], Any]]] = {}
+        self._encoders: dict[type[Any], Callable[[Any], Any]] = {
+            float: self._enc_float,
+            list: self._enc_list,
+            dict: self._enc_dict,
+            tuple: self._enc_tuple,
+            frozenset: self._enc_frozenset,
+            set: self._enc_set,
+            datetime: self._enc_datetime,
+            date: self._enc_date,
+            timedelta: self._enc_timedelta,
+        }
+        self._decoders: dict[str, Callable[[dict[str, Any]], Any]] = {
+            "tuple": lambda d: tuple(self._dec_items(d)),
+            "set": lambda d: set(self._dec_items(d)),
+            "frozenset": lambda d: frozenset(self._dec_items(d)),
+            "dict": self._dec_pairs,
+            "datetime": lambda d: datetime.fromisoformat(self._text(d)),
+            "date": self._dec_date,
+            "timedelta": lambda d: timedelta(microseconds=self._whole(d)),
+        }
+        self.converter = self._make_converter()
+
+    def __repr__(self) -> str:
+        extra = "" if self.personal else ", without personal fields"
+        return f"<Codec v{self.migrations.current}: {len(self._types)} types{extra}>"
+
+    # --- configuration -----------------------------------------------------------------------
+
+    def _make_converter(self) -> cattrs.Converter:
+        conv = make_converter(detailed_validation=self.detailed_validation)
+        conv.register_unstructure_hook(datetime, datetime.isoformat)
+        conv.register_structure_hook(datetime, lambda v, _: datetime.fromisoformat(v))
+        conv.register_unstructure_hook(date, date.isoformat)
+        conv.register_structure_hook(date, lambda v, _: date.fromisoformat(v))
+        conv.register_unstructure_hook(frozenset, _sorted)
+        conv.register_unstructure_hook(set, _sorted)
+        # ``Any`` fields are untyped places: tag them like payload values
+        conv.register_unstructure_hook_func(lambda t: t is Any, self.encode)
+        conv.register_structure_hook_func(lambda t: t is Any, lambda v, _: self.decode(v))
+        if not self.personal:
+            conv.register_unstructure_hook_factory(attrs.has, self._omit_personal)
+        return conv
+
+    def _omit_personal(self, cls: type[Any]) -> Callable[[Any], Any]:
+        omit = {f.name: override(omit=True) for f in attrs.fields(cls) if _personal(f)}
+        return make_dict_unstructure_fn(cls, self.converter, **omit)  # type: ignore[arg-type]
+
+    def register(
+        self,
+        cls: type[Any],
+        name: str | None = None,
+        *,
+        encode: Callable[[Any], Any] | None = None,
+        decode: Callable[[Any], Any] | None = None,
+    ) -> None:
+        """Make ``cls`` writable in payloads, tagged ``{"$type": name}`` (default: its name).
+
+        attrs classes and enums need nothing more; any other type needs ``encode`` (to plain
+        JSON data) and ``decode`` (back).  A name or a class can be registered once.
+        """
+        name = name or cls.__name__
+        if name in BUILTIN_TAGS or name in self._types:
+            raise ValueError(f"the type name {name!r} is already taken")
+        if cls in self._names:
+            raise ValueError(f"{cls.__name__} is already registered as {self._names[cls]!r}")
+        if (encode is None) != (decode is None):
+            raise ValueError("give both encode and decode, or neither")
+        if encode is not None and decode is not None:
+            self._custom[name] = (encode, decode)
+            self._encoders[cls] = lambda v: {TAG: name, "value": encode(v)}
+            self._decoders[name] = lambda d: decode(d.get("value"))
+        elif isinstance(cls, type) and issubclass(cls, enum.Enum):
+            self._encoders[cls] = lambda v: {TAG: name, "value": v.value}
+            self._decoders[name] = lambda d: cls(d.get("value"))
+        elif attrs.has(cls):
+            unstructure = self.converter.get_unstructure_hook(cls)
+            structure = self.converter.get_structure_hook(cls)
+
+            def enc(value: Any) -> Any:
+                return {TAG: name, **unstructure(value)}
+
+            self._encoders[cls] = enc
+            self._decoders[name] = lambda d: structure(d, cls)
+        else:
+            raise ValueError(f"{cls!r} is neither an attrs class nor an enum: give encode/decode")
+        self._types[name] = cls
+        self._names[cls] = name
+
+    @property
+    def types(self) -> Mapping[str, type[Any]]:
+        """Every registered type, by name."""
+        return dict(self._types)
+
+    def without_personal(self) -> Codec:
+        """A codec with the same types that leaves out personal fields (for exports)."""
+        other = Codec(
+            migrations=self.migrations,
+            personal=False,
+            detailed_validation=self.detailed_validation,
+        )
+        for name, cls in self._types.items():
+            encode, decode = self._custom.get(name, (None, None))
+            other.register(cls, name, encode=encode, decode=decode)
+        return other
+
+    # --- untyped values ----------------------------------------------------------------------
+
+    def encode(self, value: Any) -> Any:
+        """``value`` as JSON-shaped data, tagged where its type would otherwise be lost."""
+        try:
+            return self._enc(value)
+        except _Fail as fail:
+            raise EncodeError("$" + "".join(reversed(fail.parts)), fail.problem) from None
+
+    def decode(self, data: Any) -> Any:
+        """The value :meth:`encode` wrote as ``data``."""
+        try:
+            return self._dec(data)
+        except _Fail as fail:
+            raise DecodeError("$" + "".join(reversed(fail.parts)), fail.problem) from None
+
+    def _enc(self, value: Any) -> Any:
+        if type(value) in _PLAIN:
+            return value
+        encoder = self._encoders.get(type(value))
+        if encoder is None:
+            if isinstance(value, Mapping):
+                encoder = self._enc_dict
+            else:
+                raise _Fail(
+                    f"{type(value).__qualname__} is not registered on the codec "
+                    f"(register it, or give a plain JSON value)"
+                )
+        try:
+            return encoder(value)
+        except _Fail:
+            raise
+        except SerializationError as exc:
+            raise _Fail(str(exc)) from None
+        except Exception as exc:
+            raise _Fail(f"{type(exc).__name__}: {exc}") from None
+
+    def _enc_float(self, value: float) -> float:
+        if not math.isfinite(value):
+            raise _Fail(f"{value!r} has no JSON form")
+        return value
+
+    def _enc_seq(self, values: Iterable[Any]) -> list[Any]:
+        out = []
+        for i, v in enumerate(values):
+            try:
+                out.append(self._enc(v))
+            except _Fail as fail:
+                fail.parts.append(f"[{i}]")
+                raise
+        return out
+
+    def _enc_list(self, value: list[Any]) -> list[Any]:
+        return self._enc_seq(value)
+
+    def _enc_tuple(self, value: tuple[Any, ...]) -> dict[str, Any]:
+        return {TAG: "tuple", "items": self._enc_seq(value)}
+
+    def _enc_frozenset(self, value: frozenset[Any]) -> dict[str, Any]:
+        return {TAG: "frozenset", "items": self._enc_seq(_sorted(value))}
+
+    def _enc_set(self, value: set[Any]) -> dict[str, Any]:
+        return {TAG: "set", "items": self._enc_seq(_sorted(value))}
+
+    def _enc_dict(self, value: Mapping[Any, Any]) -> dict[str, Any]:
+        plain = all(isinstance(k, str) and not k.startswith("$") for k in value)
+        if not plain:  # keys JSON objects cannot hold as they are: write pairs
+            pairs = self._enc_seq([k, v] for k, v in value.items())
+            return {TAG: "dict", "items": pairs}
+        out = {}
+        for k, v in value.items():
+            try:
+                out[k] = self._enc(v)
+            except _Fail as fail:
+                fail.parts.append(_key_part(k))
+                raise
+        return out
+
+    def _enc_datetime(self, value: datetime) -> dict[str, Any]:
+        return {TAG: "datetime", "value": value.isoformat()}
+
+    def _enc_date(self, value: date) -> dict[str, Any]:
+        return {TAG: "date", "value": value.isoformat()}
+
+    def _enc_timedelta(self, value: timedelta) -> dict[str, Any]:
+        return {TAG: "timedelta", "value": value // timedelta(microseconds=1)}
+
+    def _dec(self, data: Any) -> Any:
+        kind = type(data)
+        if kind in _PLAIN:
+            return data
+        if kind is float:
+            return data
+        if kind is list:
+            out = []
+            for i, v in enumerate(data):
+                try:
+                    out.append(self._dec(v))
+                except _Fail as fail:
+                    fail.parts.append(f"[{i}]")
+                    raise
+            return out
+        if kind is not dict:
+            raise _Fail(f"{kind.__name__} is not JSON data")
+        tag = data.get(TAG)
+        if tag is None:
+            result = {}
+            for k, v in data.items():
+                try:
+                    result[k] = self._dec(v)
+                except _Fail as fail:
+                    fail.parts.append(_key_part(k))
+                    raise
+            return result
+        decoder = self._decoders.get(tag) if isinstance(tag, str) else None
+        if decoder is None:
+            raise _Fail(f"unknown type {tag!r} (is it registered on the codec?)")
+        try:
+            return decoder(data)
+        except _Fail:
+            raise
+        except cattrs.BaseValidationError as exc:
+            raise _Fail("; ".join(cattrs.transform_error(exc, path=tag))) from None
+        except Exception as exc:
+            raise _Fail(f"{tag}: {exc}") from None
+
+    def _dec_items(self, data: dict[str, Any]) -> list[Any]:
+        items = data.get("items")
+        if type(items) is not list:
+            raise _Fail(f"{data.get(TAG)}: expected a list of items")
+        try:
+            decoded = self._dec(items)
+        except _Fail as fail:
+            fail.parts.append(".items")
+            raise
+        return decoded  # type: ignore[no-any-return]
+
+    def _dec_pairs(self, data: dict[str, Any]) -> dict[Any, Any]:
+        out = {}
+        for pair in self._dec_items(data):
+            if not isinstance(pair, list) or len(pair) != 2:
+                raise _Fail("dict: expected [key, value] pairs")
+            key, value = pair
+            out[key] = value
+        return out
+
+    @staticmethod
+    def _text(data: dict[str, Any]) -> str:
+        value = data.get("value")
+        if not isinstance(value, str):
+            raise _Fail(f"{data.get(TAG)}: expected a string value, got {value!r}")
+        return value
+
+    @staticmethod
+    def _whole(data: dict[str, Any]) -> int:
+        value = data.get("value")
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise _Fail(f"{data.get(TAG)}: expected a whole number, got {value!r}")
+        return value
+
+    def _dec_date(self, data: dict[str, Any]) -> date:
+        text = self._text(data)
+        if "T" in text or " " in text:
+            raise _Fail(f"date: {text!r} is not a plain date")
+        return date.fromisoformat(text)
+
+    # --- typed values ------------------------------------------------------------------------
+
+    def unstructure(self, value: Any, as_type: Any = None) -> Any:
+        """``value`` as JSON-shaped data, by its (or ``as_type``'s) annotations (no top tag)."""
+        try:
+            return self.converter.unstructure(value, unstructure_as=as_type)
+        except SerializationError:
+            raise
+        except Exception as exc:
+            raise EncodeError("$", f"{type(exc).__name__}: {exc}") from exc
+
+    def structure(self, data: Any, cls: type[T]) -> T:
+        """``data`` read as a ``cls``; every bad field is reported with its path."""
+        try:
+            return self.converter.structure(data, cls)
+        except cattrs.BaseValidationError as exc:
+            raise DecodeError("$", "; ".join(cattrs.transform_error(exc))) from exc
+        except SerializationError:
+            raise
+        except Exception as exc:
+            raise DecodeError("$", f"{type(exc).__name__}: {exc}") from exc
+
+    # --- documents -----------------------------------------------------------------------------
+
+    def dumps(self, value: Any) -> str:
+        """``value`` as a JSON document ``{"v": ..., "value": ...}``."""
+        return _dumps({"v": self.migrations.current, "value": self.encode(value)})
+
+    def loads(self, text: str | bytes) -> Any:
+        """The value in a document :meth:`dumps` wrote; refuses documents from a newer casework."""
+        doc = _loads(text)
+        if not isinstance(doc, dict) or "value" not in doc:
+            raise DecodeError("$", "expected a document {'v': ..., 'value': ...}")
+        doc = self.migrations.upgrade(doc)
+        return self.decode(doc["value"])
+
+    # --- events --------------------------------------------------------------------------------
+
+    def event_to_record(self, event: Event) -> dict[str, Any]:
+        """An event as a plain dict, with the schema version under ``"v"``."""
+        if not isinstance(event, Event):
+            raise EncodeError("$", f"expected an Event, got {type(event).__name__}")
+        payload = {}
+        for k, v in event.payload.items():
+            if not isinstance(k, str):
+                raise EncodeError("$.payload", f"payload keys must be strings, got {k!r}")
+            try:
+                payload[k] = self._enc(v)
+            except _Fail as fail:
+                path = "$.payload" + _key_part(k) + "".join(reversed(fail.parts))
+                raise EncodeError(path, fail.problem) from None
+        at = event.at
+        if not isinstance(at, datetime):
+            raise EncodeError("$.at", f"expected a datetime, got {at!r}")
+        return {
+            "v": self.migrations.current,
+            "case_id": event.case_id,
+            "seq": event.seq,
+            "type": event.type,
+            "at": at.isoformat(),
+            "actor": event.actor,
+            "state": event.state,
+            "trigger": event.trigger,
+            "payload": payload,
+        }
+
+    def event_from_record(self, record: Any) -> Event:
+        """The event a record holds, upgraded from an older schema version if need be."""
+        if not isinstance(record, dict):
+            raise DecodeError("$", f"expected an event record (an object), got {record!r}")
+        record = self.migrations.upgrade(record)
+        for key in _EVENT_TEXT_FIELDS:
+            if type(record.get(key)) is not str:
+                raise DecodeError(f"$.{key}", f"expected a string, got {record.get(key)!r}")
+        seq = record.get("seq")
+        if type(seq) is not int or seq < 1:
+            raise DecodeError("$.seq", f"expected a positive whole number, got {seq!r}")
+        at = record.get("at")
+        try:
+            when = datetime.fromisoformat(at)
+        except (TypeError, ValueError):
+            raise DecodeError("$.at", f"expected an ISO 8601 datetime, got {at!r}") from None
+        raw = record.get("payload")
+        if type(raw) is not dict:
+            raise DecodeError("$.payload", f"expected an object, got {raw!r}")
+        payload = {}
+        for k, v in raw.items():
+            try:
+                payload[k] = self._dec(v)
+            except _Fail as fail:
+                path = "$.payload" + _key_part(k) + "".join(reversed(fail.parts))
+                raise DecodeError(path, fail.problem) from None
+        return Event(
+            record["case_id"],
+            seq,
+            record["type"],
+            when,
+            record["actor"],
+            record["state"],
+            record["trigger"],
+            payload,
+        )
+
+    def dumps_event(self, event: Event) -> str:
+        """An event as one line of JSON."""
+        return _dumps(self.event_to_record(event))
+
+    def loads_event(self, text: str | bytes) -> Event:
+        """The event in a line :meth:`dumps_event` wrote."""
+        return self.event_from_record(_loads(text))
+
+
+def _dumps(data: Any) -> str:
+    try:
+        return json.dumps(data, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+    except ValueError as exc:
+        raise EncodeError("$", str(exc)) from None
+
+
+def _loads(text: str | bytes) -> Any:
+    try:
+        return json.loads(text)
+    except (TypeError, ValueError) as exc:  # JSONDecodeError and UnicodeDecodeError included
+        raise DecodeError("$", f"malformed JSON: {exc}") from None

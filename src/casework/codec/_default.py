@@ -1,0 +1,48 @@
+"""The codec casework ships with: every record and enum its own events carry, by name."""
+
+from __future__ import annotations
+
+from casework.codec._codec import Codec
+from casework.codec._migrations import Migrations
+from casework.lifecycle import StateClass
+from casework.plan import SessionMode, SessionPlan, SessionRecord, SessionStatus
+from casework.records import Client, Consent, ConsentGiver, Guardian, Role, Sex, TargetGroup, Worker
+
+__all__ = ["CORE_TYPES", "default_codec", "register_core_types"]
+
+#: casework's own payload types, registered under their class names.
+CORE_TYPES: tuple[type, ...] = (
+    Client,
+    Guardian,
+    Worker,
+    Consent,
+    SessionPlan,
+    SessionRecord,
+    ConsentGiver,
+    Sex,
+    Role,
+    TargetGroup,
+    SessionStatus,
+    SessionMode,
+    StateClass,
+)
+
+
+def register_core_types(codec: Codec) -> Codec:
+    """Register casework's own records and enums on ``codec`` (returned, for chaining)."""
+    for cls in CORE_TYPES:
+        codec.register(cls)
+    return codec
+
+
+def default_codec(
+    *, migrations: Migrations | None = None, detailed_validation: bool = True
+) -> Codec:
+    """A new codec that reads and writes every value casework's own events carry.
+
+    Apps register their own payload types on it (``codec.register(MyRecord)``) and pass it to
+    the stores they create.
+    """
+    return register_core_types(
+        Codec(migrations=migrations, detailed_validation=detailed_validation)
+    )

@@ -1,0 +1,169 @@
+"""What every bundled store shares: checking appends, reading rows back, replaying cases.
+
+Stores differ only in where rows live; the rules (what an append must look like, how a row is
+turned back into an event, which lifecycle replays a case) are written once, here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+from casework.case import Case
+from casework.codec import Codec, DecodeError, SchemaTooNew, default_codec
+from casework.errors import ReplayError
+from casework.events import Event
+from casework.lifecycle import OPEN_EVENT, Lifecycle
+from casework.store.base import CaseQuery, CaseSummary
+from casework.store.errors import CorruptRecord, InvalidAppend, UnknownCase, UnknownLifecycle
+
+__all__ = ["BaseStore", "Row"]
+
+#: A stored event as the store's own columns say: case id, sequence number, JSON text.
+Row = tuple[str, int, str]
+
+
+def _lifecycles(
+    value: Mapping[str, Lifecycle] | Iterable[Lifecycle] | None,
+) -> dict[str, Lifecycle]:
+    if value is None:
+        from casework.standard import STANDARD
+
+        return {STANDARD.id: STANDARD}
+    if isinstance(value, Mapping):
+        return dict(value)
+    return {lc.id: lc for lc in value}
+
+
+class BaseStore:
+    """Shared behaviour of casework's stores; subclasses keep the rows.
+
+    ``lifecycles`` are those the store can replay, by id (default: the standard one);
+    ``codec`` writes and reads the records (default: :func:`~casework.codec.default_codec`).
+    """
+
+    def __init__(
+        self,
+        *,
+        lifecycles: Mapping[str, Lifecycle] | Iterable[Lifecycle] | None = None,
+        codec: Codec | None = None,
+    ) -> None:
+        self.lifecycles = _lifecycles(lifecycles)
+        self.codec = codec if codec is not None else default_codec()
+
+    # --- appending -------------------------------------------------------------------------
+
+    def _check_append(self, events: Sequence[Event], expected_version: int) -> list[Row]:
+        """The rows to write for an append, or :class:`InvalidAppend` saying what is wrong.
+
+        Encoding happens here, before any write, so an unencodable payload writes nothing.
+        """
+        if isinstance(expected_version, bool) or not isinstance(expected_version, int):
+            raise InvalidAppend(
+                None, f"expected_version must be a whole number, got {expected_version!r}"
+            )
+        if expected_version < 0:
+            raise InvalidAppend(None, f"expected_version cannot be negative ({expected_version})")
+        if isinstance(events, (str, bytes)) or not isinstance(events, Sequence) or not events:
+            raise InvalidAppend(None, "give a non-empty list of events")
+        for i, ev in enumerate(events):
+            if not isinstance(ev, Event):
+                raise InvalidAppend(None, f"item {i} is a {type(ev).__name__}, not an Event")
+        case_id = events[0].case_id
+        for ev in events:
+            if ev.case_id != case_id:
+                raise InvalidAppend(
+                    case_id, f"event #{ev.seq} belongs to case {ev.case_id!r}: one case per append"
+                )
+        for i, ev in enumerate(events):
+            want = expected_version + 1 + i
+            if ev.seq != want:
+                raise InvalidAppend(
+                    case_id,
+                    f"events must be numbered on from version {expected_version}: "
+                    f"expected #{want}, got #{ev.seq}",
+                )
+            if (ev.type == OPEN_EVENT) != (ev.seq == 1):
+                raise InvalidAppend(
+                    case_id, f"only event #1 is {OPEN_EVENT!r} (got #{ev.seq} {ev.type!r})"
+                )
+        if expected_version == 0:
+            lifecycle = self._lifecycle_of(events[0])
+            try:  # a new case's events must replay: refuse now rather than store a broken case
+                Case.replay(events, lifecycle)
+            except ReplayError as exc:
+                raise InvalidAppend(case_id, str(exc)) from exc
+        try:
+            return [(case_id, ev.seq, self.codec.dumps_event(ev)) for ev in events]
+        except Exception as exc:
+            raise InvalidAppend(case_id, str(exc)) from exc
+
+    def _lifecycle_of(self, opening: Event) -> Lifecycle:
+        name = opening.payload.get("lifecycle")
+        if not isinstance(name, str):
+            if len(self.lifecycles) == 1:  # events from before the lifecycle was named
+                return next(iter(self.lifecycles.values()))
+            name = "?"
+        lifecycle = self.lifecycles.get(name)
+        if lifecycle is None:
+            raise UnknownLifecycle(opening.case_id, name, tuple(self.lifecycles))
+        return lifecycle
+
+    # --- reading ---------------------------------------------------------------------------
+
+    def _decode(self, case_id: str, seq: int, text: Any) -> Event:
+        """The event in a stored row; anything unreadable is a :class:`CorruptRecord`."""
+        try:
+            if isinstance(text, (bytes, bytearray, memoryview)):
+                text = bytes(text).decode("utf-8")
+            if not isinstance(text, str):
+                raise DecodeError("$", f"expected JSON text, got {type(text).__name__}")
+            event = self.codec.loads_event(text)
+        except SchemaTooNew as exc:
+            exc.add_note(f"in case {case_id!r}, event #{seq}")
+            raise
+        except (DecodeError, UnicodeDecodeError) as exc:
+            raise CorruptRecord(case_id, seq, str(exc)) from exc
+        if event.case_id != case_id or event.seq != seq:
+            raise CorruptRecord(
+                case_id,
+                seq,
+                f"the record says case {event.case_id!r} #{event.seq}, the row says otherwise",
+            )
+        return event
+
+    def _decode_case(self, case_id: str, rows: Iterable[tuple[int, Any]]) -> list[Event]:
+        """A case's events from its ``(seq, text)`` rows in order; gaps are corruption."""
+        events = []
+        for expected, (seq, text) in enumerate(rows, start=1):
+            if seq != expected:
+                raise CorruptRecord(
+                    case_id, expected, f"event #{expected} is missing (found #{seq})"
+                )
+            events.append(self._decode(case_id, seq, text))
+        if not events:
+            raise UnknownCase(case_id)
+        return events
+
+    def events(self, case_id: str) -> list[Event]:  # pragma: no cover - every store overrides
+        """The case's events, oldest first."""
+        raise NotImplementedError
+
+    def load(self, case_id: str) -> Case:
+        """The case rebuilt by replaying its events with the lifecycle it names."""
+        events = self.events(case_id)
+        lifecycle = self._lifecycle_of(events[0])
+        try:
+            return Case.replay(events, lifecycle)
+        except ReplayError as exc:
+            raise CorruptRecord(case_id, exc.seq, exc.problem) from exc
+
+    @staticmethod
+    def _query(query: CaseQuery | None, filters: Mapping[str, Any]) -> CaseQuery:
+        if query is not None and filters:
+            raise TypeError("give a CaseQuery or keyword filters, not both")
+        return query if query is not None else CaseQuery(**filters)
+
+    @staticmethod
+    def _summary_of(events: Sequence[Event], prev: CaseSummary | None) -> CaseSummary:
+        return CaseSummary.of(events) if prev is None else prev.advanced(events)

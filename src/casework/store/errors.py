@@ -1,0 +1,88 @@
+"""The errors stores raise: conflicts, unknown cases, refused appends, corrupt records."""
+
+from __future__ import annotations
+
+from casework.errors import CaseworkError
+
+__all__ = [
+    "ConflictError",
+    "CorruptRecord",
+    "InvalidAppend",
+    "StoreError",
+    "UnknownCase",
+    "UnknownLifecycle",
+]
+
+
+class StoreError(CaseworkError):
+    """Base class of every error a store raises."""
+
+
+class ConflictError(StoreError):
+    """Someone else changed the case first: the writer saw ``expected`` but it is ``actual``.
+
+    Nothing was written.  Load the case again, look at what changed, and retry the command.
+    """
+
+    def __init__(self, case_id: str, expected: int, actual: int | None) -> None:
+        self.case_id = case_id
+        self.expected = expected
+        self.actual = actual
+        now = "it already exists" if expected == 0 else f"it is at version {actual}"
+        if actual is None:
+            now = "another writer appended first"
+        super().__init__(
+            f"case {case_id!r} changed since it was read (expected version {expected}, {now}); "
+            f"nothing was written: reload the case and try again"
+        )
+
+
+class UnknownCase(StoreError, LookupError):
+    """The store holds no case with this id."""
+
+    def __init__(self, case_id: str) -> None:
+        self.case_id = case_id
+        super().__init__(f"no case {case_id!r} in this store")
+
+    def __str__(self) -> str:  # LookupError would quote the message again
+        return str(self.args[0])
+
+
+class UnknownLifecycle(StoreError, LookupError):
+    """A case follows a lifecycle the store was not given, so it cannot be replayed."""
+
+    def __init__(self, case_id: str, lifecycle: str, known: tuple[str, ...]) -> None:
+        self.case_id = case_id
+        self.lifecycle = lifecycle
+        self.known = known
+        super().__init__(
+            f"case {case_id!r} follows lifecycle {lifecycle!r}, which this store was not given "
+            f"(it knows: {', '.join(known) or 'none'})"
+        )
+
+    def __str__(self) -> str:
+        return str(self.args[0])
+
+
+class InvalidAppend(StoreError, ValueError):
+    """The events given to ``append`` are malformed (wrong case, gaps...); nothing is written."""
+
+    def __init__(self, case_id: str | None, problem: str) -> None:
+        self.case_id = case_id
+        self.problem = problem
+        where = f"case {case_id!r}: " if case_id is not None else ""
+        super().__init__(f"{where}append refused: {problem}")
+
+
+class CorruptRecord(StoreError):
+    """A stored record cannot be read back; it is reported, never skipped.
+
+    ``case_id`` and ``seq`` say which record (as the store's row says); ``problem`` says why.
+    """
+
+    def __init__(self, case_id: str, seq: int | None, problem: str) -> None:
+        self.case_id = case_id
+        self.seq = seq
+        self.problem = problem
+        where = f"case {case_id!r}" + (f", event #{seq}" if seq is not None else "")
+        super().__init__(f"corrupt record in the store: {where}: {problem}")

@@ -1,0 +1,116 @@
+"""The in-memory store: for tests, notebooks and examples; gone when the process ends.
+
+It keeps each event as the same JSON text the other stores write, so it goes through the codec
+exactly like them (a value that would not survive a file does not survive here either).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from typing import Any
+
+from casework.codec import Codec
+from casework.events import Event
+from casework.lifecycle import Lifecycle
+from casework.store._shared import BaseStore
+from casework.store.base import CaseQuery, CaseSummary
+from casework.store.errors import ConflictError, StoreError, UnknownCase
+
+__all__ = ["MemoryStore"]
+
+
+class MemoryStore(BaseStore):
+    """A store in a dict, safe to share between threads of one process."""
+
+    def __init__(
+        self,
+        *,
+        lifecycles: Mapping[str, Lifecycle] | Iterable[Lifecycle] | None = None,
+        codec: Codec | None = None,
+    ) -> None:
+        super().__init__(lifecycles=lifecycles, codec=codec)
+        self._lock = threading.Lock()
+        self._rows: dict[str, list[str]] = {}
+        self._order: list[tuple[str, int]] = []
+        self._summaries: dict[str, CaseSummary] = {}
+        self._closed = False
+
+    def __repr__(self) -> str:
+        return f"<MemoryStore: {len(self._rows)} cases, {len(self._order)} events>"
+
+    def __enter__(self) -> MemoryStore:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def _open(self) -> None:
+        if self._closed:
+            raise StoreError("the store is closed")
+
+    def append(self, events: Sequence[Event], *, expected_version: int) -> None:
+        """Write ``events`` of one case if it is still at ``expected_version``; else refuse."""
+        self._open()
+        rows = self._check_append(events, expected_version)
+        case_id = rows[0][0]
+        with self._lock:
+            prev = self._summaries.get(case_id)
+            actual = prev.version if prev is not None else 0
+            if actual != expected_version:
+                if prev is None:
+                    raise UnknownCase(case_id)
+                raise ConflictError(case_id, expected_version, actual)
+            summary = self._summary_of(events, prev)
+            self._rows.setdefault(case_id, []).extend(text for _, _, text in rows)
+            self._order.extend((case_id, seq) for _, seq, _ in rows)
+            self._summaries[case_id] = summary
+
+    def events(self, case_id: str) -> list[Event]:
+        """The case's events, oldest first."""
+        self._open()
+        with self._lock:
+            texts = list(self._rows.get(case_id, ()))
+        return self._decode_case(case_id, enumerate(texts, start=1))
+
+    def summary(self, case_id: str) -> CaseSummary:
+        """The case's summary, without replaying it."""
+        self._open()
+        found = self._summaries.get(case_id)
+        if found is None:
+            raise UnknownCase(case_id)
+        return found
+
+    def cases(self, query: CaseQuery | None = None, /, **filters: Any) -> list[CaseSummary]:
+        """Summaries of the matching cases, oldest-opened first."""
+        self._open()
+        q = self._query(query, filters)
+        with self._lock:
+            found = [s for s in self._summaries.values() if q.matches(s)]
+        from casework.store.base import time_key
+
+        return sorted(found, key=lambda s: (time_key(s.opened_at), s.case_id))
+
+    def stream(self) -> Iterator[Event]:
+        """Every event, in the order the store accepted them."""
+        self._open()
+        i = 0
+        while True:
+            with self._lock:
+                if i >= len(self._order):
+                    return
+                case_id, seq = self._order[i]
+                text = self._rows[case_id][seq - 1]
+            i += 1
+            yield self._decode(case_id, seq, text)
+
+    def close(self) -> None:
+        """Drop the data; the store refuses further use."""
+        self._closed = True
+        self._rows, self._order, self._summaries = {}, [], {}
+
+    # --- for tests of corruption handling ------------------------------------------------------
+
+    def _raw_put(self, case_id: str, seq: int, text: str) -> None:
+        """Overwrite one stored record's text (tests use this to simulate corruption)."""
+        self._rows[case_id][seq - 1] = text

@@ -1,0 +1,253 @@
+"""The PostgreSQL store: one database shared by many app servers (extra ``casework[postgres]``).
+
+Each append is one transaction that locks the case's summary row (``SELECT … FOR UPDATE``),
+checks the version, inserts the events and updates the summary; a concurrent writer of the same
+case waits for the lock, then sees the new version and gets
+:class:`~casework.store.errors.ConflictError`.  ``UNIQUE(case_id, seq)`` and the primary key
+of the summary are the last line of defence (a violation is reported as a conflict too).
+
+psycopg 3 is imported when a store is created, never when casework is imported.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from typing import TYPE_CHECKING, Any
+
+from casework.codec import Codec, SchemaTooNew
+from casework.events import Event
+from casework.lifecycle import Lifecycle
+from casework.store._shared import BaseStore
+from casework.store.base import CaseQuery, CaseSummary
+from casework.store.errors import ConflictError, StoreError, UnknownCase
+from casework.store.sqlite import summary_from_row, summary_row
+
+if TYPE_CHECKING:
+    import psycopg
+
+__all__ = ["PostgresStore"]
+
+#: Version of the table layout (kept in ``casework_meta``).
+LAYOUT_VERSION = 1
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS casework_meta (
+    key   TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS casework_events (
+    gid     BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    case_id TEXT    NOT NULL,
+    seq     INTEGER NOT NULL CHECK (seq >= 1),
+    data    TEXT    NOT NULL,
+    UNIQUE (case_id, seq)
+);
+CREATE TABLE IF NOT EXISTS casework_cases (
+    case_id    TEXT COLLATE "C" PRIMARY KEY,
+    lifecycle  TEXT NOT NULL,
+    state      TEXT NOT NULL,
+    version    INTEGER NOT NULL,
+    worker     TEXT,
+    programme  TEXT,
+    opened_at  TEXT NOT NULL,
+    last_at    TEXT NOT NULL,
+    opened_key TEXT COLLATE "C" NOT NULL,
+    last_key   TEXT COLLATE "C" NOT NULL
+);
+CREATE INDEX IF NOT EXISTS casework_cases_state ON casework_cases (state);
+CREATE INDEX IF NOT EXISTS casework_cases_worker ON casework_cases (worker);
+CREATE INDEX IF NOT EXISTS casework_cases_programme ON casework_cases (programme);
+CREATE INDEX IF NOT EXISTS casework_cases_opened ON casework_cases (opened_key)
+"""
+_SUMMARY_COLUMNS = "case_id, lifecycle, state, version, worker, programme, opened_at, last_at"
+_UPSERT = """
+INSERT INTO casework_cases VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s)
+ON CONFLICT (case_id) DO UPDATE SET
+    state = EXCLUDED.state, version = EXCLUDED.version, worker = EXCLUDED.worker,
+    last_at = EXCLUDED.last_at, last_key = EXCLUDED.last_key
+"""
+_PAGE = 2000
+_LAYOUT_LOCK = 0x63617365  # pg_advisory_xact_lock key: "case"
+
+
+def _psycopg() -> Any:
+    try:
+        import psycopg
+    except ImportError as exc:  # pragma: no cover - exercised only without the extra
+        raise ImportError(
+            "the PostgreSQL store needs psycopg 3: pip install 'casework[postgres]'"
+        ) from exc
+    return psycopg
+
+
+class PostgresStore(BaseStore):
+    """Events and case summaries in a PostgreSQL database (tables ``casework_*``).
+
+    ``dsn`` is a libpq connection string (``postgresql://user:pw@host/db``).  ``schema``, when
+    given, is created if missing and used for the tables, so several stations (or test runs)
+    can share one database.  One store holds one connection; calls from threads are serialised.
+    """
+
+    def __init__(
+        self,
+        dsn: str,
+        *,
+        lifecycles: Mapping[str, Lifecycle] | Iterable[Lifecycle] | None = None,
+        codec: Codec | None = None,
+        schema: str | None = None,
+        connect_timeout: int = 10,
+    ) -> None:
+        super().__init__(lifecycles=lifecycles, codec=codec)
+        self._pg = _psycopg()
+        self.schema = schema
+        self._lock = threading.RLock()
+        self._conn: psycopg.Connection[Any] | None = self._pg.connect(
+            dsn, autocommit=True, connect_timeout=connect_timeout
+        )
+        try:
+            self._setup()
+        except BaseException:
+            self.close()
+            raise
+
+    def __repr__(self) -> str:
+        where = f" schema={self.schema!r}" if self.schema else ""
+        return f"<PostgresStore{where}{' (closed)' if self._conn is None else ''}>"
+
+    def __enter__(self) -> PostgresStore:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @property
+    def conn(self) -> psycopg.Connection[Any]:
+        """The open connection (a closed store raises :class:`StoreError`)."""
+        if self._conn is None:
+            raise StoreError("the PostgreSQL store is closed")
+        return self._conn
+
+    def _setup(self) -> None:
+        conn = self.conn
+        sql = self._pg.sql
+        with conn.transaction():
+            conn.execute("SELECT pg_advisory_xact_lock(%s)", (_LAYOUT_LOCK,))
+            if self.schema is not None:
+                conn.execute(
+                    sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(sql.Identifier(self.schema))
+                )
+        if self.schema is not None:
+            conn.execute(sql.SQL("SET search_path TO {}").format(sql.Identifier(self.schema)))
+        with conn.transaction():
+            conn.execute("SELECT pg_advisory_xact_lock(%s)", (_LAYOUT_LOCK,))
+            for statement in _SCHEMA.split(";"):
+                conn.execute(statement)
+            row = conn.execute("SELECT value FROM casework_meta WHERE key = 'layout'").fetchone()
+            if row is None:
+                conn.execute(
+                    "INSERT INTO casework_meta VALUES ('layout', %s)", (str(LAYOUT_VERSION),)
+                )
+            elif int(row[0]) > LAYOUT_VERSION:
+                raise SchemaTooNew(int(row[0]), range(1, LAYOUT_VERSION + 1))
+
+    # --- writing ---------------------------------------------------------------------------
+
+    def append(self, events: Sequence[Event], *, expected_version: int) -> None:
+        """Write ``events`` of one case in one transaction, if it is still at
+        ``expected_version``; otherwise raise :class:`ConflictError` and write nothing.
+        """
+        rows = self._check_append(events, expected_version)
+        case_id = rows[0][0]
+        errors = self._pg.errors
+        with self._lock:
+            conn = self.conn
+            try:
+                with conn.transaction():
+                    found = conn.execute(
+                        f"SELECT {_SUMMARY_COLUMNS} FROM casework_cases "
+                        "WHERE case_id = %s FOR UPDATE",
+                        (case_id,),
+                    ).fetchone()
+                    prev = summary_from_row(found) if found is not None else None
+                    actual = prev.version if prev is not None else 0
+                    if actual != expected_version:
+                        if prev is None:
+                            raise UnknownCase(case_id)
+                        raise ConflictError(case_id, expected_version, actual)
+                    summary = self._summary_of(events, prev)
+                    if prev is None:  # claim the case first: a concurrent opener waits here
+                        cur = conn.execute(
+                            "INSERT INTO casework_cases VALUES "
+                            "(%s, %s, %s, %s, %s, %s, %s, %s, %s, %s) "
+                            "ON CONFLICT (case_id) DO NOTHING",
+                            summary_row(summary),
+                        )
+                        if cur.rowcount != 1:
+                            raise ConflictError(case_id, expected_version, None)
+                    else:
+                        conn.execute(_UPSERT, summary_row(summary))
+                    with conn.cursor() as cur:
+                        cur.executemany(
+                            "INSERT INTO casework_events (case_id, seq, data) VALUES (%s, %s, %s)",
+                            rows,
+                        )
+            except (errors.UniqueViolation, errors.SerializationFailure) as exc:
+                raise ConflictError(case_id, expected_version, None) from exc
+
+    # --- reading ---------------------------------------------------------------------------
+
+    def events(self, case_id: str) -> list[Event]:
+        """The case's events, oldest first; a bad record raises :class:`CorruptRecord`."""
+        with self._lock:
+            rows = self.conn.execute(
+                "SELECT seq, data FROM casework_events WHERE case_id = %s ORDER BY seq",
+                (case_id,),
+            ).fetchall()
+        return self._decode_case(case_id, rows)
+
+    def summary(self, case_id: str) -> CaseSummary:
+        """The case's summary row, without replaying it."""
+        with self._lock:
+            row = self.conn.execute(
+                f"SELECT {_SUMMARY_COLUMNS} FROM casework_cases WHERE case_id = %s", (case_id,)
+            ).fetchone()
+        if row is None:
+            raise UnknownCase(case_id)
+        return summary_from_row(row)
+
+    def cases(self, query: CaseQuery | None = None, /, **filters: Any) -> list[CaseSummary]:
+        """Summaries of the matching cases, oldest-opened first (no replay)."""
+        where, params = self._query(query, filters).where("%s")
+        sql = f"SELECT {_SUMMARY_COLUMNS} FROM casework_cases{where} ORDER BY opened_key, case_id"
+        with self._lock:
+            rows = self.conn.execute(sql, params).fetchall()
+        return [summary_from_row(r) for r in rows]
+
+    def stream(self) -> Iterator[Event]:
+        """Every event in the order of the store's global numbering, a page at a time.
+
+        Numbers are taken when a transaction inserts, not when it commits: with concurrent
+        writers an event may become visible after a later-numbered one.  Read a quiet store
+        (or take the stream as a snapshot of what was committed) for exact reports.
+        """
+        last = 0
+        while True:
+            with self._lock:
+                page = self.conn.execute(
+                    "SELECT gid, case_id, seq, data FROM casework_events "
+                    "WHERE gid > %s ORDER BY gid LIMIT %s",
+                    (last, _PAGE),
+                ).fetchall()
+            if not page:
+                return
+            for _gid, case_id, seq, data in page:
+                yield self._decode(case_id, seq, data)
+            last = page[-1][0]
+
+    def close(self) -> None:
+        """Close the connection (idempotent)."""
+        with self._lock:
+            if self._conn is not None:
+                self._conn.close()
+                self._conn = None
