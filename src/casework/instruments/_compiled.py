@@ -284,13 +284,10 @@ class _Compiled:
         """Score one protocol (see :mod:`casework.instruments.scoring`)."""
         answers, scores = self.normalise(responses)
         try:
-            if self.slices is not None:
-                raw = tuple([sum(scores[s]) for s in self.slices])
-            else:
-                raw = tuple([sum(g(scores)) for g in self.getters])
-        except TypeError:  # a None from the fast path: a bad answer, now reported in full
-            self._careful(responses, [])
-            raise  # not reached: _careful raised InvalidResponses
+            raw = self._raw(scores)
+        except TypeError:  # a None from the fast path: a miss, which the careful path
+            answers, scores = self._careful(responses, [])  # resolves or reports in full
+            raw = self._raw(scores)
         total = sum(self.total_getter(raw))
         values = (*raw, total)
         flags: list[str] = []
@@ -314,6 +311,11 @@ class _Compiled:
             self.id, self.version, raw, total, valid, tuple(flags), band, answers,
             group, standard, self,
         )  # fmt: skip
+
+    def _raw(self, scores: Sequence[Any]) -> tuple[Number, ...]:
+        if self.slices is not None:
+            return tuple([sum(scores[s]) for s in self.slices])
+        return tuple([sum(g(scores)) for g in self.getters])
 
     def _standard(self, values: Sequence[Number], group: str) -> tuple[Number | None, ...]:
         tables = self.norms.get(group)
