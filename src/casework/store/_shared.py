@@ -10,7 +10,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from casework.case import Case
-from casework.codec import Codec, DecodeError, SchemaTooNew, default_codec
+from casework.serialize import Codec, DecodeError, SchemaTooNew, default_codec
 from casework.errors import ReplayError
 from casework.events import Event
 from casework.lifecycle import OPEN_EVENT, Lifecycle
@@ -39,7 +39,7 @@ class BaseStore:
     """Shared behaviour of casework's stores; subclasses keep the rows.
 
     ``lifecycles`` are those the store can replay, by id (default: the standard one);
-    ``codec`` writes and reads the records (default: :func:`~casework.codec.default_codec`).
+    ``codec`` writes and reads the records (default: :func:`~casework.serialize.default_codec`).
     """
 
     def __init__(

@@ -10,7 +10,7 @@ import threading
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
-from casework.codec import Codec
+from casework.serialize import Codec
 from casework.events import Event
 from casework.lifecycle import Lifecycle
 from casework.store._shared import BaseStore

@@ -15,7 +15,7 @@ import threading
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
-from casework.codec import Codec, SchemaTooNew
+from casework.serialize import Codec, SchemaTooNew
 from casework.events import Event
 from casework.lifecycle import Lifecycle
 from casework.store._shared import BaseStore

@@ -16,7 +16,7 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from casework.codec import Codec, SchemaTooNew
+from casework.serialize import Codec, SchemaTooNew
 from casework.events import Event
 from casework.lifecycle import Lifecycle
 from casework.store._shared import BaseStore

@@ -13,7 +13,7 @@ from typing import Any
 
 import attrs
 
-from casework.codec._errors import DecodeError, SchemaTooNew, UnsupportedSchema
+from casework.serialize._errors import DecodeError, SchemaTooNew, UnsupportedSchema
 
 __all__ = ["SCHEMA_VERSION", "Migration", "Migrations", "default_migrations", "v0_to_v1"]
 

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from casework.codec._codec import Codec
-from casework.codec._migrations import Migrations
+from casework.serialize._codec import Codec
+from casework.serialize._migrations import Migrations
 from casework.lifecycle import StateClass
 from casework.plan import SessionMode, SessionPlan, SessionRecord, SessionStatus
 from casework.records import Client, Consent, ConsentGiver, Guardian, Role, Sex, TargetGroup, Worker

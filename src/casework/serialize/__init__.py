@@ -9,16 +9,16 @@ the stores you create::
     assert codec.loads_event(line) == event
 """
 
-from casework.codec._codec import TAG, Codec
-from casework.codec._default import CORE_TYPES, default_codec, register_core_types
-from casework.codec._errors import (
+from casework.serialize._codec import TAG, Codec
+from casework.serialize._default import CORE_TYPES, default_codec, register_core_types
+from casework.serialize._errors import (
     DecodeError,
     EncodeError,
     SchemaTooNew,
     SerializationError,
     UnsupportedSchema,
 )
-from casework.codec._migrations import (
+from casework.serialize._migrations import (
     SCHEMA_VERSION,
     Migration,
     Migrations,

@@ -9,7 +9,7 @@ Two layers, one converter:
   ``{"$type": "datetime", "value": "2023-03-06T09:00:00+08:00"}``.
 
 Payload types are registered on the codec by name (no module-level registry): callers build
-the codec they need, usually with :func:`casework.codec.default_codec`, and pass it around.
+the codec they need, usually with :func:`casework.serialize.default_codec`, and pass it around.
 """
 
 from __future__ import annotations
@@ -26,8 +26,8 @@ import cattrs
 from cattrs.gen import make_dict_unstructure_fn, override
 from cattrs.preconf.json import make_converter
 
-from casework.codec._errors import DecodeError, EncodeError, SerializationError
-from casework.codec._migrations import Migrations, default_migrations
+from casework.serialize._errors import DecodeError, EncodeError, SerializationError
+from casework.serialize._migrations import Migrations, default_migrations
 from casework.events import Event
 
 __all__ = ["TAG", "Codec"]
