@@ -1,0 +1,157 @@
+"""One fixture, every store: the contract tests run against each backend in turn.
+
+``backend`` is parametrised over ``memory``, ``sqlite`` and ``postgres``.  PostgreSQL runs when
+``CASEWORK_TEST_POSTGRES_DSN`` names a server that answers (``.ci/postgres.sh`` starts one and
+exports it); otherwise those tests are skipped, with the reason shown by ``-ra``.  Each
+PostgreSQL test gets its own schema, dropped afterwards.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import sys
+import uuid
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import attrs
+import pytest
+
+from casework.store import MemoryStore, SQLiteStore, Store
+
+HERE = str(Path(__file__).resolve().parent)
+if HERE not in sys.path:
+    sys.path.insert(0, HERE)
+
+DSN_VAR = "CASEWORK_TEST_POSTGRES_DSN"
+
+
+def postgres_dsn() -> str:
+    """The test server's DSN, or a skip saying why there is none."""
+    dsn = os.environ.get(DSN_VAR)
+    if not dsn:
+        pytest.skip(f"PostgreSQL contract tests need {DSN_VAR} (source .ci/postgres.sh)")
+    try:
+        import psycopg
+    except ImportError:
+        pytest.skip("PostgreSQL contract tests need psycopg: pip install 'casework[postgres]'")
+    try:
+        psycopg.connect(dsn, connect_timeout=3).close()
+    except psycopg.OperationalError as exc:
+        pytest.skip(f"no PostgreSQL server answers at {DSN_VAR}: {exc}".splitlines()[0])
+    return dsn
+
+
+@attrs.define
+class Backend:
+    """A store kind under test: ``make()`` opens a store on the same data, ``corrupt`` writes a
+    raw record text behind the store's back, ``spec`` lets another process open it.
+    """
+
+    name: str
+    make: Callable[..., Store]
+    corrupt: Callable[[str, int, str], None]
+    spec: tuple[Any, ...] = ()
+    opened: list[Store] = attrs.Factory(list)
+
+    def open(self, **kwargs: Any) -> Store:
+        store = self.make(**kwargs)
+        self.opened.append(store)
+        return store
+
+
+def open_spec(spec: tuple[Any, ...], **kwargs: Any) -> Store:
+    """Open the store a :attr:`Backend.spec` describes (used in child processes)."""
+    kind = spec[0]
+    if kind == "sqlite":
+        return SQLiteStore(spec[1], **kwargs)
+    if kind == "postgres":
+        from casework.store.postgres import PostgresStore
+
+        return PostgresStore(spec[1], schema=spec[2], **kwargs)
+    raise ValueError(kind)
+
+
+def _memory() -> Iterator[Backend]:
+    shared = MemoryStore()
+
+    def make(**kwargs: Any) -> Store:
+        return MemoryStore(**kwargs) if kwargs else shared
+
+    def corrupt(case_id: str, seq: int, text: str) -> None:
+        shared._raw_put(case_id, seq, text)
+
+    yield Backend("memory", make, corrupt)
+
+
+def _sqlite(tmp_path: Path) -> Iterator[Backend]:
+    path = tmp_path / "cases.db"
+
+    def corrupt(case_id: str, seq: int, text: str) -> None:
+        with sqlite3.connect(path) as db:
+            db.execute(
+                "UPDATE events SET data = ? WHERE case_id = ? AND seq = ?", (text, case_id, seq)
+            )
+        db.close()
+
+    yield Backend("sqlite", lambda **kw: SQLiteStore(path, **kw), corrupt, ("sqlite", str(path)))
+
+
+def _postgres() -> Iterator[Backend]:
+    import psycopg
+
+    dsn = postgres_dsn()
+    schema = "casework_test_" + uuid.uuid4().hex[:12]
+    spec = ("postgres", dsn, schema)
+
+    def corrupt(case_id: str, seq: int, text: str) -> None:
+        with psycopg.connect(dsn, autocommit=True) as conn:
+            conn.execute(
+                f'UPDATE "{schema}".casework_events SET data = %s WHERE case_id = %s AND seq = %s',
+                (text, case_id, seq),
+            )
+
+    try:
+        yield Backend("postgres", lambda **kw: open_spec(spec, **kw), corrupt, spec)
+    finally:
+        with psycopg.connect(dsn, autocommit=True) as conn:
+            conn.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
+
+
+@pytest.fixture(params=["memory", "sqlite", "postgres"])
+def backend(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Backend]:
+    """Each store kind in turn (PostgreSQL skipped, visibly, without a server)."""
+    if request.param == "memory":
+        gen = _memory()
+    elif request.param == "sqlite":
+        gen = _sqlite(tmp_path)
+    else:
+        gen = _postgres()
+    found = next(gen)
+    try:
+        yield found
+    finally:
+        for store in found.opened:
+            store.close()
+        gen.close()
+
+
+@pytest.fixture
+def store(backend: Backend) -> Store:
+    """A fresh, empty store of each kind."""
+    return backend.open()
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def shared_backend(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Backend]:
+    """The stores several processes can share."""
+    gen = _sqlite(tmp_path) if request.param == "sqlite" else _postgres()
+    found = next(gen)
+    try:
+        yield found
+    finally:
+        for s in found.opened:
+            s.close()
+        gen.close()
