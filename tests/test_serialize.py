@@ -29,7 +29,7 @@ from casework.serialize import (
 )
 
 sys.path.insert(0, str(Path(__file__).resolve().parent / "store"))
-import codec_strategies as cs  # noqa: E402
+import codec_strategies as cs
 
 CODEC = default_codec()
 
@@ -130,6 +130,9 @@ class Money:
 
     def __eq__(self, other: object) -> bool:
         return isinstance(other, Money) and other.cents == self.cents
+
+    def __hash__(self) -> int:
+        return hash(self.cents)
 
 
 def test_apps_register_their_own_types_on_their_own_codec() -> None:

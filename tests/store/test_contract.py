@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta, timezone
 
 import attrs
 import pytest
@@ -60,7 +60,7 @@ def test_a_store_is_an_event_sink_and_a_store(store: Store) -> None:
 
 def test_the_demo_persists_and_every_case_replays_equal(backend: Backend, store: Store) -> None:
     _, cases = run_xuzhuang(Engine(STANDARD, store=store))
-    again = backend.open() if backend.name == "memory" else backend.open()
+    again = backend.open()  # a second store object on the same data (memory: the same one)
     for case in cases:
         loaded = again.load(case.id)
         assert loaded == case
@@ -279,9 +279,7 @@ def test_cases_are_queried_by_state_worker_programme_and_dates(store: Store) -> 
 def test_date_ranges_compare_aware_times_by_instant(store: Store) -> None:
     cst = timezone(timedelta(hours=8))
     store.append([opened("east", at=datetime(2023, 3, 6, 7, tzinfo=cst))], expected_version=0)
-    store.append(
-        [opened("utc", at=datetime(2023, 3, 6, 0, tzinfo=timezone.utc))], expected_version=0
-    )
+    store.append([opened("utc", at=datetime(2023, 3, 6, 0, tzinfo=UTC))], expected_version=0)
     # 07:00+08:00 is 23:00 UTC on the 5th, before midnight UTC
     assert [s.case_id for s in store.cases()] == ["east", "utc"]
     assert [s.case_id for s in store.cases(opened_before=datetime(2023, 3, 6))] == ["east"]
