@@ -10,6 +10,7 @@ from __future__ import annotations
 import itertools
 import operator
 from collections.abc import Callable, Mapping, Sequence
+from itertools import chain
 from typing import TYPE_CHECKING, Any
 
 from casework.errors import InvalidResponses, InvalidValue
@@ -155,6 +156,9 @@ class _Compiled:
         order = sorted({r[0] for r in checks}, key=lambda i: (i != self.index[TOTAL], i))
         self.validity = self._lookups(inst, sorted({r[0] for r in validity}), validity)
         self.checks = self._lookups(inst, order, checks)
+        # The same tables as one C-level pass: pick the checked scores, look each up.
+        self.check_pick = _getter(order) if order else None
+        self.check_tables = tuple(table for _, table, _ in self.checks)
         self.crisis = tuple((c.item - 1, frozenset(c.answers), c.code) for c in inst.crisis_items)
         for c in inst.crisis_items:
             zh, en = (label.replace("{item}", str(c.item)) for label in (c.zh, c.en))
@@ -298,9 +302,12 @@ class _Compiled:
         for at, hits, code in self.crisis:
             if answers[at] in hits:
                 flags.append(code)
-        for at, table, rules in self.checks:
-            raised = table.get(values[at])
-            flags += raised if raised is not None else _raised(rules, values[at])
+        if self.check_pick is not None:
+            try:
+                flags += chain(*map(dict.__getitem__, self.check_tables, self.check_pick(values)))
+            except KeyError:  # a score with no precomputed entry (fractional weights)
+                for at, _, rules in self.checks:
+                    flags += _raised(rules, values[at])
         band = None
         for b in self.bands:
             if b.low <= total <= b.high:
