@@ -192,6 +192,18 @@ def test_norm_tables_give_standard_scores_for_their_group() -> None:
         normed.score(mht_yes(), group="g4-male")
 
 
+def test_to_dict_is_plain_data_and_rescoring_the_answers_rebuilds_the_result() -> None:
+    """A result exports as JSON-ready data; its answers (the fact) rebuild it exactly."""
+    import json
+
+    result = PHQ9.score(["好几天", 2, "2", 0, 0, 0, 0, 0, 1])
+    data = json.loads(json.dumps(result.to_dict(), ensure_ascii=False))
+    # 1 + 2 + 2 + 1 (item 9) = 6: mild; item 9 above 0
+    assert data["total"] == 6 and data["band"] == "mild" and data["flags"] == ["crisis_item:9"]
+    assert data["scales"] == {"depression": 6}
+    assert PHQ9.score(data["answers"], group=data["group"]) == result
+
+
 def test_interpretation_needs_a_known_language() -> None:
     """zh or en only."""
     with pytest.raises(InvalidValue):

@@ -1,4 +1,5 @@
-"""Scoring: response normalisation, the compiled per-instrument tables and the frozen results.
+"""Scoring: which responses are accepted, and the frozen results with their flags (the
+compiled lookup tables and the scoring loop are in :mod:`casework.instruments._compiled`).
 
 Accepted responses are a sequence (item 1 first) or a mapping ``item number -> answer`` (int
 keys, or decimal strings as JSON gives them).  An answer is an option's value (``True``/``False``
@@ -199,6 +200,27 @@ class ScoreResult:
                 score = f"{sep}{values[f.target]}" if f.target in values else ""
                 lines.append(getattr(f, lang) + score)
         return tuple(lines)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain data for reports and exports (str/int/float/bool/None/list/dict).
+
+        To rebuild a result, score ``answers`` again (with ``group``) with the same definition:
+        a result is derived data, its answers are the fact.
+        """
+        return {
+            "instrument": self.instrument,
+            "version": self.version,
+            "scales": {
+                key: raw for key, raw in zip(self.compiled.scale_keys, self.raw, strict=True)
+            },
+            "total": self.total,
+            "valid": self.valid,
+            "flags": list(self.flags),
+            "band": self.band.key if self.band is not None else None,
+            "answers": list(self.answers),
+            "group": self.group,
+            "standard": list(self.standard) if self.standard is not None else None,
+        }
 
     def __repr__(self) -> str:
         scales = ", ".join(
