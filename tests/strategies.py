@@ -49,8 +49,30 @@ def open_case(engine: Engine, client: Client | None = None, at: datetime = T0) -
     return engine.open("case-1", client or child(), at=at, by="wu", worker="wu")
 
 
-def drive_to(engine: Engine, case: Case, state: str, at: datetime = T0) -> Case:
-    """Fire the standard path until ``case`` reaches ``state`` (no further than closed)."""
+def mht_answers(*yes_items: int) -> list[bool]:
+    """An MHT protocol with a yes to exactly ``yes_items``."""
+    chosen = set(yes_items)
+    return [n in chosen for n in range(1, 101)]
+
+
+#: Learning anxiety 15 and social anxiety 10: screens in under the MHT rules.
+MHT_HIGH = mht_answers(*range(1, 26))
+#: Total 3: nothing high.
+MHT_LOW = mht_answers(1, 2, 16)
+
+
+def drive_to(
+    engine: Engine, case: Case, state: str, at: datetime = T0, *, mht: bool = False
+) -> Case:
+    """Fire the standard path until ``case`` reaches ``state`` (no further than closed).
+
+    With ``mht`` the MHT is recorded at screening, baseline and post, as the MHT rules want.
+    """
+
+    def assess(phase: str, answers: list[bool]) -> None:
+        if mht:
+            engine.record_assessment(case, "mht", answers, phase=phase, at=at, by="wu")
+
     path = [
         "screening",
         "intake",
@@ -63,6 +85,7 @@ def drive_to(engine: Engine, case: Case, state: str, at: datetime = T0) -> Case:
     for target in path[: path.index(state) + 1]:
         if target == "screening":
             engine.fire(case, "screen", at=at, by="wu")
+            assess("screening", MHT_HIGH)
         elif target == "intake":
             engine.record_consent(case, Consent(ConsentGiver.CLIENT, at), by="wu")
             engine.record_consent(case, Consent(ConsentGiver.GUARDIAN, at, giver_id="g-1"), by="wu")
@@ -70,6 +93,7 @@ def drive_to(engine: Engine, case: Case, state: str, at: datetime = T0) -> Case:
         elif target == "assessment":
             engine.fire(case, "assess", at=at, by="wu")
         elif target == "planning":
+            assess("baseline", MHT_HIGH)
             engine.fire(case, "plan", at=at, by="wu")
             engine.set_plan(case, SessionPlan(10), at=at, by="wu")
         elif target == "intervention":
@@ -77,6 +101,7 @@ def drive_to(engine: Engine, case: Case, state: str, at: datetime = T0) -> Case:
         elif target == "evaluation":
             for n in range(1, (case.planned_sessions or 10) + 1):
                 engine.record_session(case, SessionRecord(n, held_at=at), by="wu")
+            assess("post", MHT_LOW)
             engine.fire(case, "evaluate", at=at, by="wu")
         elif target == "closed":
             engine.fire(case, "close", at=at, by="wu", reason="goals met")

@@ -176,6 +176,7 @@ def _cell(text: str) -> str:
 def standard_tables() -> dict[str, str]:
     """The Markdown tables of :data:`casework.STANDARD` that ``docs/concepts.md`` shows."""
     from casework import PREVIOUS, STANDARD
+    from casework.lifecycle import callable_name
 
     states = [
         "| state | 中文 | English | class | initial | terminal |",
@@ -198,7 +199,7 @@ def standard_tables() -> dict[str, str]:
         else:
             dest = f"`{t.dest}`"
         source = ", ".join(f"`{s}`" for s in t.source)
-        guards = ", ".join(f"`{g.__name__}`" for g in t.guards) or "—"
+        guards = ", ".join(f"`{callable_name(g)}`" for g in t.guards) or "—"
         triggers.append(
             f"| `{t.trigger}` | {_cell(t.zh)} | {source} | {dest} | `{t.event_type}` | {guards} |"
         )

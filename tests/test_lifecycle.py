@@ -133,7 +133,7 @@ event = "finished"
 def test_definitions_are_values() -> None:
     assert standard_lifecycle() == STANDARD
     assert hash(standard_lifecycle()) == hash(STANDARD)
-    assert repr(STANDARD) == "<Lifecycle 'standard' v1: 13 states, 21 triggers, initial 'referral'>"
+    assert repr(STANDARD) == "<Lifecycle 'standard' v1: 13 states, 22 triggers, initial 'referral'>"
     other = Lifecycle.from_dict(tiny())
     assert other != STANDARD
 

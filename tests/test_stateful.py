@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule
 
 from casework import (
+    MHT_LIFECYCLE,
     STANDARD,
     CommandRejected,
     Consent,
@@ -27,7 +28,7 @@ from casework import (
     UnknownTrigger,
 )
 from casework.lifecycle import LIBRARY_COMMANDS
-from strategies import T0, child, drive_to, snapshot
+from strategies import MHT_HIGH, MHT_LOW, T0, child, drive_to, mht_answers, snapshot
 
 STATE_TRIGGERS = [t for t in STANDARD.triggers if t not in LIBRARY_COMMANDS]
 reasons = st.sampled_from([None, "", "  ", "client's choice", "consent withdrawn"])
@@ -35,6 +36,9 @@ reasons = st.sampled_from([None, "", "  ", "client's choice", "consent withdrawn
 
 class StandardLifecycle(RuleBasedStateMachine):
     """One case of the standard lifecycle, driven by random commands."""
+
+    lifecycle = STANDARD
+    mht = False
 
     @initialize(
         minor=st.booleans(),
@@ -53,11 +57,11 @@ class StandardLifecycle(RuleBasedStateMachine):
     )
     def open_case(self, minor: bool, start: str) -> None:
         """Open a case and walk it along the main path to a random starting state."""
-        self.engine = Engine(STANDARD)
+        self.engine = Engine(self.lifecycle)
         born = T0.date().replace(year=T0.year - (10 if minor else 30))
         self.case = self.engine.open("case-1", child(born), at=T0, by="wu", worker="wu")
         if start != "referral":
-            drive_to(self.engine, self.case, start)
+            drive_to(self.engine, self.case, start, mht=self.mht)
         self.now = T0
         self.session_no = len(self.case.sessions)
 
@@ -66,24 +70,27 @@ class StandardLifecycle(RuleBasedStateMachine):
     def attempt(self, run, trigger: str) -> None:  # type: ignore[no-untyped-def]
         """Run one command; check it either appended exactly one event or changed nothing."""
         before = snapshot(self.case)
-        allowed_here = trigger in STANDARD.triggers_from(self.case.state)
+        allowed_here = trigger in self.lifecycle.triggers_from(self.case.state)
         try:
             event = run()
         except CommandRejected as exc:
             assert self.case == before, "a rejected command changed the case"
             assert exc.state == before.state and exc.trigger == trigger
             assert exc.reasons, "a rejection must say why"
-            if trigger not in STANDARD.triggers:
+            if trigger not in self.lifecycle.triggers:
                 assert isinstance(exc, UnknownTrigger)
             elif not allowed_here:
                 assert isinstance(exc, TransitionNotAllowed)
             return
         assert allowed_here, f"{trigger} accepted from {before.state}"
-        assert self.case.history[:-1] == before.history
-        assert self.case.history[-1] is event
+        n = before.version
+        assert self.case.history[:n] == before.history
+        assert self.case.history[n] is event
+        extra = self.case.history[n + 1 :]
+        assert [e.type for e in extra] in ([], ["alert_raised"])
         assert event.seq == before.version + 1
         assert event.trigger == trigger
-        dests = STANDARD.destinations(before.state, trigger)
+        dests = self.lifecycle.destinations(before.state, trigger)
         assert event.state in dests
 
     def tick(self, days: int) -> None:
@@ -117,6 +124,19 @@ class StandardLifecycle(RuleBasedStateMachine):
                     self.attempt(
                         lambda c=consent: engine.record_consent(case, c, by="wu"), "record_consent"
                     )
+        if self.mht:
+            phase = {"screening": "screening", "assessment": "baseline"}.get(state)
+            if state == "intervention" and case.held_sessions >= (case.planned_sessions or 0):
+                phase = "post"
+            if phase is not None and not any(a.phase == phase for a in case.assessments):
+                answers = MHT_LOW if phase == "post" else MHT_HIGH
+                self.attempt(
+                    lambda: engine.record_assessment(
+                        case, "mht", answers, phase=phase, at=now, by="wu"
+                    ),
+                    "record_assessment",
+                )
+                return
         if state == "planning" and case.plan is None:
             self.attempt(lambda: engine.set_plan(case, SessionPlan(3), at=now, by="wu"), "set_plan")
         if state == "intervention" and case.held_sessions < (case.planned_sessions or 0):
@@ -143,7 +163,9 @@ class StandardLifecycle(RuleBasedStateMachine):
     @rule(data=st.data(), days=st.integers(0, 3))
     def advance(self, data: st.DataObject, days: int) -> None:
         """Fire a trigger the current state defines, with the data guards ask for."""
-        options = [t for t in STANDARD.triggers_from(self.case.state) if t not in LIBRARY_COMMANDS]
+        options = [
+            t for t in self.lifecycle.triggers_from(self.case.state) if t not in LIBRARY_COMMANDS
+        ]
         if not options:
             return
         trigger = data.draw(st.sampled_from(options))
@@ -204,6 +226,35 @@ class StandardLifecycle(RuleBasedStateMachine):
         if was_closed:
             assert self.case.held_sessions == held_before, "a closed case accepted a session"
 
+    @rule(
+        phase=st.sampled_from(["screening", "baseline", "mid", "post", "follow_up"]),
+        answers=st.sampled_from(["high", "low", "doubtful", "crisis", "short"]),
+        override=st.sampled_from([None, "checked with the child"]),
+    )
+    def record_assessment(self, phase: str, answers: str, override: str | None) -> None:
+        protocol = {
+            "high": MHT_HIGH,
+            "low": MHT_LOW,
+            "doubtful": mht_answers(*range(1, 16), *range(82, 96, 2)),
+            "crisis": mht_answers(85, 97),
+            "short": MHT_LOW[:60],
+        }[answers]
+        before, version = len(self.case.alerts), self.case.version
+        self.attempt(
+            lambda: self.engine.record_assessment(
+                self.case,
+                "mht",
+                protocol,
+                phase=phase,
+                at=self.now,
+                by="wu",
+                override_reason=override,
+            ),
+            "record_assessment",
+        )
+        if answers == "crisis" and self.case.version > version:
+            assert len(self.case.alerts) == before + 1
+
     @rule(to=st.sampled_from(["wu", "li", ""]), reason=reasons)
     def transfer(self, to: str, reason: str | None) -> None:
         self.attempt(
@@ -211,13 +262,15 @@ class StandardLifecycle(RuleBasedStateMachine):
             "transfer",
         )
 
-    @precondition(lambda self: self.case.version > 1 and STANDARD.triggers_from(self.case.state))
+    @precondition(
+        lambda self: self.case.version > 1 and self.lifecycle.triggers_from(self.case.state)
+    )
     @rule(days=st.integers(1, 30))
     def backdated(self, days: int) -> None:
         """A command dated before the latest event is always refused."""
         before = snapshot(self.case)
         at = self.case.last_at - timedelta(days=days)  # type: ignore[operator]
-        trigger = STANDARD.triggers_from(self.case.state)[0]
+        trigger = self.lifecycle.triggers_from(self.case.state)[0]
         try:
             self.engine.fire(self.case, trigger, at=at, by="wu", reason="r", agency="a")
         except GuardFailed as exc:
@@ -238,7 +291,7 @@ class StandardLifecycle(RuleBasedStateMachine):
 
     @invariant()
     def state_is_defined(self) -> None:
-        assert STANDARD.has_state(self.case.state)
+        assert self.lifecycle.has_state(self.case.state)
 
     @invariant()
     def held_never_exceeds_plan(self) -> None:
@@ -262,6 +315,14 @@ class StandardLifecycle(RuleBasedStateMachine):
                 assert ev.state == "intervention"
 
     @invariant()
+    def every_crisis_is_followed_by_its_alert(self) -> None:
+        events = self.case.history
+        for i, ev in enumerate(events):
+            if ev.type == "assessment_recorded" and ev.payload["assessment"].crisis_flags:
+                assert events[i + 1].type == "alert_raised"
+                assert events[i + 1].payload["flags"] == ev.payload["assessment"].crisis_flags
+
+    @invariant()
     def admitted_only_with_consent(self) -> None:
         for i, ev in enumerate(self.case.history):
             if ev.type in ("admitted", "reopened"):
@@ -275,3 +336,25 @@ StandardLifecycle.TestCase.settings = settings(
     max_examples=150, stateful_step_count=50, deadline=None
 )
 TestStandardLifecycle = StandardLifecycle.TestCase
+
+
+class MHTLifecycle(StandardLifecycle):
+    """The same programs against the standard lifecycle with the MHT rules."""
+
+    lifecycle = MHT_LIFECYCLE
+    mht = True
+
+    @invariant()
+    def mht_rules_held(self) -> None:
+        phases = []
+        for ev in self.case.history:
+            if ev.type == "assessment_recorded":
+                phases.append(ev.payload["assessment"].phase.value)
+            if ev.type == "admitted":
+                assert "screening" in phases
+            if ev.type == "evaluation_started":
+                assert "post" in phases
+
+
+MHTLifecycle.TestCase.settings = StandardLifecycle.TestCase.settings
+TestMHTLifecycle = MHTLifecycle.TestCase

@@ -4,6 +4,7 @@ Lifecycles are validated definitions compiled once onto a shared ``transitions``
 commands become immutable events; a case is whatever its events say.
 """
 
+from casework.assessment import Administration, Assessment, Phase
 from casework.case import Case, TimelineEntry
 from casework.engine import Engine, TriggerCheck
 from casework.errors import (
@@ -33,13 +34,16 @@ from casework.records import (
     TargetGroup,
     Worker,
 )
-from casework.standard import STANDARD, standard_lifecycle
+from casework.standard import MHT_LIFECYCLE, STANDARD, standard_lifecycle
 
 __version__ = "0.1.0"
 
 __all__ = [
+    "MHT_LIFECYCLE",
     "PREVIOUS",
     "STANDARD",
+    "Administration",
+    "Assessment",
     "Case",
     "CaseworkError",
     "Client",
@@ -58,6 +62,7 @@ __all__ = [
     "InvalidResponses",
     "InvalidValue",
     "Lifecycle",
+    "Phase",
     "ReplayError",
     "Role",
     "SessionMode",

@@ -13,9 +13,10 @@ from typing import Any
 
 import attrs
 
+from casework.assessment import Assessment
 from casework.errors import ReplayError
 from casework.events import Event
-from casework.lifecycle import OPEN_EVENT, Lifecycle
+from casework.lifecycle import ALERT_EVENT, OPEN_EVENT, Lifecycle
 from casework.plan import SessionPlan, SessionRecord
 from casework.records import Client, Consent, ConsentGiver
 
@@ -37,7 +38,7 @@ class Case:
     sessions: tuple[SessionRecord, ...] = ()
     held_sessions: int = 0
     consents: tuple[Consent, ...] = ()
-    assessments: tuple[Any, ...] = ()
+    assessments: tuple[Assessment, ...] = ()
     history: list[Event] = attrs.Factory(list)
 
     def __repr__(self) -> str:
@@ -67,6 +68,11 @@ class Case:
     def planned_sessions(self) -> int | None:
         """Sessions in the current plan, or None before a plan is set."""
         return self.plan.sessions if self.plan else None
+
+    @property
+    def alerts(self) -> tuple[Event, ...]:
+        """The ``alert_raised`` events of the case (crisis flags), oldest first."""
+        return tuple(e for e in self.history if e.type == ALERT_EVENT)
 
     @property
     def is_open(self) -> bool:
@@ -246,7 +252,8 @@ _PAYLOADS: Mapping[str, Mapping[str, Callable[[Any], str | None]]] = {
     "plan_revised": {"sessions": _count},
     "session_recorded": {"session": _is(SessionRecord, "a SessionRecord")},
     "transferred": {"to": _text},
-    "assessment_recorded": {"assessment": lambda v: None},
+    "assessment_recorded": {"assessment": _is(Assessment, "a scored Assessment")},
+    ALERT_EVENT: {"flags": _is(tuple, "a tuple of flag codes")},
 }
 
 

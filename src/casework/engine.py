@@ -14,6 +14,13 @@ from typing import Any, Protocol
 import attrs
 
 from casework import _machine
+from casework.assessment import (
+    SHIPPED_INSTRUMENTS,
+    Administration,
+    Phase,
+    alerts_for,
+    scoring_hook,
+)
 from casework.case import Case, payload_problem
 from casework.errors import (
     CaseworkError,
@@ -28,7 +35,15 @@ from casework.errors import (
 )
 from casework.events import Command, Event
 from casework.hooks import Hooks
-from casework.lifecycle import LIBRARY_COMMANDS, OPEN_EVENT, PREVIOUS, Lifecycle, callable_name
+from casework.instruments import Instrument
+from casework.lifecycle import (
+    ALERT_EVENT,
+    LIBRARY_COMMANDS,
+    OPEN_EVENT,
+    PREVIOUS,
+    Lifecycle,
+    callable_name,
+)
 from casework.plan import SessionPlan, SessionRecord
 from casework.records import Client, Consent, ConsentGiver, as_datetime
 
@@ -63,10 +78,20 @@ class Engine:
     Engines are cheap: the lifecycle's machine is compiled once and shared by all of them.
     """
 
-    def __init__(self, lifecycle: Lifecycle, *, store: EventSink | None = None) -> None:
+    def __init__(
+        self,
+        lifecycle: Lifecycle,
+        *,
+        store: EventSink | None = None,
+        instruments: Mapping[str, Instrument] = SHIPPED_INSTRUMENTS,
+    ) -> None:
         self.lifecycle = lifecycle
         self.hooks = Hooks(lifecycle)
         self.store = store
+        self.instruments = dict(instruments)
+        if "record_assessment" in lifecycle.triggers:
+            # scoring is a prepare hook like any app's: apps may add their own after it
+            self.hooks.on_prepare("record_assessment", scoring_hook(self.instruments))
 
     def __repr__(self) -> str:
         return f"<Engine {self.lifecycle.id!r} v{self.lifecycle.version} {self.hooks!r}>"
@@ -177,9 +202,7 @@ class Engine:
         hooks = self.hooks
         try:
             if hooks:
-                added = hooks.prepare(case, command)
-                if added:
-                    command = attrs.evolve(command, payload={**command.payload, **added})
+                command = hooks.prepare(case, command)
             if trigger in LIBRARY_COMMANDS:
                 problem = payload_problem(lc.event_type(trigger), command.payload)
                 if problem is not None:
@@ -197,21 +220,50 @@ class Engine:
             raise self._hook_failed(case, trigger, exc) from exc
         if event is None:
             raise self._failed(case, trigger, self._reasons(case, command))
+        events = [event, *self._consequences(event)]
         if hooks:
             self._run_hooks(case, event, moves=transition.dest is not None)
+            for extra in events[1:]:
+                self._run_hooks(case, extra, moves=False, only_event=True)
         if self.store is not None:
             # the store refuses a stale writer by raising; then the case stays as it was
-            self.store.append([event], expected_version=case.version)
-        case.apply(event)
+            self.store.append(events, expected_version=case.version)
+        for e in events:
+            case.apply(e)
         return event
 
-    def _run_hooks(self, case: Case, event: Event, *, moves: bool) -> None:
+    def _consequences(self, event: Event) -> list[Event]:
+        """Events casework records with ``event`` in the same commit: a crisis alert."""
+        if event.type != "assessment_recorded":
+            return []
+        alert = alerts_for(event.payload["assessment"])
+        if alert is None:
+            return []
+        return [
+            Event(
+                event.case_id,
+                event.seq + 1,
+                ALERT_EVENT,
+                event.at,
+                event.actor,
+                event.state,
+                event.trigger,
+                alert,
+            )
+        ]
+
+    def _run_hooks(
+        self, case: Case, event: Event, *, moves: bool, only_event: bool = False
+    ) -> None:
         """Run the engine's hooks for an accepted command, in order, before it is committed.
 
         ``moves`` is False for internal transitions, which neither exit nor enter a state.
         """
         run = self.hooks.run
         try:
+            if only_event:
+                run("event", event.type, case, event)
+                return
             run("before", event.trigger, case, event)
             if moves:
                 run("exit", case.state, case, event)
@@ -295,6 +347,37 @@ class Engine:
                 ["the session has no time: give held_at, scheduled_at or at="],
             )
         return self.fire(case, "record_session", at=when, by=by, session=session)
+
+    def record_assessment(
+        self,
+        case: Case,
+        instrument: str | Instrument,
+        responses: Any,
+        *,
+        phase: Phase | str,
+        at: date | datetime,
+        by: str,
+        group: str | None = None,
+        override_reason: str | None = None,
+    ) -> Event:
+        """Score ``responses`` on ``instrument`` and record them with the result in one event.
+
+        A crisis flag also records an ``alert_raised`` event in the same commit.  Bad answers
+        raise :class:`InvalidCommand` whose cause lists every problem with its item number.
+        """
+        name = instrument.id if isinstance(instrument, Instrument) else instrument
+        if isinstance(instrument, Instrument) and self.instruments.get(name) != instrument:
+            raise self._rejected(
+                InvalidCommand,
+                case,
+                "record_assessment",
+                [f"instrument {name!r} differs from the engine's; pass instruments= to Engine"],
+            )
+        try:
+            given = Administration(name, phase, responses, group, override_reason)
+        except InvalidValue as exc:
+            raise self._rejected(InvalidCommand, case, "record_assessment", [str(exc)]) from exc
+        return self.fire(case, "record_assessment", at=at, by=by, assessment=given)
 
     def transfer(self, case: Case, to: str, *, reason: str, at: date | datetime, by: str) -> Event:
         """Assign the case to another worker; the state does not change."""

@@ -15,10 +15,18 @@ import attrs
 __all__ = ["Command", "Event"]
 
 
+#: The one frozen empty payload shared by every event and command that carries no data.  Nothing
+#: else holds the dict behind it, so sharing it is safe; it saves a dict and a proxy (two more
+#: objects the garbage collector tracks for the life of the log) on each such event.
+_EMPTY: Mapping[str, Any] = MappingProxyType({})
+
+
 def _freeze(value: Mapping[str, Any]) -> Mapping[str, Any]:
+    """A read-only copy of ``value`` (a payload that is already read-only is kept as is)."""
     if isinstance(value, MappingProxyType):
         return value
-    return MappingProxyType(dict(value))
+    copy = dict(value)  # accepts (and refuses) exactly what it always did
+    return MappingProxyType(copy) if copy else _EMPTY
 
 
 @attrs.frozen(slots=True)

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
+from casework.lifecycle import callable_name
 from casework.plan import SessionPlan, SessionRecord
 from casework.records import Consent, ConsentGiver
 
@@ -159,10 +160,17 @@ def transfer_target(case: Case, cmd: Command) -> str | None:
     return reason_given(case, cmd)
 
 
-#: Every built-in guard by name, for lifecycles loaded from dicts.
+def _rule_guards() -> tuple[Guard, ...]:
+    from casework.rules import AssessmentFitsPhase, BaselineUsable, PostMatchesBaseline, ScreenedIn
+
+    return (AssessmentFitsPhase(), BaselineUsable(), PostMatchesBaseline(), ScreenedIn())
+
+
+#: Every built-in guard by name (rules with their default thresholds), for dict lifecycles.
 BUILTIN: Mapping[str, Guard] = {
-    f.__name__: f
+    callable_name(f): f
     for f in (
+        *_rule_guards(),
         agency_given,
         consent_for_intake,
         consent_in_force,

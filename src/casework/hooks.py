@@ -11,8 +11,10 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any, TypeVar
 
+import attrs
+
 from casework.errors import DefinitionError
-from casework.lifecycle import OPEN_EVENT
+from casework.lifecycle import ALERT_EVENT, OPEN_EVENT
 
 if TYPE_CHECKING:
     from casework.case import Case
@@ -104,16 +106,15 @@ class Hooks:
         for f in table.get((point, ANY), ()):
             f(case, event)
 
-    def prepare(self, case: Case, command: Command) -> dict[str, Any]:
-        """Collect what the prepare hooks add to ``command``'s payload."""
-        added: dict[str, Any] = {}
+    def prepare(self, case: Case, command: Command) -> Command:
+        """``command`` with what each prepare hook adds; each hook sees the earlier additions."""
         for key in (command.trigger, ANY):
             for f in self._table.get(("prepare", key), ()):
                 extra = f(case, command)
                 if extra:
-                    added.update(extra)
-        return added
+                    command = attrs.evolve(command, payload={**command.payload, **extra})
+        return command
 
 
 def _event_types(lifecycle: Lifecycle) -> set[str]:
-    return {lifecycle.event_type(t) for t in lifecycle.triggers} | {OPEN_EVENT}
+    return {lifecycle.event_type(t) for t in lifecycle.triggers} | {OPEN_EVENT, ALERT_EVENT}

@@ -52,6 +52,8 @@ LIBRARY_COMMANDS: Mapping[str, str] = {
     "record_assessment": "assessment_recorded",
 }
 OPEN_EVENT = "case_opened"
+#: Recorded by casework itself after an assessment raising a safety flag.
+ALERT_EVENT = "alert_raised"
 
 
 class StateClass(enum.StrEnum):
@@ -446,8 +448,8 @@ def _validate_transitions(lc: Lifecycle, known: set[str]) -> Iterator[str]:
                 )
         elif not t.event:
             yield f"{where}: needs an event name (the past-tense fact it records)"
-        if t.event_type == OPEN_EVENT:
-            yield f"{where}: {OPEN_EVENT!r} is reserved for opening a case"
+        if t.event_type in (OPEN_EVENT, ALERT_EVENT):
+            yield f"{where}: {t.event_type!r} is reserved for casework's own events"
         previous = event_of.setdefault(t.trigger, t.event_type)
         if previous != t.event_type:
             yield f"{where}: records {t.event_type!r} here but {previous!r} elsewhere"

@@ -7,17 +7,52 @@ resumption, transfer, referral out, and reopening with the history kept.
 
 from __future__ import annotations
 
-from casework import guards as g
-from casework.lifecycle import ANY, ANY_OPEN, PREVIOUS, Lifecycle, State, StateClass, Transition
+from collections.abc import Mapping, Sequence
 
-__all__ = ["STANDARD", "standard_lifecycle"]
+import attrs
+
+from casework import guards as g
+from casework.lifecycle import (
+    ANY,
+    ANY_OPEN,
+    PREVIOUS,
+    Guard,
+    Lifecycle,
+    State,
+    StateClass,
+    Transition,
+)
+from casework.rules import AssessmentFitsPhase, mht_rules
+
+__all__ = ["MHT_LIFECYCLE", "STANDARD", "standard_lifecycle"]
 
 _OPEN, _CLOSED = StateClass.OPEN, StateClass.CLOSED
 _WORKING = ("screening", "intake", "assessment", "planning", "intervention", "evaluation")
 
 
-def standard_lifecycle() -> Lifecycle:
-    """Build the standard lifecycle (use :data:`STANDARD` rather than building it again)."""
+_ASSESSED = (
+    "referral",
+    "screening",
+    "intake",
+    "assessment",
+    "planning",
+    "intervention",
+    "evaluation",
+    "closed",
+    "follow_up",
+)
+
+
+def standard_lifecycle(
+    *,
+    id: str = "standard",
+    rules: Mapping[str, Sequence[Guard]] | None = None,
+) -> Lifecycle:
+    """Build the standard lifecycle, with extra guards per trigger from ``rules``.
+
+    ``standard_lifecycle(id="standard_mht", rules=mht_rules())`` is :data:`MHT_LIFECYCLE`.
+    Use the prebuilt values rather than building the same definition again.
+    """
     states = [
         State("referral", "发现/转介", "referral", _OPEN, initial=True),
         State("screening", "筛选", "screening", _OPEN),
@@ -149,9 +184,23 @@ def standard_lifecycle() -> Lifecycle:
             zh="记录服务",
             en="record session",
         ),
+        T(
+            "record_assessment",
+            _ASSESSED,
+            None,
+            guards=AssessmentFitsPhase(),
+            zh="记录测评",
+            en="record assessment",
+        ),
+    ]
+    unknown = sorted(set(rules or {}) - {t.trigger for t in transitions})
+    if unknown:
+        raise ValueError(f"rules for unknown triggers: {unknown}")
+    transitions = [
+        attrs.evolve(t, guards=(*t.guards, *(rules or {}).get(t.trigger, ()))) for t in transitions
     ]
     return Lifecycle(
-        id="standard",
+        id=id,
         version=1,
         zh="通用过程模式",
         en="standard casework process",
@@ -162,3 +211,6 @@ def standard_lifecycle() -> Lifecycle:
 
 #: The standard lifecycle, compiled once and shared.
 STANDARD = standard_lifecycle()
+#: The standard lifecycle with the MHT rules of a 心桥舒屋-style project: admit after a high
+#: screening MHT, start from a usable baseline, evaluate after a post MHT.
+MHT_LIFECYCLE = standard_lifecycle(id="standard_mht", rules=mht_rules())
