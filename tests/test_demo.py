@@ -46,3 +46,27 @@ def test_python_dash_m_runs_the_demo() -> None:
         [sys.executable, "-m", "casework", "demo"], capture_output=True, text=True, check=True
     ).stdout
     assert "cases: 5" in out
+
+
+def test_demo_measures_every_child_before_and_after() -> None:
+    from casework.assessment import Phase, baseline, outcomes, post_after
+
+    _, cases = run_xuzhuang()
+    for case in cases:
+        phases = [a.phase for a in case.assessments]
+        assert phases == [Phase.SCREENING, Phase.BASELINE, Phase.POST]
+        pre = baseline(case, "mht")
+        assert pre is not None
+        post = post_after(case, pre)
+        assert post is not None and post.result.total < pre.result.total  # MHT评分均有提高
+    summary_ = outcomes(cases)
+    assert summary_.n == 5 and "estimated: KR-20 from n=5" in summary_.notes[0]
+
+
+def test_demo_raises_and_shows_the_crisis_alert() -> None:
+    _, cases = run_xuzhuang()
+    with_alerts = [c.client.pseudonym for c in cases if c.alerts]
+    assert with_alerts == ["乐乐"]
+    text = summary(cases, "en")
+    assert "screening: yes to item 85" in text
+    assert "RCI" in text and "improved" in text

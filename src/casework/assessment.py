@@ -17,7 +17,19 @@ from typing import TYPE_CHECKING, Any
 import attrs
 
 from casework.errors import InvalidValue
-from casework.instruments import GAD7, GDS15, MHT, PHQ9, RSES, Instrument, ScoreResult
+from casework.instruments import (
+    GAD7,
+    GDS15,
+    MHT,
+    PHQ9,
+    RSES,
+    CohortSummary,
+    CutOff,
+    Instrument,
+    Reliability,
+    ScoreResult,
+    cohort_outcomes,
+)
 from casework.instruments.model import FlagKind
 from casework.lifecycle import ALERT_EVENT
 from casework.records import coerce_enum
@@ -35,6 +47,9 @@ __all__ = [
     "alerts_for",
     "baseline",
     "latest",
+    "outcomes",
+    "pairs",
+    "post_after",
     "scoring_hook",
 ]
 
@@ -192,3 +207,25 @@ def pairs(cases: Sequence[Case], instrument: str) -> list[tuple[Case, Assessment
         if pre is not None and post is not None:
             found.append((case, pre, post))
     return found
+
+
+def outcomes(
+    cases: Sequence[Case],
+    instrument: str = "mht",
+    *,
+    reliability: Reliability | None = None,
+    cutoff: CutOff | None = None,
+) -> CohortSummary:
+    """Pre/post outcomes of the cases that have a usable baseline and a later post.
+
+    Without ``reliability``, r and SD are estimated from these cases' own baselines (KR-20 for
+    yes/no items, Cronbach's alpha otherwise), and the summary's notes say so.
+    """
+    found = pairs(cases, instrument)
+    if not found:
+        raise InvalidValue("cases", f"no case has both a baseline and a post {instrument}")
+    return cohort_outcomes(
+        [(pre.result, post.result) for _, pre, post in found],
+        reliability=reliability,
+        cutoff=cutoff,
+    )
