@@ -73,14 +73,25 @@ class Variant:
     opened_at: datetime
 
 
+#: The demo's five children (case id, pseudonym, birth date, sex, guardian), copied here so the
+#: benchmark's workload does not change when the demo does.
+DEMO_CHILDREN = (
+    ("XZ-2023-01", "京京", date(2012, 6, 3), "male", "mother"),
+    ("XZ-2023-02", "朵朵", date(2013, 2, 17), "female", "grandmother"),
+    ("XZ-2023-03", "乐乐", date(2011, 9, 28), "male", "father"),
+    ("XZ-2023-04", "小雨", date(2012, 11, 9), "female", "mother"),
+    ("XZ-2023-05", "阳阳", date(2014, 4, 21), "male", "grandfather"),
+)
+TECHNIQUES = ("imagery_dialogue", "drawing_therapy")
+
+
 def make_variants() -> list[Variant]:
     """Five variants shaped like ``casework.demo.run_xuzhuang`` (one per demo child)."""
-    from casework.demo import CHILDREN, TECHNIQUES
     from casework.plan import SessionMode, SessionPlan, SessionRecord
     from casework.records import Client, Consent, ConsentGiver, Guardian, TargetGroup
 
     variants = []
-    for i, (case_id, pseudonym, born, sex, relation) in enumerate(CHILDREN):
+    for i, (case_id, pseudonym, born, sex, relation) in enumerate(DEMO_CHILDREN):
         guardian = Guardian(f"{case_id}-g1", relation)
         client = Client(
             f"{case_id}-c", pseudonym, born, sex, [guardian], [TargetGroup.CHILD_IN_DIFFICULTY]

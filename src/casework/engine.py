@@ -34,6 +34,7 @@ from casework.errors import (
     UnknownTrigger,
 )
 from casework.events import Command, Event
+from casework.hooks import ANY as EVERY
 from casework.hooks import Hooks
 from casework.instruments import Instrument
 from casework.lifecycle import (
@@ -179,8 +180,9 @@ class Engine:
                 else f"lifecycle {lc.id!r} has no trigger {trigger!r}"
             )
             raise self._rejected(kind, case, trigger, [why])
-        last = case.last_at
-        if last is not None:
+        history = case.history
+        if history:
+            last = history[-1].at  # case.last_at, without the property call
             try:
                 early = command.at < last
             except TypeError:
@@ -200,8 +202,11 @@ class Engine:
                     },
                 )
         hooks = self.hooks
+        # The hook table is read directly: an engine's only hook is often the scoring prepare
+        # hook of record_assessment, and no other command should pay for calling empty points.
+        table = hooks._table
         try:
-            if hooks:
+            if ("prepare", trigger) in table or ("prepare", EVERY) in table:
                 command = hooks.prepare(case, command)
             if trigger in LIBRARY_COMMANDS:
                 problem = payload_problem(lc.event_type(trigger), command.payload)
@@ -221,7 +226,7 @@ class Engine:
         if event is None:
             raise self._failed(case, trigger, self._reasons(case, command))
         events = [event, *self._consequences(event)]
-        if hooks:
+        if table and _beyond_prepare(table):
             self._run_hooks(case, event, moves=transition.dest is not None)
             for extra in events[1:]:
                 self._run_hooks(case, extra, moves=False, only_event=True)
@@ -466,6 +471,11 @@ class Engine:
 
 def _describe(exc: Exception) -> str:
     return str(exc) if isinstance(exc, CaseworkError) else f"{type(exc).__name__}: {exc}"
+
+
+def _beyond_prepare(table: Mapping[tuple[str, str], Any]) -> bool:
+    """True when a hook is registered at a point after ``prepare`` (before, exit, enter, ...)."""
+    return any(point != "prepare" for point, _key in table)
 
 
 def _actor(by: Any) -> str:
