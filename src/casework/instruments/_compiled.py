@@ -304,7 +304,8 @@ class _Compiled:
                 flags.append(code)
         if self.check_pick is not None:
             try:
-                flags += chain(*map(dict.__getitem__, self.check_tables, self.check_pick(values)))
+                picked = self.check_pick(values)
+                flags += chain.from_iterable(map(operator.getitem, self.check_tables, picked))
             except KeyError:  # a score with no precomputed entry (fractional weights)
                 for at, _, rules in self.checks:
                     flags += _raised(rules, values[at])
