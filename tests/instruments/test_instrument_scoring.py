@@ -169,6 +169,16 @@ def test_mapping_keys_are_checked() -> None:
     assert "gad7: 6 problem(s)" in str(info.value)
 
 
+def test_definitions_and_results_survive_pickle() -> None:
+    """Apps may pickle (multiprocessing, caches): equal after the round trip, still scoring."""
+    import pickle
+
+    result = MHT.score(mht_yes(1, 85))
+    assert pickle.loads(pickle.dumps(result)) == result
+    again = pickle.loads(pickle.dumps(MHT))
+    assert again == MHT and again.score(mht_yes(1, 85)) == result
+
+
 def test_results_are_frozen_values() -> None:
     """Equal protocols give equal, hashable results that cannot be changed."""
     a, b = RSES.score([3] * 10), RSES.score(["SA"] * 10)

@@ -5,8 +5,9 @@ Accepted responses are a sequence (item 1 first) or a mapping ``item number -> a
 keys, or decimal strings as JSON gives them).  An answer is an option's value (``True``/``False``
 for yes/no items, ``0``-``3`` for the Likert items shipped), its zh or en label (case and
 surrounding spaces ignored), one of its aliases, ``1``/``0`` for yes/no, or a value's decimal
-string.  Anything else, a missing answer included, is refused: every problem is reported in
-one :class:`~casework.errors.InvalidResponses`; casework never guesses an answer.
+string; a number equal to a value (``2.0``) counts as that value.  Anything else, a missing
+answer included, is refused: every problem is reported in one
+:class:`~casework.errors.InvalidResponses`; casework never guesses an answer.
 
 Flags are strings, in report order: validity, safety (crisis items), then the total, then the
 scales.  ``validity_doubtful``, ``crisis_item:85``, ``total_high``, ``scale_high:phobia``...
