@@ -113,6 +113,39 @@ def test_all_problems_are_reported_at_once(data: st.DataObject) -> None:
     assert sorted(item for item, _ in info.value.problems) == sorted(bad | {len(answers) + 1})
 
 
+@pytest.mark.parametrize(
+    "protocol",
+    [
+        [1, 0] * 50,  # ints: the bytes fast path
+        [True, 0] * 50,  # mixed bools and ints
+        ["是", 0] * 50,  # labels: the general path
+        [1.0, False] * 50,  # a float equal to 1
+    ],
+)
+def test_yes_no_answers_are_stored_as_true_and_false(protocol: list[Any]) -> None:
+    """Whatever the spelling, the normalised answers are the bool singletons."""
+    result = MHT.score(protocol)
+    assert all(a is True for a in result.answers[::2])
+    assert all(a is False for a in result.answers[1::2])
+    # odd items answered yes: learning 1,3,..,15 -> 8; social 17..25 -> 5; impulsivity (odd
+    # 81-99) -> 10; validity (even 82-100) -> 0
+    assert result.scales["learning_anxiety"].raw == 8
+    assert result.scales["social_anxiety"].raw == 5
+    assert result.scales["impulsivity"].raw == 10
+    assert result.scales["validity"].raw == 0
+    assert result.item_scores[:4] == (1, 0, 1, 0)
+
+
+@pytest.mark.parametrize("bad", [2, 255, 256, -1])
+def test_small_integers_other_than_0_and_1_are_refused_on_yes_no_items(bad: int) -> None:
+    """The bytes fast path must not let 2 (or -1, 256) through as an answer."""
+    protocol: list[Any] = [0] * 100
+    protocol[41] = bad
+    with pytest.raises(InvalidResponses) as info:
+        MHT.score(protocol)
+    assert [p[0] for p in info.value.problems] == [42]
+
+
 def test_a_yes_no_answer_to_a_likert_item_is_refused() -> None:
     """True would otherwise pass for 1: the PHQ-9 asks for 0-3, not yes/no."""
     with pytest.raises(InvalidResponses) as info:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import itertools
 import operator
+import struct
 from collections.abc import Callable, Mapping, Sequence
 from itertools import chain
 from typing import TYPE_CHECKING, Any
@@ -58,10 +59,15 @@ class _Compiled:
     """The lookup tables of one instrument and the scoring loop over them."""
 
     def __init__(self, inst: Instrument) -> None:
+        self.instrument = inst
         self.id, self.version, self.n = inst.id, inst.version, len(inst.items)
         self._answers(inst)
         self._scales(inst)
         self._rules(inst)
+
+    def __reduce__(self) -> tuple[Callable[[Instrument], _Compiled], tuple[Instrument]]:
+        """Pickle as the definition; unpickling compiles it again (lookup tables do not pickle)."""
+        return _compiled_of, (self.instrument,)
 
     def _answers(self, inst: Instrument) -> None:
         formats = {f.key: (f, *accepted_inputs(f)[:2]) for f in inst.formats}
@@ -99,6 +105,8 @@ class _Compiled:
                 for ws in self.item_weights
                 for w, v in zip(ws, self.values, strict=True)
             )
+        yes_no = self.one_format and {type(v) for v in self.values} == {bool}
+        self.unpack = struct.Struct(f"{self.n}?").unpack if yes_no and self.identity else None
         self.score_of = tuple(
             {a: ws[i] for i, a in enumerate(f)}
             for ws, f in zip(self.item_weights, self._values_per_item(inst), strict=True)
@@ -199,6 +207,16 @@ class _Compiled:
             and self.one_format
             and not (self.any_strict and any(a.__class__ is bool for a in responses))
         ):
+            if self.unpack is not None:
+                # Yes/no keyed yes=1, no=0 (the MHT): bytes() accepts exactly bools and small
+                # ints; once the bytes are all 0 or 1 they are the item scores, and struct
+                # turns them into the canonical True/False answers in one C call.
+                try:
+                    scores = bytes(responses)
+                    if not scores.translate(None, b"\x00\x01"):
+                        return self.unpack(scores), scores
+                except (TypeError, ValueError):  # labels, None, floats...: the general path
+                    pass
             # A miss gives None, which makes getitem here or the scale sums raise TypeError;
             # an unhashable answer raises it at once.  Both lead to the careful path.
             lookup: Callable[[Any], Any] = self.answer_of.get
@@ -333,3 +351,8 @@ class _Compiled:
                 "group", f"{self.id} has no norm table for group {group!r} (known: {known})"
             )
         return tuple(tables[i].get(v) if i in tables else None for i, v in enumerate(values))
+
+
+def _compiled_of(inst: Instrument) -> _Compiled:
+    """The compiled tables of ``inst`` (for unpickling)."""
+    return inst._compiled
