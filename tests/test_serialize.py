@@ -99,6 +99,23 @@ def test_the_demo_events_round_trip_and_replay() -> None:
         back = [CODEC.loads_event(line) for line in lines]
         assert back == case.history
         assert type(back[0].payload["client"]) is Client
+        assessed = [e for e in back if e.type == "assessment_recorded"]
+        assert assessed, "the demo records MHT assessments"
+        originals = [e for e in case.history if e.type == "assessment_recorded"]
+        for ev, orig in zip(assessed, originals, strict=True):
+            result = ev.payload["assessment"].result
+            assert result.interpretation("zh") == orig.payload["assessment"].result.interpretation(
+                "zh"
+            )
+
+
+def test_a_score_of_an_instrument_version_the_codec_lacks_is_refused() -> None:
+    _, cases = run_xuzhuang()
+    ev = next(e for e in cases[0].history if e.type == "assessment_recorded")
+    record = CODEC.event_to_record(ev)
+    record["payload"]["assessment"]["result"]["version"] = "2099"
+    with pytest.raises(DecodeError, match="version '2099'"):
+        CODEC.event_from_record(record)
 
 
 def test_typed_values_use_cattrs_without_tags() -> None:

@@ -15,7 +15,7 @@ from casework.events import Event
 from casework.lifecycle import Lifecycle, State, Transition
 from casework.records import Client
 from casework.serialize import SchemaTooNew, default_codec
-from casework.standard import STANDARD
+from casework.standard import MHT_LIFECYCLE, STANDARD
 from casework.store import (
     CaseQuery,
     ConflictError,
@@ -59,7 +59,7 @@ def test_a_store_is_an_event_sink_and_a_store(store: Store) -> None:
 
 
 def test_the_demo_persists_and_every_case_replays_equal(backend: Backend, store: Store) -> None:
-    _, cases = run_xuzhuang(Engine(STANDARD, store=store))
+    _, cases = run_xuzhuang(Engine(MHT_LIFECYCLE, store=store))
     again = backend.open()  # a second store object on the same data (memory: the same one)
     for case in cases:
         loaded = again.load(case.id)
@@ -70,7 +70,7 @@ def test_the_demo_persists_and_every_case_replays_equal(backend: Backend, store:
             "closed",
             case.version,
             "wu-chao",
-            "standard",
+            "standard_mht",
         )
         assert s.opened_at == case.opened_at and s.last_at == case.last_at
     assert len(snapshot(again)) == sum(c.version for c in cases)
@@ -290,7 +290,7 @@ def test_date_ranges_compare_aware_times_by_instant(store: Store) -> None:
 
 def test_copy_store_moves_every_case_and_refuses_to_copy_twice(store: Store) -> None:
     src = MemoryStore()
-    _, cases = run_xuzhuang(Engine(STANDARD, store=src))
+    _, cases = run_xuzhuang(Engine(MHT_LIFECYCLE, store=src))
     seen: list[str] = []
     assert copy_store(src, store, progress=lambda cid, n: seen.append(cid)) == 5
     assert seen == [c.id for c in cases]

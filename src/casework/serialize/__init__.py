@@ -18,6 +18,7 @@ from casework.serialize._errors import (
     SerializationError,
     UnsupportedSchema,
 )
+from casework.serialize._instruments import register_assessment_types
 from casework.serialize._migrations import (
     SCHEMA_VERSION,
     Migration,
@@ -40,6 +41,7 @@ __all__ = [
     "UnsupportedSchema",
     "default_codec",
     "default_migrations",
+    "register_assessment_types",
     "register_core_types",
     "v0_to_v1",
 ]

@@ -26,9 +26,9 @@ import cattrs
 from cattrs.gen import make_dict_unstructure_fn, override
 from cattrs.preconf.json import make_converter
 
+from casework.events import Event
 from casework.serialize._errors import DecodeError, EncodeError, SerializationError
 from casework.serialize._migrations import Migrations, default_migrations
-from casework.events import Event
 
 __all__ = ["TAG", "Codec"]
 
@@ -148,7 +148,9 @@ class Codec:
         """Make ``cls`` writable in payloads, tagged ``{"$type": name}`` (default: its name).
 
         attrs classes and enums need nothing more; any other type needs ``encode`` (to plain
-        JSON data) and ``decode`` (back).  A name or a class can be registered once.
+        JSON data) and ``decode`` (back), which are then used for fields of that type too
+        (an attrs class whose annotations cannot be resolved can be registered this way).
+        A name or a class can be registered once.
         """
         name = name or cls.__name__
         if name in BUILTIN_TAGS or name in self._types:
@@ -159,6 +161,9 @@ class Codec:
             raise ValueError("give both encode and decode, or neither")
         if encode is not None and decode is not None:
             self._custom[name] = (encode, decode)
+            # function hooks: cattrs would otherwise resolve an attrs class's annotations
+            self.converter.register_unstructure_hook_func(lambda t: t is cls, encode)
+            self.converter.register_structure_hook_func(lambda t: t is cls, lambda v, _: decode(v))
             self._encoders[cls] = lambda v: {TAG: name, "value": encode(v)}
             self._decoders[name] = lambda d: decode(d.get("value"))
         elif isinstance(cls, type) and issubclass(cls, enum.Enum):

@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
-from casework.serialize._codec import Codec
-from casework.serialize._migrations import Migrations
+from collections.abc import Mapping
+from typing import TYPE_CHECKING
+
 from casework.lifecycle import StateClass
 from casework.plan import SessionMode, SessionPlan, SessionRecord, SessionStatus
 from casework.records import Client, Consent, ConsentGiver, Guardian, Role, Sex, TargetGroup, Worker
+from casework.serialize._codec import Codec
+from casework.serialize._migrations import Migrations
+
+if TYPE_CHECKING:
+    from casework.instruments import Instrument
 
 __all__ = ["CORE_TYPES", "default_codec", "register_core_types"]
 
@@ -36,13 +42,21 @@ def register_core_types(codec: Codec) -> Codec:
 
 
 def default_codec(
-    *, migrations: Migrations | None = None, detailed_validation: bool = True
+    *,
+    migrations: Migrations | None = None,
+    detailed_validation: bool = True,
+    instruments: Mapping[str, Instrument] | None = None,
 ) -> Codec:
     """A new codec that reads and writes every value casework's own events carry.
 
+    Assessments are read back with ``instruments`` (default: the instruments casework ships).
     Apps register their own payload types on it (``codec.register(MyRecord)``) and pass it to
     the stores they create.
     """
-    return register_core_types(
-        Codec(migrations=migrations, detailed_validation=detailed_validation)
-    )
+    from casework.serialize._instruments import register_assessment_types
+
+    codec = Codec(migrations=migrations, detailed_validation=detailed_validation)
+    register_core_types(codec)
+    if instruments is None:
+        return register_assessment_types(codec)
+    return register_assessment_types(codec, instruments)

@@ -26,10 +26,10 @@ Row = tuple[str, int, str]
 def _lifecycles(
     value: Mapping[str, Lifecycle] | Iterable[Lifecycle] | None,
 ) -> dict[str, Lifecycle]:
-    if value is None:
-        from casework.standard import STANDARD
+    if value is None:  # every lifecycle casework ships
+        from casework.standard import MHT_LIFECYCLE, STANDARD
 
-        return {STANDARD.id: STANDARD}
+        return {STANDARD.id: STANDARD, MHT_LIFECYCLE.id: MHT_LIFECYCLE}
     if isinstance(value, Mapping):
         return dict(value)
     return {lc.id: lc for lc in value}
@@ -38,7 +38,7 @@ def _lifecycles(
 class BaseStore:
     """Shared behaviour of casework's stores; subclasses keep the rows.
 
-    ``lifecycles`` are those the store can replay, by id (default: the standard one);
+    ``lifecycles`` are those the store can replay, by id (default: those casework ships);
     ``codec`` writes and reads the records (default: :func:`~casework.serialize.default_codec`).
     """
 
