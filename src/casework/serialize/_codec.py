@@ -25,6 +25,7 @@ import attrs
 import cattrs
 from cattrs.gen import make_dict_unstructure_fn, override
 from cattrs.preconf.json import make_converter
+from cattrs.v import format_exception
 
 from casework.events import Event
 from casework.serialize._errors import DecodeError, EncodeError, SerializationError
@@ -62,6 +63,17 @@ def _sorted(items: Iterable[Any]) -> list[Any]:
         return sorted(items)
     except TypeError:
         return items
+
+
+def _format(exc: BaseException, kind: type[Any] | None) -> str:
+    """cattrs' wording, except that our own messages (and validators') are kept whole."""
+    if isinstance(exc, ValueError) and str(exc):
+        return str(exc)
+    return format_exception(exc, kind)
+
+
+def _problems(exc: cattrs.BaseValidationError, path: str = "$") -> str:
+    return "; ".join(cattrs.transform_error(exc, path=path, format_exception=_format))
 
 
 def _personal(field: attrs.Attribute[Any]) -> bool:
@@ -322,7 +334,7 @@ class Codec:
         except _Fail:
             raise
         except cattrs.BaseValidationError as exc:
-            raise _Fail("; ".join(cattrs.transform_error(exc, path=tag))) from None
+            raise _Fail(_problems(exc, tag)) from None
         except Exception as exc:
             raise _Fail(f"{tag}: {exc}") from None
 
@@ -382,7 +394,7 @@ class Codec:
         try:
             return self.converter.structure(data, cls)
         except cattrs.BaseValidationError as exc:
-            raise DecodeError("$", "; ".join(cattrs.transform_error(exc))) from exc
+            raise DecodeError("$", _problems(exc)) from exc
         except SerializationError:
             raise
         except Exception as exc:
