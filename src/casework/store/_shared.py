@@ -10,10 +10,10 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from casework.case import Case
-from casework.serialize import Codec, DecodeError, SchemaTooNew, default_codec
 from casework.errors import ReplayError
 from casework.events import Event
 from casework.lifecycle import OPEN_EVENT, Lifecycle
+from casework.serialize import Codec, DecodeError, SchemaTooNew, default_codec
 from casework.store.base import CaseQuery, CaseSummary
 from casework.store.errors import CorruptRecord, InvalidAppend, UnknownCase, UnknownLifecycle
 

@@ -15,9 +15,9 @@ import threading
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
-from casework.serialize import Codec, SchemaTooNew
 from casework.events import Event
 from casework.lifecycle import Lifecycle
+from casework.serialize import Codec, SchemaTooNew
 from casework.store._shared import BaseStore
 from casework.store.base import CaseQuery, CaseSummary
 from casework.store.errors import ConflictError, StoreError, UnknownCase

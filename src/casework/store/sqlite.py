@@ -16,9 +16,9 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from casework.serialize import Codec, SchemaTooNew
 from casework.events import Event
 from casework.lifecycle import Lifecycle
+from casework.serialize import Codec, SchemaTooNew
 from casework.store._shared import BaseStore
 from casework.store.base import CaseQuery, CaseSummary, time_key
 from casework.store.errors import ConflictError, CorruptRecord, StoreError, UnknownCase
