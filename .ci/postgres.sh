@@ -58,5 +58,11 @@ SQL
     echo "CASEWORK_TEST_POSTGRES_DSN=$CASEWORK_TEST_POSTGRES_DSN"
 }
 
-_casework_pg || echo "postgres.sh: no PostgreSQL for the tests; its contract tests will be skipped" >&2
-unset -f _casework_pg
+# the status of this file is the status of the setup, so `source .ci/postgres.sh || exit 1` works
+if _casework_pg; then
+    unset -f _casework_pg
+else
+    unset -f _casework_pg
+    echo "postgres.sh: no PostgreSQL server for the tests" >&2
+    false
+fi
