@@ -1,0 +1,64 @@
+"""Simulating service plans: capacity planning with the real lifecycle.
+
+A :class:`Scenario` describes a project (referrals, teams, plan, holidays, MHT change);
+:func:`simulate` runs it once on SimPy, driving every simulated case through the real
+:class:`~casework.Engine`, so each case emits the events a real one would;
+:func:`run_montecarlo` repeats it with explicit seeds; :func:`compare` sets plans side by side;
+:func:`calibrate` estimates parameters from a store of real cases.
+
+SimPy is the ``casework[sim]`` extra, imported only when a simulation runs; tables and charts
+use pandas and matplotlib from the ``casework[notebook]`` extra, imported when asked for.
+"""
+
+from casework.simulation.calibrate import Calibration, Estimate, calibrate
+from casework.simulation.compare import Comparison, compare
+from casework.simulation.metrics import HEADLINE, LABELS, Metrics, measure
+from casework.simulation.model import Run, Simulation, Slot, simulate
+from casework.simulation.montecarlo import (
+    Distribution,
+    MonteCarlo,
+    replication_seed,
+    run_montecarlo,
+)
+from casework.simulation.scenario import (
+    ChangeModel,
+    Holiday,
+    PlanSpec,
+    Referrals,
+    Scenario,
+    ScenarioError,
+    Team,
+    Timing,
+    load_scenarios,
+)
+from casework.simulation.table import Table
+
+__all__ = [
+    "HEADLINE",
+    "LABELS",
+    "Calibration",
+    "ChangeModel",
+    "Comparison",
+    "Distribution",
+    "Estimate",
+    "Holiday",
+    "Metrics",
+    "MonteCarlo",
+    "PlanSpec",
+    "Referrals",
+    "Run",
+    "Scenario",
+    "ScenarioError",
+    "Simulation",
+    "Slot",
+    "Table",
+    "Team",
+    "Timing",
+    "calibrate",
+    "compare",
+    "load_scenarios",
+    "measure",
+    "replication_seed",
+    "run_montecarlo",
+    "simulate",
+]

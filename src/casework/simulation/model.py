@@ -1,0 +1,349 @@
+"""The discrete-event model: SimPy processes that drive real cases through the real engine.
+
+One SimPy environment is one run of a scenario.  Its clock counts days from the scenario's
+start; :meth:`Simulation.at` maps it onto datetimes, and every command carries that time (the
+model never reads the wall clock).  Referrals arrive as a Poisson process thinned by monthly
+seasonality; each referral becomes a case process that issues the same commands a worker would:
+open, screen, record consents (or withdraw when the family declines), a screening MHT, admit or
+screen out, assess with a baseline MHT, plan, then wait for a session slot (the waiting list),
+set the plan, start the intervention, record sessions (held or no-show), and either withdraw
+(dropout) or record a post MHT, evaluate (or end early) and close.
+
+Capacity is a :class:`simpy.Store` of session slots: a worker with ``k`` sessions a week owns
+``k`` slots for weekly plans (``2k`` for fortnightly); a case holds one slot for its whole
+intervention, so cases queue for slots in referral order.  No session is held on a holiday:
+it moves to the next cadence date outside the holiday.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+from collections.abc import Generator
+from datetime import date, datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+import attrs
+from dateutil import rrule
+
+from casework.assessment import Phase
+from casework.case import Case
+from casework.engine import Engine, EventSink
+from casework.errors import GuardFailed
+from casework.lifecycle import Lifecycle
+from casework.plan import SessionMode, SessionPlan, SessionRecord, SessionStatus
+from casework.records import Client, Consent, ConsentGiver, Guardian, TargetGroup
+from casework.simulation._deps import require_simpy
+from casework.simulation.answers import SCALE_ITEMS, protocol
+from casework.simulation.scenario import Scenario, resolve_lifecycle
+
+if TYPE_CHECKING:
+    import simpy
+
+    from casework.simulation.metrics import Metrics
+
+__all__ = ["Run", "Simulation", "Slot", "simulate"]
+
+#: Sessions are held at this hour; other steps happen at the time their delay ends.
+SESSION_HOUR = 10
+SESSION_MINUTES = 60
+GOALS = ("reduce anxiety", "build confidence")
+_SCALES = tuple(SCALE_ITEMS)
+_RELATIONS = ("mother", "father", "grandmother", "grandfather")
+
+Process = Generator[Any, Any, None]
+
+
+@attrs.frozen
+class Slot:
+    """One weekly (or fortnightly) session slot of one worker."""
+
+    worker: str
+    team: str
+
+
+@attrs.frozen(repr=False)
+class Run:
+    """One simulated run: the scenario, its seed, and every case with its full event log.
+
+    The cases are ordinary :class:`~casework.Case` objects built by the engine, so reports,
+    exports and stores read them as they read real ones.
+    """
+
+    scenario: Scenario
+    seed: int
+    cases: tuple[Case, ...]
+
+    def __repr__(self) -> str:
+        events = sum(c.version for c in self.cases)
+        return (
+            f"<Run {self.scenario.name!r} seed={self.seed}: "
+            f"{len(self.cases)} cases, {events} events>"
+        )
+
+    def metrics(self) -> Metrics:
+        """The run's indicators, computed from the cases' events."""
+        from casework.simulation.metrics import measure
+
+        return measure(self.scenario, self.cases, seed=self.seed)
+
+
+class Simulation:
+    """One run of ``scenario``: build it, then :meth:`run` it once.
+
+    ``store`` (any store, or anything with ``append``) receives every event as the engine
+    accepts it; ``lifecycle`` overrides the lifecycle the scenario names.
+    """
+
+    def __init__(
+        self,
+        scenario: Scenario,
+        *,
+        seed: int,
+        store: EventSink | None = None,
+        lifecycle: Lifecycle | None = None,
+    ) -> None:
+        simpy = require_simpy()
+        self.scenario = scenario
+        self.seed = seed
+        self.rng = random.Random(seed)
+        self.env = simpy.Environment()
+        self.engine = Engine(lifecycle or resolve_lifecycle(scenario.lifecycle), store=store)
+        self.origin = datetime(scenario.start.year, scenario.start.month, scenario.start.day)
+        self.cases: list[Case] = []
+        self.slots = simpy.Store(self.env)
+        for slot in _slots(scenario):
+            self.slots.items.append(slot)
+        self.leads = [
+            w for t in scenario.teams if t.role == "social_worker" for w in t.workers
+        ] or ["station"]
+        self._ran = False
+
+    # --- time --------------------------------------------------------------------------------
+
+    def at(self, day: float) -> datetime:
+        """The datetime of simulated day ``day`` (to the minute)."""
+        return self.origin + timedelta(minutes=round(day * 1440))
+
+    def _day(self, day: float) -> date:
+        return (self.origin + timedelta(days=day)).date()
+
+    def _wait(self, days: float) -> simpy.Timeout:
+        timeout: simpy.Timeout = self.env.timeout(days)
+        return timeout
+
+    def _exp(self, mean: float) -> float:
+        return self.rng.expovariate(1.0 / mean) if mean > 0 else 0.0
+
+    # --- running -----------------------------------------------------------------------------
+
+    def run(self) -> Run:
+        """Simulate from the scenario's start to its end and return the cases."""
+        if self._ran:
+            raise RuntimeError("a Simulation runs once; build another for another run")
+        self._ran = True
+        self.env.process(self._arrivals())
+        self.env.run(until=self.scenario.days)
+        return Run(self.scenario, self.seed, tuple(self.cases))
+
+    def _arrivals(self) -> Process:
+        """Referrals: a Poisson process at the peak monthly rate, thinned month by month."""
+        ref = self.scenario.referrals
+        rates = [ref.rate_per_day(m) for m in range(1, 13)]
+        peak = max(rates)
+        if peak <= 0:
+            return
+        rng = self.rng
+        horizon = self.scenario.days
+        n = 0
+        while True:
+            yield self._wait(rng.expovariate(peak))
+            if self.env.now >= horizon:
+                return
+            if rng.random() * peak < rates[self._day(self.env.now).month - 1]:
+                n += 1
+                self.env.process(self._case(n))
+
+    # --- one case ------------------------------------------------------------------------------
+
+    def _client(self, n: int, referred: datetime) -> Client:
+        rng = self.rng
+        case_id = self._case_id(n)
+        age_days = rng.randint(6 * 365 + 2, 15 * 365)
+        relation = _RELATIONS[rng.randrange(len(_RELATIONS))]
+        return Client(
+            f"{case_id}-c",
+            f"child {n}",
+            referred.date() - timedelta(days=age_days),
+            "female" if rng.random() < 0.5 else "male",
+            (Guardian(f"{case_id}-g1", relation),),
+            (TargetGroup.CHILD_IN_DIFFICULTY,),
+        )
+
+    def _case_id(self, n: int) -> str:
+        return f"{self.scenario.name}-{self.seed}-{n:04d}"
+
+    def _case(self, n: int) -> Process:
+        """One referral, from opening to closure (or an earlier exit)."""
+        sc, rng, eng, env = self.scenario, self.rng, self.engine, self.env
+        timing, mht = sc.timing, sc.mht
+        referred = self.at(env.now)
+        lead = self.leads[(n - 1) % len(self.leads)]
+        client = self._client(n, referred)
+        case = eng.open(
+            self._case_id(n), client, at=referred, by=lead, worker=lead, programme=sc.programme
+        )
+        self.cases.append(case)
+
+        yield self._wait(self._exp(timing.screen_days))
+        eng.fire(case, "screen", at=self.at(env.now), by=lead)
+
+        yield self._wait(self._exp(timing.consent_days))
+        now = self.at(env.now)
+        if rng.random() >= sc.referrals.consent:
+            eng.fire(case, "withdraw", at=now, by=lead, reason="the family declined consent")
+            return
+        eng.record_consent(case, Consent(ConsentGiver.CLIENT, now), by=lead)
+        guardian = client.guardians[0].id
+        eng.record_consent(case, Consent(ConsentGiver.GUARDIAN, now, giver_id=guardian), by=lead)
+
+        # the child's level: drawn once, measured at screening, baseline and post
+        level = rng.gauss(mht.baseline_mean, mht.baseline_sd)
+        if rng.random() < sc.referrals.screening_pass:
+            focus = _SCALES[rng.randrange(len(_SCALES))]
+            answers = self._answers(level, screen_in=focus)
+        else:
+            answers = self._answers(rng.gauss(mht.screened_out_mean, mht.baseline_sd / 2), out=True)
+        eng.record_assessment(case, "mht", answers, phase=Phase.SCREENING, at=now, by=lead)
+        try:
+            eng.fire(case, "admit", at=now, by=lead)
+        except GuardFailed:
+            # the lifecycle's own screening rule decides, whatever the draw intended
+            eng.fire(case, "screen_out", at=now, by=lead, reason="screening MHT below thresholds")
+            return
+
+        yield self._wait(self._exp(timing.assess_days))
+        now = self.at(env.now)
+        eng.fire(case, "assess", at=now, by=lead)
+        eng.record_assessment(
+            case, "mht", self._answers(level), phase=Phase.BASELINE, at=now, by=lead
+        )
+
+        yield self._wait(self._exp(timing.plan_days))
+        eng.fire(case, "plan", at=self.at(env.now), by=lead)
+
+        # the waiting list: the case waits in planning until a worker's slot is free
+        slot: Slot = yield self.slots.get()
+        yield from self._intervention(case, lead, level, slot)
+
+    def _intervention(self, case: Case, lead: str, level: float, slot: Slot) -> Process:
+        sc, rng, eng, env = self.scenario, self.rng, self.engine, self.env
+        plan_spec, mht = sc.plan, sc.mht
+        step = 7.0 * plan_spec.interval_weeks
+        first = math.ceil(env.now + self._exp(sc.timing.first_session_days)) + SESSION_HOUR / 24
+        now = self.at(env.now)
+        plan = SessionPlan.recurring(
+            self.at(first),
+            sessions=plan_spec.sessions,
+            freq=rrule.WEEKLY,
+            interval=plan_spec.interval_weeks,
+            goals=GOALS,
+        )
+        eng.set_plan(case, plan, at=now, by=lead)
+        eng.fire(case, "start_intervention", at=now, by=lead)
+
+        drop_after = rng.randrange(plan_spec.sessions) if rng.random() < plan_spec.dropout else -1
+        deadline = first + step * plan_spec.sessions + 7.0 * plan_spec.grace_weeks
+        day, number = first, 1
+        while case.held_sessions < plan_spec.sessions:
+            while sc.is_holiday(self._day(day)):
+                day += step
+            if day > deadline:
+                break
+            yield self._wait(day - env.now)
+            when = self.at(day)
+            if case.held_sessions == drop_after:
+                self.slots.put(slot)
+                reason = "the family dropped out"
+                eng.withdraw_consent(
+                    case,
+                    ConsentGiver.GUARDIAN,
+                    at=when,
+                    by=lead,
+                    reason=reason,
+                    giver_id=case.client.guardians[0].id,
+                )
+                eng.fire(case, "withdraw", at=when, by=lead, reason=reason)
+                return
+            if rng.random() < plan_spec.no_show:
+                record = SessionRecord(
+                    number, SessionStatus.NO_SHOW, scheduled_at=when, worker=slot.worker
+                )
+            else:
+                record = SessionRecord(
+                    number,
+                    held_at=when,
+                    scheduled_at=when,
+                    mode=SessionMode.HOME_VISIT,
+                    duration_minutes=SESSION_MINUTES,
+                    worker=slot.worker,
+                )
+                number += 1
+            eng.record_session(case, record, by=slot.worker)
+            day += step
+
+        # the slot is free once the last session is over
+        self.slots.put(slot)
+        done = case.held_sessions / plan_spec.sessions
+        post_level = level - mht.expected_reduction * done + rng.gauss(0.0, mht.change_sd)
+        yield self._wait(max(day - step, env.now) + 7.0 - env.now)
+        now = self.at(env.now)
+        eng.record_assessment(
+            case, "mht", self._answers(post_level), phase=Phase.POST, at=now, by=lead
+        )
+        if done < 1:
+            reason = f"{case.held_sessions} of {plan_spec.sessions} sessions held in the time given"
+            eng.fire(case, "end_early", at=now, by=lead, reason=reason)
+        else:
+            eng.fire(case, "evaluate", at=now, by=lead)
+        yield self._wait(self._exp(sc.timing.close_days))
+        reason = "plan completed" if done == 1 else "intervention ended early"
+        eng.fire(case, "close", at=self.at(env.now), by=lead, reason=reason)
+
+    def _answers(
+        self, level: float, *, screen_in: str | None = None, out: bool = False
+    ) -> tuple[bool, ...]:
+        mht = self.scenario.mht
+        return protocol(
+            self.rng,
+            level,
+            crisis_rate=mht.crisis_rate,
+            validity_yes=mht.validity_yes,
+            screen_in=screen_in,
+            screen_out=out,
+        )
+
+
+def _slots(scenario: Scenario) -> list[Slot]:
+    """Every worker's slots, interleaved so that new cases spread over the workers."""
+    per_worker: list[tuple[Slot, int]] = []
+    for team in scenario.teams:
+        slots = int(team.sessions_per_week) * scenario.plan.interval_weeks
+        for worker in team.workers:
+            per_worker.append((Slot(worker, team.name), slots))
+    most = max((k for _, k in per_worker), default=0)
+    return [slot for r in range(most) for slot, k in per_worker if k > r]
+
+
+def simulate(
+    scenario: Scenario,
+    *,
+    seed: int = 0,
+    store: EventSink | None = None,
+    lifecycle: Lifecycle | None = None,
+) -> Run:
+    """Run ``scenario`` once with ``seed``: the same seed gives the same cases, event for event.
+
+    Pass ``store`` to persist every event (as a real station's engine would).
+    """
+    return Simulation(scenario, seed=seed, store=store, lifecycle=lifecycle).run()
