@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from datetime import date, datetime
+from types import MappingProxyType
 from typing import Any, Protocol
 
 import attrs
@@ -33,8 +34,7 @@ from casework.errors import (
     TransitionNotAllowed,
     UnknownTrigger,
 )
-from casework.events import Command, Event
-from casework.hooks import ANY as EVERY
+from casework.events import EMPTY_PAYLOAD, Command, Event
 from casework.hooks import Hooks
 from casework.instruments import Instrument
 from casework.lifecycle import (
@@ -51,6 +51,7 @@ from casework.records import Client, Consent, ConsentGiver, as_datetime
 __all__ = ["Engine", "EventSink", "TriggerCheck"]
 
 CHRONOLOGY = "chronological"
+ASSESSED = LIBRARY_COMMANDS["record_assessment"]
 
 
 class EventSink(Protocol):
@@ -158,7 +159,9 @@ class Engine:
     ) -> Event:
         """Fire ``trigger`` on ``case``; keyword arguments become the event's payload."""
         try:
-            command = Command(trigger, as_datetime(at), _actor(by), payload)
+            # ``payload`` is this call's own fresh dict: freeze it without another copy
+            frozen = MappingProxyType(payload) if payload else EMPTY_PAYLOAD
+            command = Command(trigger, as_datetime(at), _actor(by), frozen)
         except InvalidValue as exc:
             raise self._rejected(InvalidCommand, case, trigger, [str(exc)]) from exc
         return self.execute(case, command)
@@ -202,11 +205,10 @@ class Engine:
                     },
                 )
         hooks = self.hooks
-        # The hook table is read directly: an engine's only hook is often the scoring prepare
-        # hook of record_assessment, and no other command should pay for calling empty points.
-        table = hooks._table
         try:
-            if ("prepare", trigger) in table or ("prepare", EVERY) in table:
+            # an engine's only hook is often record_assessment's scoring hook: other commands
+            # should not pay for calling empty hook points
+            if hooks.prepares(trigger):
                 command = hooks.prepare(case, command)
             if trigger in LIBRARY_COMMANDS:
                 problem = payload_problem(lc.event_type(trigger), command.payload)
@@ -225,8 +227,8 @@ class Engine:
             raise self._hook_failed(case, trigger, exc) from exc
         if event is None:
             raise self._failed(case, trigger, self._reasons(case, command))
-        events = [event, *self._consequences(event)]
-        if table and _beyond_prepare(table):
+        events = self._consequences(event) if event.type == ASSESSED else [event]
+        if hooks.observing:
             self._run_hooks(case, event, moves=transition.dest is not None)
             for extra in events[1:]:
                 self._run_hooks(case, extra, moves=False, only_event=True)
@@ -234,17 +236,16 @@ class Engine:
             # the store refuses a stale writer by raising; then the case stays as it was
             self.store.append(events, expected_version=case.version)
         for e in events:
-            case.apply(e)
+            case.apply(e, checked=True)
         return event
 
     def _consequences(self, event: Event) -> list[Event]:
-        """Events casework records with ``event`` in the same commit: a crisis alert."""
-        if event.type != "assessment_recorded":
-            return []
+        """``event`` and what casework records with it in the same commit: a crisis alert."""
         alert = alerts_for(event.payload["assessment"])
         if alert is None:
-            return []
+            return [event]
         return [
+            event,
             Event(
                 event.case_id,
                 event.seq + 1,
@@ -254,7 +255,7 @@ class Engine:
                 event.state,
                 event.trigger,
                 alert,
-            )
+            ),
         ]
 
     def _run_hooks(
@@ -471,11 +472,6 @@ class Engine:
 
 def _describe(exc: Exception) -> str:
     return str(exc) if isinstance(exc, CaseworkError) else f"{type(exc).__name__}: {exc}"
-
-
-def _beyond_prepare(table: Mapping[tuple[str, str], Any]) -> bool:
-    """True when a hook is registered at a point after ``prepare`` (before, exit, enter, ...)."""
-    return any(point != "prepare" for point, _key in table)
 
 
 def _actor(by: Any) -> str:

@@ -12,13 +12,13 @@ from typing import Any
 
 import attrs
 
-__all__ = ["Command", "Event"]
+__all__ = ["EMPTY_PAYLOAD", "Command", "Event"]
 
 
 #: The one frozen empty payload shared by every event and command that carries no data.  Nothing
 #: else holds the dict behind it, so sharing it is safe; it saves a dict and a proxy (two more
 #: objects the garbage collector tracks for the life of the log) on each such event.
-_EMPTY: Mapping[str, Any] = MappingProxyType({})
+EMPTY_PAYLOAD: Mapping[str, Any] = MappingProxyType({})
 
 
 def _freeze(value: Mapping[str, Any]) -> Mapping[str, Any]:
@@ -26,7 +26,7 @@ def _freeze(value: Mapping[str, Any]) -> Mapping[str, Any]:
     if isinstance(value, MappingProxyType):
         return value
     copy = dict(value)  # accepts (and refuses) exactly what it always did
-    return MappingProxyType(copy) if copy else _EMPTY
+    return MappingProxyType(copy) if copy else EMPTY_PAYLOAD
 
 
 @attrs.frozen(slots=True)

@@ -36,6 +36,22 @@ class Hooks:
     def __init__(self, lifecycle: Lifecycle) -> None:
         self._lifecycle = lifecycle
         self._table: dict[tuple[str, str], list[Callable[..., Any]]] = {}
+        #: Triggers with prepare hooks (``ANY`` for all), and whether any later point has one;
+        #: kept up to date on registration so commands without hooks pay nothing for them.
+        self._preparing: set[str] = set()
+        self.observing = False
+
+    def _put(self, point: str, key: str, func: Callable[..., Any]) -> None:
+        self._table.setdefault((point, key), []).append(func)
+        if point == "prepare":
+            self._preparing.add(key)
+        else:
+            self.observing = True
+
+    def prepares(self, trigger: str) -> bool:
+        """True when a prepare hook is registered for ``trigger`` (or for every trigger)."""
+        preparing = self._preparing
+        return bool(preparing) and (trigger in preparing or ANY in preparing)
 
     def __repr__(self) -> str:
         points = ", ".join(f"{p}:{k}={len(v)}" for (p, k), v in self._table.items())
@@ -58,7 +74,7 @@ class Hooks:
         def register(f: F) -> F:
             if not callable(f):
                 raise TypeError(f"hook {f!r} is not callable")
-            self._table.setdefault((point, key), []).append(f)
+            self._put(point, key, f)
             return f
 
         return register if func is None else register(func)
@@ -91,7 +107,7 @@ class Hooks:
             raise DefinitionError(self._lifecycle.id, [f"event hook: unknown event type {type!r}"])
 
         def register(f: Callable[[Case, Event], None]) -> Callable[[Case, Event], None]:
-            self._table.setdefault(("event", type), []).append(f)
+            self._put("event", type, f)
             return f
 
         return register if func is None else register(func)
