@@ -11,9 +11,10 @@ use pandas and matplotlib from the ``casework[notebook]`` extra, imported when a
 """
 
 from casework.simulation.calibrate import Calibration, Estimate, calibrate
+from casework.simulation.capacity import Slot
 from casework.simulation.compare import Comparison, compare
 from casework.simulation.metrics import HEADLINE, LABELS, Metrics, measure
-from casework.simulation.model import Run, Simulation, Slot, simulate
+from casework.simulation.model import Run, Simulation, simulate
 from casework.simulation.montecarlo import (
     Distribution,
     MonteCarlo,

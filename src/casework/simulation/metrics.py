@@ -20,6 +20,7 @@ from casework.case import Case
 from casework.errors import InvalidValue
 from casework.instruments import Reliability
 from casework.plan import SessionRecord
+from casework.simulation.capacity import capacity_by_worker
 from casework.simulation.scenario import Scenario
 
 __all__ = ["HEADLINE", "LABELS", "Metrics", "measure", "working_days"]
@@ -56,7 +57,7 @@ class Metrics:
     """Indicators of one run (``seed``).  Means over cases are ``nan`` when no case qualifies.
 
     ``waiting_days``: mean days from referral to the first held session, over cases that had
-    one.  ``closure_days``: mean days from referral to closure, over closed cases.
+    one (children still waiting at the end are not in it: read it with ``waiting_list``).  ``closure_days``: mean days from referral to closure, over closed cases.
     ``closed_per_year``: closures in the period, scaled to 365 days.  ``utilisation``: sessions
     held / session capacity of every worker over the working (non-holiday) days.
     ``waiting_list``: (month, mean number of children waiting for a slot that month).
@@ -203,22 +204,15 @@ def measure(scenario: Scenario, cases: Sequence[Case], *, seed: int = 0) -> Metr
 def _utilisation(
     scenario: Scenario, held_by: Mapping[str, int]
 ) -> tuple[float, tuple[tuple[str, float], ...], tuple[tuple[str, float], ...]]:
-    """(total capacity, utilisation per team, per worker): held / capacity on working days."""
-    weeks = working_days(scenario) / 7.0
-    capacity: dict[str, float] = {}
-    team_of: dict[str, str] = {}
-    for team in scenario.teams:
-        for worker in team.workers:
-            capacity[worker] = team.sessions_per_week * weeks
-            team_of[worker] = team.name
+    """(total capacity, utilisation per team, per worker): sessions held / slot dates."""
+    capacity = capacity_by_worker(scenario)
     worker_use = tuple((w, held_by.get(w, 0) / cap) for w, cap in capacity.items() if cap > 0)
     team_use = []
     for team in scenario.teams:
-        cap = sum(c for w, c in capacity.items() if team_of[w] == team.name)
+        cap = sum(capacity[w] for w in team.workers)
         if cap > 0:
-            done = sum(n for w, n in held_by.items() if team_of.get(w) == team.name)
-            team_use.append((team.name, done / cap))
-    return sum(capacity.values()), tuple(team_use), worker_use
+            team_use.append((team.name, sum(held_by.get(w, 0) for w in team.workers) / cap))
+    return float(sum(capacity.values())), tuple(team_use), worker_use
 
 
 def _waiting_by_month(

@@ -17,7 +17,6 @@ it moves to the next cadence date outside the holiday.
 
 from __future__ import annotations
 
-import math
 import random
 from collections.abc import Generator
 from datetime import date, datetime, timedelta
@@ -35,6 +34,7 @@ from casework.plan import SessionMode, SessionPlan, SessionRecord, SessionStatus
 from casework.records import Client, Consent, ConsentGiver, Guardian, TargetGroup
 from casework.simulation._deps import require_simpy
 from casework.simulation.answers import SCALE_ITEMS, protocol
+from casework.simulation.capacity import Slot, first_date, holiday_days, slots
 from casework.simulation.scenario import Scenario, resolve_lifecycle
 
 if TYPE_CHECKING:
@@ -42,24 +42,14 @@ if TYPE_CHECKING:
 
     from casework.simulation.metrics import Metrics
 
-__all__ = ["Run", "Simulation", "Slot", "simulate"]
+__all__ = ["Run", "Simulation", "simulate"]
 
-#: Sessions are held at this hour; other steps happen at the time their delay ends.
-SESSION_HOUR = 10
 SESSION_MINUTES = 60
 GOALS = ("reduce anxiety", "build confidence")
 _SCALES = tuple(SCALE_ITEMS)
 _RELATIONS = ("mother", "father", "grandmother", "grandfather")
 
 Process = Generator[Any, Any, None]
-
-
-@attrs.frozen
-class Slot:
-    """One weekly (or fortnightly) session slot of one worker."""
-
-    worker: str
-    team: str
 
 
 @attrs.frozen(repr=False)
@@ -112,8 +102,8 @@ class Simulation:
         self.origin = datetime(scenario.start.year, scenario.start.month, scenario.start.day)
         self.cases: list[Case] = []
         self.slots = simpy.Store(self.env)
-        for slot in _slots(scenario):
-            self.slots.items.append(slot)
+        self.slots.items.extend(slots(scenario))
+        self.off = holiday_days(scenario)
         self.leads = [
             w for t in scenario.teams if t.role == "social_worker" for w in t.workers
         ] or ["station"]
@@ -239,11 +229,12 @@ class Simulation:
     def _intervention(self, case: Case, lead: str, level: float, slot: Slot) -> Process:
         sc, rng, eng, env = self.scenario, self.rng, self.engine, self.env
         plan_spec, mht = sc.plan, sc.mht
-        step = 7.0 * plan_spec.interval_weeks
-        first = math.ceil(env.now + self._exp(sc.timing.first_session_days)) + SESSION_HOUR / 24
+        step = 7 * plan_spec.interval_weeks
+        hour = slot.hour / 24
+        first = first_date(sc, slot, env.now + self._exp(sc.timing.first_session_days))
         now = self.at(env.now)
         plan = SessionPlan.recurring(
-            self.at(first),
+            self.at(first + hour),
             sessions=plan_spec.sessions,
             freq=rrule.WEEKLY,
             interval=plan_spec.interval_weeks,
@@ -253,15 +244,15 @@ class Simulation:
         eng.fire(case, "start_intervention", at=now, by=lead)
 
         drop_after = rng.randrange(plan_spec.sessions) if rng.random() < plan_spec.dropout else -1
-        deadline = first + step * plan_spec.sessions + 7.0 * plan_spec.grace_weeks
+        deadline = first + step * plan_spec.sessions + 7 * plan_spec.grace_weeks
         day, number = first, 1
         while case.held_sessions < plan_spec.sessions:
-            while sc.is_holiday(self._day(day)):
+            while day in self.off:
                 day += step
             if day > deadline:
                 break
-            yield self._wait(day - env.now)
-            when = self.at(day)
+            yield self._wait(day + hour - env.now)
+            when = self.at(day + hour)
             if case.held_sessions == drop_after:
                 self.slots.put(slot)
                 reason = "the family dropped out"
@@ -296,7 +287,7 @@ class Simulation:
         self.slots.put(slot)
         done = case.held_sessions / plan_spec.sessions
         post_level = level - mht.expected_reduction * done + rng.gauss(0.0, mht.change_sd)
-        yield self._wait(max(day - step, env.now) + 7.0 - env.now)
+        yield self._wait(7.0)
         now = self.at(env.now)
         eng.record_assessment(
             case, "mht", self._answers(post_level), phase=Phase.POST, at=now, by=lead
@@ -322,17 +313,6 @@ class Simulation:
             screen_in=screen_in,
             screen_out=out,
         )
-
-
-def _slots(scenario: Scenario) -> list[Slot]:
-    """Every worker's slots, interleaved so that new cases spread over the workers."""
-    per_worker: list[tuple[Slot, int]] = []
-    for team in scenario.teams:
-        slots = int(team.sessions_per_week) * scenario.plan.interval_weeks
-        for worker in team.workers:
-            per_worker.append((Slot(worker, team.name), slots))
-    most = max((k for _, k in per_worker), default=0)
-    return [slot for r in range(most) for slot, k in per_worker if k > r]
 
 
 def simulate(

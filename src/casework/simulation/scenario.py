@@ -89,14 +89,14 @@ def _number(
     ):
         what = "a whole number" if integer else "a number"
         return [(path, f"must be {what}, got {value!r}")]
-    value = float(value)
-    if not math.isfinite(value):
+    x = float(value)
+    if not math.isfinite(x):
         return [(path, f"must be finite, got {value!r}")]
-    if lo is not None and hi is not None and not lo <= value <= hi:
+    if lo is not None and hi is not None and not lo <= x <= hi:
         return [(path, f"must be between {lo:g} and {hi:g}, got {value!r}")]
-    if lo is not None and value < lo:
+    if lo is not None and x < lo:
         return [(path, f"must be at least {lo:g}, got {value!r}")]
-    if above is not None and not value > above:
+    if above is not None and not x > above:
         return [(path, f"must be more than {above:g}, got {value!r}")]
     return []
 
@@ -457,7 +457,7 @@ class Scenario(_Section):
 
     def to_dict(self) -> dict[str, Any]:
         """The scenario as plain data (dates stay dates, as in TOML); ``from_dict`` inverts it."""
-        return attrs.asdict(self, retain_collection_types=False)
+        return attrs.asdict(self)
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Scenario:
@@ -541,8 +541,8 @@ def _build(
 def _section(cls: type[_Section], data: Any, prefix: str, problems: list[Problem]) -> Any:
     before = len(problems)
     kwargs = _build(cls, data, prefix, problems)
-    if len(problems) > before:
-        return None
+    if any(msg == "missing" for _, msg in problems[before:]) or not isinstance(data, Mapping):
+        return None  # unknown keys are reported and left out; the rest is still checked
     try:
         return cls(**kwargs)
     except ScenarioError as exc:
