@@ -9,7 +9,7 @@ import pytest
 
 pytest.importorskip("simpy", reason="the simulation needs the casework[sim] extra")
 
-from casework.simulation import Holiday, PlanSpec, Referrals, Scenario, Team  # noqa: E402
+from casework.simulation import Holiday, PlanSpec, Referrals, Scenario, Team
 
 
 def small_scenario(**changes: object) -> Scenario:

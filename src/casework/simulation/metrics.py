@@ -57,7 +57,8 @@ class Metrics:
     """Indicators of one run (``seed``).  Means over cases are ``nan`` when no case qualifies.
 
     ``waiting_days``: mean days from referral to the first held session, over cases that had
-    one (children still waiting at the end are not in it: read it with ``waiting_list``).  ``closure_days``: mean days from referral to closure, over closed cases.
+    one (children still waiting at the end are not in it: read it with ``waiting_list``).
+    ``closure_days``: mean days from referral to closure, over closed cases.
     ``closed_per_year``: closures in the period, scaled to 365 days.  ``utilisation``: sessions
     held / session capacity of every worker over the working (non-holiday) days.
     ``waiting_list``: (month, mean number of children waiting for a slot that month).
