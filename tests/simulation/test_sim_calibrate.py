@@ -48,7 +48,7 @@ def test_a_simulated_store_gives_back_the_rates_it_was_made_with(
             "referrals.screening_pass": 0.6,
             "plan.no_show": 0.25,
             "plan.dropout": 0.3,
-            "plan.grace_weeks": 52,  # nobody ends early, so every leaver either withdrew or finished
+            "plan.grace_weeks": 52,  # nobody ends early: every leaver withdrew or finished
             "mht.expected_reduction": 20.0,
         },
     )
