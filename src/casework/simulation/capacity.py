@@ -10,8 +10,6 @@ capacity) therefore lies in [0, 1] by construction.
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 import attrs
 
 from casework.simulation.scenario import Scenario
@@ -59,9 +57,11 @@ def slots(scenario: Scenario) -> list[Slot]:
 
 def holiday_days(scenario: Scenario) -> frozenset[int]:
     """Day numbers (0 = the start) of the period that fall in a station holiday."""
-    start = scenario.start
+    start, days = scenario.start, scenario.days
     return frozenset(
-        d for d in range(scenario.days) if scenario.is_holiday(start + timedelta(days=d))
+        d
+        for h in scenario.holidays
+        for d in range(max(0, (h.start - start).days), min(days, (h.end - start).days + 1))
     )
 
 

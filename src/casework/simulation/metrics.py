@@ -23,7 +23,7 @@ from casework.plan import SessionRecord
 from casework.simulation.capacity import capacity_by_worker
 from casework.simulation.scenario import Scenario
 
-__all__ = ["HEADLINE", "LABELS", "Metrics", "measure", "working_days"]
+__all__ = ["HEADLINE", "LABELS", "Metrics", "measure"]
 
 NAN = float("nan")
 
@@ -102,14 +102,6 @@ class Metrics:
     def values(self, names: Iterable[str] = HEADLINE) -> dict[str, float]:
         """The indicators ``names`` as a dict of floats."""
         return {n: self.value(n) for n in names}
-
-
-def working_days(scenario: Scenario) -> int:
-    """Days of the period that are not station holidays."""
-    start = scenario.start
-    return sum(
-        1 for d in range(scenario.days) if not scenario.is_holiday(start + timedelta(days=d))
-    )
 
 
 def _mean(xs: Sequence[float]) -> float:

@@ -23,7 +23,6 @@ from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 import attrs
-from dateutil import rrule
 
 from casework.assessment import Phase
 from casework.case import Case
@@ -233,13 +232,9 @@ class Simulation:
         hour = slot.hour / 24
         first = first_date(sc, slot, env.now + self._exp(sc.timing.first_session_days))
         now = self.at(env.now)
-        plan = SessionPlan.recurring(
-            self.at(first + hour),
-            sessions=plan_spec.sessions,
-            freq=rrule.WEEKLY,
-            interval=plan_spec.interval_weeks,
-            goals=GOALS,
-        )
+        # the slot's dates (what SessionPlan.recurring would expand, without rrule's cost)
+        dates = tuple(self.at(first + hour + step * k) for k in range(plan_spec.sessions))
+        plan = SessionPlan(plan_spec.sessions, dates, GOALS)
         eng.set_plan(case, plan, at=now, by=lead)
         eng.fire(case, "start_intervention", at=now, by=lead)
 
