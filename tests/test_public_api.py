@@ -23,6 +23,8 @@ def test_surface_is_deliberate() -> None:
         not in {
             "assessment",
             "rules",
+            "journal",
+            "simulation",
             "case",
             "engine",
             "errors",

@@ -12,12 +12,15 @@ from typing import Any
 from casework.case import Case
 from casework.errors import ReplayError
 from casework.events import Event
+from casework.journal import JOURNAL_OPENED, Journal
 from casework.lifecycle import OPEN_EVENT, Lifecycle
 from casework.serialize import Codec, DecodeError, SchemaTooNew, default_codec
 from casework.store.base import CaseQuery, CaseSummary
 from casework.store.errors import CorruptRecord, InvalidAppend, UnknownCase, UnknownLifecycle
 
 __all__ = ["BaseStore", "Row"]
+
+_OPENINGS = (OPEN_EVENT, JOURNAL_OPENED)
 
 #: A stored event as the store's own columns say: case id, sequence number, JSON text.
 Row = tuple[str, int, str]
@@ -83,14 +86,18 @@ class BaseStore:
                     f"events must be numbered on from version {expected_version}: "
                     f"expected #{want}, got #{ev.seq}",
                 )
-            if (ev.type == OPEN_EVENT) != (ev.seq == 1):
+            if (ev.type in _OPENINGS) != (ev.seq == 1):
                 raise InvalidAppend(
-                    case_id, f"only event #1 is {OPEN_EVENT!r} (got #{ev.seq} {ev.type!r})"
+                    case_id,
+                    f"only event #1 is {OPEN_EVENT!r} or {JOURNAL_OPENED!r} "
+                    f"(got #{ev.seq} {ev.type!r})",
                 )
         if expected_version == 0:
-            lifecycle = self._lifecycle_of(events[0])
-            try:  # a new case's events must replay: refuse now rather than store a broken case
-                Case.replay(events, lifecycle)
+            try:  # a new stream's events must replay: refuse now rather than store it broken
+                if events[0].type == JOURNAL_OPENED:
+                    Journal.replay(events)
+                else:
+                    Case.replay(events, self._lifecycle_of(events[0]))
             except ReplayError as exc:
                 raise InvalidAppend(case_id, str(exc)) from exc
         try:
@@ -149,9 +156,19 @@ class BaseStore:
         """The case's events, oldest first."""
         raise NotImplementedError
 
+    def journal(self, journal_id: str) -> Journal:
+        """The journal rebuilt from its events."""
+        events = self.events(journal_id)
+        try:
+            return Journal.replay(events)
+        except ReplayError as exc:
+            raise CorruptRecord(journal_id, exc.seq, exc.problem) from exc
+
     def load(self, case_id: str) -> Case:
         """The case rebuilt by replaying its events with the lifecycle it names."""
         events = self.events(case_id)
+        if events[0].type == JOURNAL_OPENED:
+            raise UnknownCase(case_id, f"{case_id!r} is a journal: use journal()")
         lifecycle = self._lifecycle_of(events[0])
         try:
             return Case.replay(events, lifecycle)

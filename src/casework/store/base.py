@@ -18,9 +18,14 @@ import attrs
 
 from casework.case import Case
 from casework.events import Event
+from casework.journal import JOURNAL_OPENED
 from casework.records import as_datetime
 
-__all__ = ["CaseQuery", "CaseSummary", "Store", "time_key"]
+__all__ = ["JOURNALS", "CaseQuery", "CaseSummary", "Store", "time_key"]
+
+#: The ``lifecycle`` of a journal's summary row: ``cases(lifecycle=JOURNALS)`` lists journals,
+#: which every other query leaves out.
+JOURNALS = "@journal"
 
 
 def time_key(when: date | datetime) -> str:
@@ -67,9 +72,10 @@ class CaseSummary:
         """The summary of a case whose log starts with ``events`` (its ``case_opened`` first)."""
         first = events[0]
         p = first.payload
+        journal = first.type == JOURNAL_OPENED
         opened = cls(
             case_id=first.case_id,
-            lifecycle=str(p.get("lifecycle", "")),
+            lifecycle=JOURNALS if journal else str(p.get("lifecycle", "")),
             state=first.state,
             version=first.seq,
             opened_at=first.at,
@@ -130,6 +136,8 @@ class CaseQuery:
             return False
         if self.lifecycle is not None and s.lifecycle != self.lifecycle:
             return False
+        if self.lifecycle is None and s.lifecycle == JOURNALS:
+            return False
         opened, changed = time_key(s.opened_at), time_key(s.last_at)
         return (
             (self.opened_from is None or opened >= self.opened_from)
@@ -157,6 +165,9 @@ class CaseQuery:
             if value is not None:
                 clauses.append(f"{column} = {mark}")
                 params.append(value)
+        if self.lifecycle is None:  # journals are listed only when asked for by name
+            clauses.append(f"lifecycle <> {mark}")
+            params.append(JOURNALS)
         for column, op, value in (
             ("opened_key", ">=", self.opened_from),
             ("opened_key", "<", self.opened_before),

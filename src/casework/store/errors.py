@@ -40,9 +40,9 @@ class ConflictError(StoreError):
 class UnknownCase(StoreError, LookupError):
     """The store holds no case with this id."""
 
-    def __init__(self, case_id: str) -> None:
+    def __init__(self, case_id: str, message: str | None = None) -> None:
         self.case_id = case_id
-        super().__init__(f"no case {case_id!r} in this store")
+        super().__init__(message or f"no case {case_id!r} in this store")
 
     def __str__(self) -> str:  # LookupError would quote the message again
         return str(self.args[0])
