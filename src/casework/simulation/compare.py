@@ -78,7 +78,7 @@ class Comparison:
         require("matplotlib", "notebook", "Comparison.plot")
         from matplotlib.figure import Figure
 
-        cols = min(3, len(names))
+        cols = 2 if len(names) == 4 else min(3, len(names))
         nrows = -(-len(names) // cols)
         fig = Figure(figsize=(4.2 * cols, 2.6 * nrows), layout="constrained")
         axes = fig.subplots(nrows, cols, squeeze=False)
@@ -90,7 +90,7 @@ class Comparison:
             err = [[d.median - d.low for d in ds], [d.high - d.median for d in ds]]
             ax.errorbar(med, ys, xerr=err, fmt="o", capsize=4, color="#2a6f97")
             ax.set_yticks(ys, self.names)
-            ax.invert_yaxis()
+            ax.set_ylim(len(ys) - 0.5, -0.5)  # first scenario on top, half a row of margin
             en, zh, unit = LABELS.get(name, (name, name, ""))
             ax.set_title(en if lang != "zh" else zh, fontsize=9)
             ax.set_xlabel(unit, fontsize=8)
