@@ -70,3 +70,10 @@ def test_demo_raises_and_shows_the_crisis_alert() -> None:
     text = summary(cases, "en")
     assert "screening: yes to item 85" in text
     assert "RCI" in text and "improved" in text
+
+
+def test_the_simulate_subcommand_is_wired(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as info:
+        main(["simulate", "--help"])
+    assert info.value.code == 0
+    assert "SCENARIO.toml" in capsys.readouterr().out

@@ -119,6 +119,10 @@ def build_parser() -> argparse.ArgumentParser:
         help="keep personal fields (names, birth dates, session notes); left out by default",
     )
     export.set_defaults(func=_export)
+
+    from casework.simulation.cli import register as register_simulate
+
+    register_simulate(sub)  # imports nothing heavy until the subcommand runs
     return parser
 
 
