@@ -27,48 +27,20 @@ __all__ = ["CHILDREN", "WORKERS", "run_xuzhuang", "summary"]
 
 #: Illustrative children: (case id, pseudonym, birth date, sex, guardian relation, profile).
 #: A profile gives, per MHT scale, how likely a yes is at baseline (others: 0.25).
+# fmt: off
 CHILDREN = (
-    (
-        "XZ-2023-01",
-        "京京",
-        date(2012, 6, 3),
-        "male",
-        "mother",
-        {"social_anxiety": 0.9, "self_blame": 0.8, "phobia": 0.8},
-    ),
-    (
-        "XZ-2023-02",
-        "朵朵",
-        date(2013, 2, 17),
-        "female",
-        "grandmother",
-        {"loneliness": 0.9, "sensitivity": 0.8},
-    ),
-    (
-        "XZ-2023-03",
-        "乐乐",
-        date(2011, 9, 28),
-        "male",
-        "father",
-        {"learning_anxiety": 0.85, "impulsivity": 0.8},
-    ),
-    (
-        "XZ-2023-04",
-        "小雨",
-        date(2012, 11, 9),
-        "female",
-        "mother",
-        {"physical_symptoms": 0.8, "learning_anxiety": 0.75, "phobia": 0.7},
-    ),
-    (
-        "XZ-2023-05",
-        "阳阳",
-        date(2014, 4, 21),
-        "male",
-        "grandfather",
-        {"self_blame": 0.85, "social_anxiety": 0.8},
-    ),
+    ("XZ-2023-01", "京京", date(2012, 6, 3), "male", "mother",
+     {"social_anxiety": 0.9, "self_blame": 0.8, "phobia": 0.8}),
+    ("XZ-2023-02", "朵朵", date(2013, 2, 17), "female", "grandmother",
+     {"loneliness": 0.9, "sensitivity": 0.8}),
+    ("XZ-2023-03", "乐乐", date(2011, 9, 28), "male", "father",
+     {"learning_anxiety": 0.85, "impulsivity": 0.8}),
+    ("XZ-2023-04", "小雨", date(2012, 11, 9), "female", "mother",
+     {"physical_symptoms": 0.8, "learning_anxiety": 0.75, "phobia": 0.7}),
+    ("XZ-2023-05", "阳阳", date(2014, 4, 21), "male", "grandfather",
+     {"self_blame": 0.85, "social_anxiety": 0.8}),
 )
+# fmt: on
 WORKERS = (
     Worker("wu-chao", "social_worker"),
     Worker("xinqiao-counsellor-1", "volunteer_counsellor"),
