@@ -614,7 +614,8 @@ def indicator_trends(
     of dicts) with a ``x`` column (``"2023-03"``, a date...) and one numeric column per
     indicator.  Panels, not one shared axis, because the indicators differ by orders of
     magnitude (five cases, four thousand person-times).  ``labels`` maps a column to its
-    heading in ``lang`` (default: the column name).
+    heading; by default a casework :class:`~casework.reporting.table.Table` gives its own
+    headings in ``lang``, anything else the column name.
     """
     text = _text(lang)
     rows = _rows(table)
@@ -625,6 +626,11 @@ def indicator_trends(
                 if name != x and _number(v) is not None:
                     seen[name] = None
         columns = list(seen)
+    heading = getattr(table, "heading", None)  # a casework Table knows its column labels
+    shown = dict(labels or {})
+    if callable(heading):
+        for column in columns:
+            shown.setdefault(column, str(heading(column, lang)))
     names = [str(r.get(x, "")) for r in rows]
     names = [n[:7] if len(n) >= 7 and n[4:5] == "-" else n for n in names]
     cols = 2 if len(columns) > 1 else 1
@@ -637,7 +643,7 @@ def indicator_trends(
             values = [_number(r.get(column)) or 0.0 for r in rows]
             bars = ax.bar(range(len(rows)), values, color=AFTER, gid=f"trend-{column}")
             ax.bar_label(bars, labels=[f"{v:g}" if v else "" for v in values], fontsize=6)
-            ax.set_title((labels or {}).get(column, column), fontsize=9)
+            ax.set_title(shown.get(column, column), fontsize=9)
             step = max(1, math.ceil(len(names) / 12))
             ax.set_xticks(
                 range(0, len(names), step), names[::step], rotation=45, ha="right", fontsize=7

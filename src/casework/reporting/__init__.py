@@ -1,0 +1,104 @@
+"""Station reporting: records, indicators, tables and the yearly ledger.
+
+* **Records** (:mod:`~casework.reporting.records`): the station, its projects, volunteers and
+  teams, partner organisations and community activities, recorded as events in the station's
+  journal by the helpers of :mod:`~casework.reporting.recording`.
+* **Dataset** (:mod:`~casework.reporting.dataset`): cases and journals, read from a store or
+  from memory; the read side never writes.
+* **Indicators** (:mod:`~casework.reporting.indicators`, counts in
+  :mod:`~casework.reporting.measures`): each defined once, each returning a
+  :class:`~casework.reporting.table.Table`.
+* **Labels** (:mod:`~casework.reporting.labels`): every displayed text in 中文 and English.
+
+Stores keeping station journals need :func:`reporting_codec` (or :func:`register_types` on
+their own codec).
+"""
+
+from casework.reporting import labels
+from casework.reporting.codec import REPORTING_TYPES, register_types, reporting_codec
+from casework.reporting.dataset import Dataset
+from casework.reporting.indicators import (
+    activities_by_kind,
+    case_flow,
+    cases_by_state,
+    completion,
+    monthly,
+    outcomes,
+    person_times,
+    sessions_per_case,
+    time_in_state,
+    volunteer_hours,
+)
+from casework.reporting.labels import Label
+from casework.reporting.measures import MEASURES, Measure
+from casework.reporting.period import Period
+from casework.reporting.recording import (
+    EVENT_TYPES,
+    record_activity,
+    record_volunteer_hours,
+    register_partner,
+    register_project,
+    register_station,
+    register_team,
+    register_volunteer,
+    register_worker,
+)
+from casework.reporting.records import (
+    Activity,
+    ActivityKind,
+    PartnerOrganisation,
+    PartnerRole,
+    PlannedOutputs,
+    Project,
+    ServiceArea,
+    Station,
+    Volunteer,
+    VolunteerHours,
+    VolunteerService,
+    VolunteerTeam,
+)
+from casework.reporting.table import Table
+
+__all__ = [
+    "EVENT_TYPES",
+    "MEASURES",
+    "REPORTING_TYPES",
+    "Activity",
+    "ActivityKind",
+    "Dataset",
+    "Label",
+    "Measure",
+    "PartnerOrganisation",
+    "PartnerRole",
+    "Period",
+    "PlannedOutputs",
+    "Project",
+    "ServiceArea",
+    "Station",
+    "Table",
+    "Volunteer",
+    "VolunteerHours",
+    "VolunteerService",
+    "VolunteerTeam",
+    "activities_by_kind",
+    "case_flow",
+    "cases_by_state",
+    "completion",
+    "labels",
+    "monthly",
+    "outcomes",
+    "person_times",
+    "record_activity",
+    "record_volunteer_hours",
+    "register_partner",
+    "register_project",
+    "register_station",
+    "register_team",
+    "register_types",
+    "register_volunteer",
+    "register_worker",
+    "reporting_codec",
+    "sessions_per_case",
+    "time_in_state",
+    "volunteer_hours",
+]

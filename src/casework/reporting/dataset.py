@@ -1,0 +1,286 @@
+"""The read side's input: a station's cases and journals, and the facts indicators count.
+
+A :class:`Dataset` is built once (from a store, or from cases and journals in memory) and
+never writes anything.  It reads the station records out of the journals (the latest
+registration of an id wins) and derives, on first use, the time-ordered facts every indicator
+counts: cases opened, entries into each state, held sessions.  Times are compared as
+recorded: timezone-aware times by their own wall clock.
+"""
+
+from __future__ import annotations
+
+import bisect
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import datetime
+from typing import Any, TypeVar
+
+from casework.case import Case
+from casework.errors import InvalidValue
+from casework.journal import JOURNAL_OPENED, Journal
+from casework.lifecycle import Lifecycle
+from casework.records import Worker
+from casework.reporting.labels import Label, state_labels
+from casework.reporting.period import Period
+from casework.reporting.recording import EVENT_TYPES
+from casework.reporting.records import (
+    Activity,
+    PartnerOrganisation,
+    Project,
+    Station,
+    Volunteer,
+    VolunteerService,
+    VolunteerTeam,
+)
+
+__all__ = ["Dataset", "Fact", "in_period"]
+
+#: A dated fact: (when, subject id, amount).  Subjects are case, activity or volunteer ids.
+Fact = tuple[datetime, str, float]
+
+R = TypeVar("R")
+
+
+def _naive(when: datetime) -> datetime:
+    return when.replace(tzinfo=None) if when.tzinfo is not None else when
+
+
+def in_period(facts: Sequence[Fact], period: Period | None) -> Sequence[Fact]:
+    """The facts (sorted by time) that fall in ``period`` (all of them for ``None``)."""
+    if period is None:
+        return facts
+    lo = bisect.bisect_left(facts, period.start_at, key=lambda f: f[0])
+    hi = bisect.bisect_left(facts, period.end_at, key=lambda f: f[0])
+    return facts[lo:hi]
+
+
+def _check_unique(where: str, items: Sequence[Case | Journal], kind: type) -> None:
+    ids: set[str] = set()
+    for item in items:
+        if not isinstance(item, kind):
+            raise InvalidValue(where, f"expected {kind.__name__} objects, got {item!r}")
+        if item.id in ids:
+            raise InvalidValue(where, f"{item.id!r} appears twice")
+        ids.add(item.id)
+
+
+def _shipped() -> dict[str, Lifecycle]:
+    from casework.standard import MHT_LIFECYCLE, STANDARD
+
+    return {STANDARD.id: STANDARD, MHT_LIFECYCLE.id: MHT_LIFECYCLE}
+
+
+class Dataset:
+    """A station's cases and journals, as read by reports (never changed by them).
+
+    ``Dataset(cases, journals)`` from objects in memory; :meth:`from_store` from a store.
+    """
+
+    def __init__(self, cases: Iterable[Case] = (), journals: Iterable[Journal] = ()) -> None:
+        self.cases: tuple[Case, ...] = tuple(cases)
+        self.journals: tuple[Journal, ...] = tuple(journals)
+        for where, items, kind in (
+            ("cases", self.cases, Case),
+            ("journals", self.journals, Journal),
+        ):
+            ids = set()
+            for item in items:
+                if not isinstance(item, kind):
+                    raise InvalidValue(where, f"expected {kind.__name__} objects, got {item!r}")
+                if item.id in ids:
+                    raise InvalidValue(where, f"{item.id!r} appears twice")
+                ids.add(item.id)
+        self._records: dict[str, dict[str, Any]] = {t: {} for t in EVENT_TYPES}
+        self._services: list[VolunteerService] = []
+        for journal in self.journals:
+            for ev in journal.history:
+                spec = EVENT_TYPES.get(ev.type)
+                if spec is None:
+                    continue
+                record: Any = ev.payload.get(spec[0])
+                kind: Any = spec[1]
+                if not isinstance(record, kind):
+                    continue
+                if isinstance(record, VolunteerService):
+                    self._services.append(record)
+                else:
+                    self._records[ev.type][record.id] = record
+        self._cache: dict[str, Any] = {}
+
+    def __repr__(self) -> str:
+        return (
+            f"<Dataset: {len(self.cases)} cases, {len(self.activities)} activities, "
+            f"{len(self.journals)} journals>"
+        )
+
+    @classmethod
+    def from_store(
+        cls,
+        store: Any,
+        *,
+        lifecycles: Mapping[str, Lifecycle] | Iterable[Lifecycle] | None = None,
+    ) -> Dataset:
+        """Every case and journal in ``store``, read in one pass over ``store.stream()``.
+
+        Cases are replayed with ``lifecycles`` (default: the store's own, else those casework
+        ships).  A store holding station records needs a codec that knows them
+        (:func:`~casework.reporting.reporting_codec`).
+        """
+        if lifecycles is None:
+            known = getattr(store, "lifecycles", None) or _shipped()
+        elif isinstance(lifecycles, Mapping):
+            known = dict(lifecycles)
+        else:
+            known = {lc.id: lc for lc in lifecycles}
+        streams: dict[str, list[Any]] = {}
+        for ev in store.stream():
+            streams.setdefault(ev.case_id, []).append(ev)
+        cases, journals = [], []
+        for stream_id, events in streams.items():
+            events.sort(key=lambda e: e.seq)
+            if events[0].type == JOURNAL_OPENED:
+                journals.append(Journal.replay(events))
+                continue
+            name = events[0].payload.get("lifecycle")
+            lifecycle = known.get(name) if isinstance(name, str) else None
+            if lifecycle is None and len(known) == 1:
+                lifecycle = next(iter(known.values()))
+            if lifecycle is None:
+                raise InvalidValue("lifecycles", f"case {stream_id!r} follows unknown {name!r}")
+            cases.append(Case.replay(events, lifecycle))
+        return cls(cases, journals)
+
+    # --- station records --------------------------------------------------------------------
+
+    def _of(self, event_type: str, _cls: type[R]) -> dict[str, R]:
+        return self._records[event_type]
+
+    @property
+    def station(self) -> Station | None:
+        """The station's details, if a journal registered them (the latest wins)."""
+        stations = list(self._of("station_registered", Station).values())
+        return stations[-1] if stations else None
+
+    @property
+    def projects(self) -> dict[str, Project]:
+        """Registered projects by id."""
+        return self._of("project_registered", Project)
+
+    @property
+    def teams(self) -> dict[str, VolunteerTeam]:
+        """Registered volunteer teams by id."""
+        return self._of("team_registered", VolunteerTeam)
+
+    @property
+    def volunteers(self) -> dict[str, Volunteer]:
+        """Registered volunteers by id."""
+        return self._of("volunteer_registered", Volunteer)
+
+    @property
+    def partners(self) -> dict[str, PartnerOrganisation]:
+        """Registered partner organisations by id."""
+        return self._of("partner_registered", PartnerOrganisation)
+
+    @property
+    def workers(self) -> dict[str, Worker]:
+        """Registered staff by id."""
+        return self._of("worker_registered", Worker)
+
+    @property
+    def activities(self) -> tuple[Activity, ...]:
+        """Recorded activities, by date."""
+        if "activities" not in self._cache:
+            found = self._of("activity_recorded", Activity).values()
+            self._cache["activities"] = tuple(sorted(found, key=lambda a: (a.on, a.id)))
+        acts: tuple[Activity, ...] = self._cache["activities"]
+        return acts
+
+    @property
+    def services(self) -> tuple[VolunteerService, ...]:
+        """Volunteer hours recorded outside activities, by date."""
+        return tuple(sorted(self._services, key=lambda s: s.on))
+
+    def project_of(self, case: Case) -> Project | None:
+        """The registered project a case's ``programme`` names (by id or name), if any."""
+        if case.programme is None:
+            return None
+        found = self.projects.get(case.programme)
+        if found is not None:
+            return found
+        for p in self.projects.values():
+            if p.includes(case.programme):
+                return p
+        return None
+
+    def project_key(self, case: Case) -> str | None:
+        """The id of the case's project if registered, else its ``programme`` as recorded."""
+        project = self.project_of(case)
+        return project.id if project is not None else case.programme
+
+    @property
+    def lifecycles(self) -> tuple[Lifecycle, ...]:
+        """The lifecycles the cases follow (those casework ships when there are no cases)."""
+        found: dict[str, Lifecycle] = {}
+        for c in self.cases:
+            found.setdefault(c.lifecycle.id, c.lifecycle)
+        return tuple(found.values()) or tuple(_shipped().values())
+
+    @property
+    def state_labels(self) -> dict[str, Label]:
+        """Labels of every state of the cases' lifecycles, from their definitions."""
+        return state_labels(self.lifecycles)
+
+    # --- facts ------------------------------------------------------------------------------
+
+    def _facts(self, name: str) -> list[Fact]:
+        if name not in self._cache:
+            self._derive()
+        facts: list[Fact] = self._cache[name]
+        return facts
+
+    def _derive(self) -> None:
+        opened: list[Fact] = []
+        sessions: list[Fact] = []
+        entries: dict[str, list[Fact]] = {}
+        for case in self.cases:
+            previous = None
+            for ev in case.history:
+                if ev.state != previous:
+                    entries.setdefault(ev.state, []).append((_naive(ev.at), case.id, 1))
+                    previous = ev.state
+                if ev.type == "session_recorded":
+                    s = ev.payload.get("session")
+                    if s is not None and s.held and s.held_at is not None:
+                        sessions.append((_naive(s.held_at), case.id, 1))
+            opened.append((_naive(case.opened_at), case.id, 1))
+        for facts in (opened, sessions, *entries.values()):
+            facts.sort()
+        self._cache["opened"] = opened
+        self._cache["sessions"] = sessions
+        self._cache["entries"] = entries
+
+    def opened(self, period: Period | None = None) -> Sequence[Fact]:
+        """``(when, case id, 1)`` for each case opened in ``period``."""
+        return in_period(self._facts("opened"), period)
+
+    def entries(self, state: str, period: Period | None = None) -> Sequence[Fact]:
+        """``(when, case id, 1)`` each time a case entered ``state`` in ``period``.
+
+        A case enters a state with the first event that leaves it there (its opening event
+        enters the initial state); internal events in the same state are not entries.
+        """
+        self._facts("opened")
+        entries: dict[str, list[Fact]] = self._cache["entries"]
+        return in_period(entries.get(state, []), period)
+
+    def held_sessions(self, period: Period | None = None) -> Sequence[Fact]:
+        """``(held at, case id, 1)`` for each held session in ``period`` (by its ``held_at``)."""
+        return in_period(self._facts("sessions"), period)
+
+    def activity_facts(self, period: Period | None = None) -> list[Activity]:
+        """The activities held in ``period`` (by their day)."""
+        acts = self.activities
+        if period is None:
+            return list(acts)
+        lo = bisect.bisect_left(acts, period.start, key=lambda a: a.on)
+        hi = bisect.bisect_left(acts, period.end, key=lambda a: a.on)
+        return list(acts[lo:hi])

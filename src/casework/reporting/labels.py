@@ -1,0 +1,265 @@
+"""Bilingual labels (中文 / English) for everything reports display, in one place.
+
+States and instrument scales already carry their labels in their definitions (a lifecycle's
+:class:`~casework.lifecycle.State`, an instrument's :class:`~casework.instruments.Scale`); the
+functions here read them from there rather than copying them.  Everything reporting adds
+(indicators, table columns, service areas, activity kinds, partner roles, report headings) is
+defined below, once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Final
+
+import attrs
+
+from casework.errors import InvalidValue
+from casework.lifecycle import Lifecycle
+
+__all__ = [
+    "ACTIVITY_KINDS",
+    "COLUMNS",
+    "HEADINGS",
+    "INDICATORS",
+    "LANGS",
+    "OUTPUTS",
+    "PARTNER_ROLES",
+    "SERVICE_AREAS",
+    "SOURCES",
+    "Label",
+    "check_lang",
+    "instrument_label",
+    "scale_label",
+    "state_label",
+    "state_labels",
+]
+
+#: The languages every label has.
+LANGS: Final = ("zh", "en")
+
+
+def check_lang(lang: str) -> str:
+    """``lang`` if it is ``"zh"`` or ``"en"``; otherwise :class:`InvalidValue`."""
+    if lang not in LANGS:
+        raise InvalidValue("lang", f"must be one of {', '.join(LANGS)}, got {lang!r}")
+    return lang
+
+
+@attrs.frozen
+class Label:
+    """A display text in Chinese and English."""
+
+    zh: str
+    en: str
+
+    def __str__(self) -> str:
+        return f"{self.zh} / {self.en}"
+
+    def text(self, lang: str) -> str:
+        """The text in ``lang`` (``"zh"`` or ``"en"``)."""
+        return self.zh if check_lang(lang) == "zh" else self.en
+
+
+L = Label
+
+#: Indicators: the name of each indicator function (and of its table) and of each measure.
+INDICATORS: Final[Mapping[str, Label]] = {
+    "cases_by_state": L("各状态个案数", "cases by state"),
+    "case_flow": L("开案、结案与退出", "cases opened, closed and withdrawn"),
+    "sessions_per_case": L("个案服务次数", "sessions held per case"),
+    "person_times": L("服务人次", "service person-times"),
+    "activities": L("社区活动", "community activities"),
+    "volunteer_hours": L("志愿服务时长", "volunteer hours"),
+    "volunteer_hours_by_volunteer": L("志愿者服务时长", "volunteer hours by volunteer"),
+    "volunteer_hours_by_team": L("志愿服务团队时长", "volunteer hours by team"),
+    "completion": L("项目计划完成率", "completion against planned outputs"),
+    "time_in_state": L("各阶段停留时间", "time spent in each state"),
+    "outcomes": L("服务成效（前后测）", "outcomes (before and after)"),
+    "monthly": L("月度趋势", "monthly trend"),
+    "ledger": L("年度服务台账", "yearly service ledger"),
+    "case_register": L("个案名册", "case register"),
+    "volunteer_register": L("志愿者名册", "volunteer register"),
+    "activity_register": L("活动登记", "activity register"),
+    # measures (the counts the monthly series and the ledger are made of)
+    "opened": L("开案数", "cases opened"),
+    "closed": L("结案数", "cases closed"),
+    "withdrawn": L("退出数", "cases withdrawn"),
+    "sessions": L("个案服务次数", "sessions held"),
+    "participants": L("活动参与人次", "activity participants"),
+    "open_at_end": L("期末在案数", "cases open at the end"),
+    "volunteers_active": L("参与服务的志愿者", "volunteers who served"),
+    "volunteers": L("注册志愿者", "registered volunteers"),
+    "teams": L("志愿服务团队", "volunteer teams"),
+    "partners": L("联动社区社会组织", "linked partner organisations"),
+    "social_workers": L("专职社工", "social workers"),
+    "projects": L("在办项目", "projects"),
+}
+
+#: Table columns, by the key used in the rows.
+COLUMNS: Final[Mapping[str, Label]] = {
+    "state": L("状态", "state"),
+    "lifecycle": L("流程", "lifecycle"),
+    "cases": L("个案数", "cases"),
+    "measure": L("指标", "indicator"),
+    "value": L("数值", "value"),
+    "case_id": L("个案编号", "case"),
+    "client_id": L("服务对象编号", "client"),
+    "pseudonym": L("化名", "pseudonym"),
+    "name": L("姓名", "name"),
+    "birth_date": L("出生日期", "birth date"),
+    "guardians": L("监护人", "guardians"),
+    "sex": L("性别", "sex"),
+    "age_band": L("年龄段", "age band"),
+    "target_groups": L("服务对象类别", "target groups"),
+    "project": L("项目", "project"),
+    "area": L("服务领域", "service area"),
+    "worker": L("负责社工", "worker"),
+    "opened_on": L("开案日期", "opened"),
+    "closed_on": L("结案日期", "closed"),
+    "sessions_held": L("已服务次数", "sessions held"),
+    "sessions_planned": L("计划次数", "sessions planned"),
+    "source": L("服务类型", "service"),
+    "person_times": L("服务人次", "person-times"),
+    "kind": L("活动类型", "kind"),
+    "activities": L("活动次数", "activities"),
+    "participants": L("参与人次", "participants"),
+    "volunteer_hours": L("志愿服务时长（小时）", "volunteer hours"),
+    "volunteer_id": L("志愿者编号", "volunteer"),
+    "team": L("团队", "team"),
+    "volunteers": L("志愿者人数", "volunteers"),
+    "hours": L("时长（小时）", "hours"),
+    "output": L("计划产出", "planned output"),
+    "planned": L("计划", "planned"),
+    "actual": L("实际", "actual"),
+    "rate": L("完成率", "completion"),
+    "n": L("人数", "n"),
+    "mean_days": L("平均天数", "mean days"),
+    "median_days": L("中位天数", "median days"),
+    "q1_days": L("下四分位（天）", "lower quartile (days)"),
+    "q3_days": L("上四分位（天）", "upper quartile (days)"),
+    "max_days": L("最长天数", "longest (days)"),
+    "instrument": L("量表", "instrument"),
+    "improved": L("有所改善", "improved"),
+    "reliably_improved": L("可靠改善", "reliably improved"),
+    "recovered": L("康复", "recovered"),
+    "unchanged": L("无可靠变化", "no reliable change"),
+    "deteriorated": L("恶化", "deteriorated"),
+    "month": L("月份", "month"),
+    "opened": INDICATORS["opened"],
+    "closed": INDICATORS["closed"],
+    "withdrawn": INDICATORS["withdrawn"],
+    "sessions": INDICATORS["sessions"],
+    "activity_id": L("活动编号", "activity"),
+    "title": L("活动名称", "title"),
+    "date": L("日期", "date"),
+    "place": L("地点", "place"),
+    "notes": L("备注", "notes"),
+    "joined": L("加入日期", "joined"),
+}
+
+#: The four service areas (四大服务领域).
+SERVICE_AREAS: Final[Mapping[str, Label]] = {
+    "social_assistance": L("社会救助", "social assistance"),
+    "elderly_services": L("养老服务", "elderly services"),
+    "child_care": L("儿童关爱", "child care and protection"),
+    "community_governance": L("社区治理", "community governance"),
+}
+
+#: Kinds of community activity.
+ACTIVITY_KINDS: Final[Mapping[str, Label]] = {
+    "free_clinic": L("义诊", "free clinic"),
+    "free_haircut": L("义剪", "free haircut"),
+    "health_consultation": L("健康咨询", "health talk / consultation"),
+    "group_session": L("小组活动", "group session"),
+    "other": L("其他活动", "other activity"),
+}
+
+#: The five parties of the five-party linkage (五社联动).
+PARTNER_ROLES: Final[Mapping[str, Label]] = {
+    "community": L("社区", "community"),
+    "social_organisation": L("社会组织", "social organisation"),
+    "social_worker": L("社会工作者", "social workers"),
+    "volunteer": L("社区志愿者", "community volunteers"),
+    "charity": L("社会慈善资源", "charitable resources"),
+}
+
+#: Planned outputs of a project (what completion is measured against).
+OUTPUTS: Final[Mapping[str, Label]] = {
+    "cases": L("个案数", "cases"),
+    "sessions": L("个案服务次数", "sessions"),
+    "activities": L("活动次数", "activities"),
+    "person_times": L("服务人次", "person-times"),
+    "volunteer_hours": L("志愿服务时长", "volunteer hours"),
+}
+
+#: Where person-times come from (rows of the person-times table).
+SOURCES: Final[Mapping[str, Label]] = {
+    "sessions": L("个案服务", "casework sessions"),
+    **{f"activity:{k}": v for k, v in ACTIVITY_KINDS.items()},
+    "total": L("合计", "total"),
+}
+
+#: Headings of the yearly report and other fixed texts.
+HEADINGS: Final[Mapping[str, Label]] = {
+    "year_report": L("{station} {year}年度服务台账", "{station}: service ledger {year}"),
+    "station": L("社工站", "station"),
+    "founded": L("成立时间", "founded"),
+    "township": L("镇街", "township"),
+    "casework": L("个案工作", "casework"),
+    "community": L("社区活动与志愿服务", "community activities and volunteering"),
+    "outcomes": L("服务成效", "outcomes"),
+    "none": L("无", "none"),
+    "total": L("合计", "total"),
+    "no_project": L("（未归属项目）", "(no project)"),
+    "no_team": L("（未加入团队）", "(no team)"),
+    "all_projects": L("全部项目", "all projects"),
+}
+
+
+# --- labels that live in the definitions --------------------------------------------------
+
+
+def state_labels(lifecycles: Iterable[Lifecycle]) -> dict[str, Label]:
+    """Each state's label, read from the lifecycles' own definitions (first one wins)."""
+    out: dict[str, Label] = {}
+    for lc in lifecycles:
+        for s in lc.states:
+            if s.name not in out:
+                out[s.name] = Label(s.label("zh"), s.label("en"))
+    return out
+
+
+def state_label(name: str, lang: str, lifecycles: Iterable[Lifecycle] | None = None) -> str:
+    """The label of state ``name`` in ``lang`` (default lifecycles: those casework ships)."""
+    if lifecycles is None:
+        from casework.standard import MHT_LIFECYCLE, STANDARD
+
+        lifecycles = (STANDARD, MHT_LIFECYCLE)
+    found = state_labels(lifecycles).get(name)
+    return found.text(lang) if found is not None else name
+
+
+def instrument_label(instrument: str, lang: str) -> str:
+    """The name of a shipped instrument (``"mht"``, ``"gds15"``...) in ``lang``."""
+    from casework.assessment import SHIPPED_INSTRUMENTS
+
+    found = SHIPPED_INSTRUMENTS.get(instrument)
+    if found is None:
+        return instrument
+    return found.zh if check_lang(lang) == "zh" else found.en
+
+
+def scale_label(instrument: str, key: str, lang: str) -> str:
+    """The label of scale ``key`` (or ``"total"``) of a shipped instrument, in ``lang``."""
+    from casework.assessment import SHIPPED_INSTRUMENTS
+
+    found = SHIPPED_INSTRUMENTS.get(instrument)
+    if found is None:
+        return key
+    if key == "total":
+        return found.total.zh if check_lang(lang) == "zh" else found.total.en
+    for scale in found.scales:
+        if scale.key == key:
+            return scale.zh if check_lang(lang) == "zh" else scale.en
+    return key
