@@ -97,8 +97,8 @@ class Dataset:
                 if spec is None:
                     continue
                 record: Any = ev.payload.get(spec[0])
-                kind: Any = spec[1]
-                if not isinstance(record, kind):
+                expected: Any = spec[1]
+                if not isinstance(record, expected):
                     continue
                 if isinstance(record, VolunteerService):
                     self._services.append(record)
