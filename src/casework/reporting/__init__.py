@@ -8,6 +8,9 @@
 * **Indicators** (:mod:`~casework.reporting.indicators`, counts in
   :mod:`~casework.reporting.measures`): each defined once, each returning a
   :class:`~casework.reporting.table.Table`.
+* **Ledger** (:mod:`~casework.reporting.ledger`): the yearly report, :class:`YearReport`.
+* **Privacy** (:mod:`~casework.reporting.privacy`): registers without personal fields by
+  default, keyed pseudonyms, age bands.
 * **Labels** (:mod:`~casework.reporting.labels`): every displayed text in 中文 and English.
 
 Stores keeping station journals need :func:`reporting_codec` (or :func:`register_types` on
@@ -30,8 +33,16 @@ from casework.reporting.indicators import (
     volunteer_hours,
 )
 from casework.reporting.labels import Label
+from casework.reporting.ledger import LEDGER_ROWS, YearReport
 from casework.reporting.measures import MEASURES, Measure
 from casework.reporting.period import Period
+from casework.reporting.privacy import (
+    activity_register,
+    age_band,
+    case_register,
+    pseudonymise,
+    volunteer_register,
+)
 from casework.reporting.recording import (
     EVENT_TYPES,
     record_activity,
@@ -61,6 +72,7 @@ from casework.reporting.table import Table
 
 __all__ = [
     "EVENT_TYPES",
+    "LEDGER_ROWS",
     "MEASURES",
     "REPORTING_TYPES",
     "Activity",
@@ -80,14 +92,19 @@ __all__ = [
     "VolunteerHours",
     "VolunteerService",
     "VolunteerTeam",
+    "YearReport",
     "activities_by_kind",
+    "activity_register",
+    "age_band",
     "case_flow",
+    "case_register",
     "cases_by_state",
     "completion",
     "labels",
     "monthly",
     "outcomes",
     "person_times",
+    "pseudonymise",
     "record_activity",
     "record_volunteer_hours",
     "register_partner",
@@ -101,4 +118,5 @@ __all__ = [
     "sessions_per_case",
     "time_in_state",
     "volunteer_hours",
+    "volunteer_register",
 ]

@@ -199,6 +199,11 @@ class Dataset:
         """Volunteer hours recorded outside activities, by date."""
         return tuple(sorted(self._services, key=lambda s: s.on))
 
+    @property
+    def project_labels(self) -> dict[str, Label]:
+        """Each registered project's name as its display label (names are not translated)."""
+        return {p.id: Label(p.name, p.name) for p in self.projects.values()}
+
     def project_of(self, case: Case) -> Project | None:
         """The registered project a case's ``programme`` names (by id or name), if any."""
         if case.programme is None:

@@ -76,10 +76,6 @@ def _titled(name: str, period: Period | None, suffix: str = "") -> Label:
     return Label(f"{base.zh}{tail}{suffix}", f"{base.en}{tail}{suffix}")
 
 
-def _project_labels(ds: Dataset) -> dict[str, Label]:
-    return {p.id: Label(p.name, p.name) for p in ds.projects.values()}
-
-
 def _latest(ds: Dataset) -> datetime:
     times = [c.history[-1].at.replace(tzinfo=None) for c in ds.cases if c.history]
     times += [j.history[-1].at.replace(tzinfo=None) for j in ds.journals]
@@ -204,7 +200,7 @@ def sessions_per_case(ds: Dataset, period: Period | None = None, *, lang: str = 
         ("case_id", "project", "sessions_held", "sessions_planned"),
         rows,
         lang,
-        value_labels={"project": {**_project_labels(ds), "total": labels.HEADINGS["total"]}},
+        value_labels={"project": {**ds.project_labels, "total": labels.HEADINGS["total"]}},
         title=_titled("sessions_per_case", period),
     )
 
@@ -381,7 +377,7 @@ def completion(ds: Dataset, period: Period | None = None, *, lang: str = "en") -
                     "rate": actual[output] / planned if planned else None,
                 }
             )
-    project_labels = _project_labels(ds)
+    project_labels = ds.project_labels
     return _table(
         "completion",
         ("project", "output", "planned", "actual", "rate"),
