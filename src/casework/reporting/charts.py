@@ -280,12 +280,12 @@ def mht_profile(
                 gid=f"phase-{i}",
             )
             raws = [result.scales[k].raw for k in keys]
-            ax.bar_label(bars, labels=[f"{r:g}" for r in raws], padding=2, fontsize=7)
+            ax.bar_label(bars, labels=[f"{r:g}" for r in raws], padding=2, fontsize=8)
         _high_line(ax, mode, line, maxima, text)
         names = [pre.scales[k].zh if lang == "zh" else pre.scales[k].en for k in keys]
         ax.set_yticks(ys, [f"{n} (/{m:g})" for n, m in zip(names, maxima, strict=True)])
         ax.invert_yaxis()  # the first scale on top
-        fig.legend(loc="outside lower center", ncols=4, fontsize=7, frameon=False)
+        fig.legend(loc="outside lower center", ncols=4, fontsize=8, frameon=False)
         ax.set_title(
             _profile_heading(
                 pre, post, text=text, validity=validity, total_line=total_line, title=title
@@ -649,6 +649,7 @@ def indicator_trends(
                 range(0, len(names), step), names[::step], rotation=45, ha="right", fontsize=7
             )
             ax.margins(y=0.15)
+            ax.set_ylim(0, max(values) * 1.15 if any(values) else 1)  # no negative axis at 0
             ax.yaxis.set_major_locator(_integer_ticks())
             ax.grid(axis="y", alpha=0.3)
         for k in range(len(columns), nrows * cols):

@@ -1,0 +1,135 @@
+"""The ``casework report`` subcommand: a station's yearly ledger in the terminal and as HTML.
+
+``casework report --db FILE --year 2023 [--lang zh|en] [--out report.html]
+[--include-personal] [--no-charts]`` reads every case and station journal from the SQLite
+store, prints the ledger's tables as plain text, and writes one self-contained HTML file with
+the tables and charts (default ``report-<year>.html``).  Personal fields are left out unless
+``--include-personal``.  The main parser adds the subcommand with :func:`register`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Sequence
+from datetime import date, datetime
+from pathlib import Path
+
+__all__ = ["demo_report", "main", "register", "report"]
+
+
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Add ``report`` to the ``casework`` command's subparsers (imports nothing heavy)."""
+    p = subparsers.add_parser(
+        "report",
+        help="a station's yearly ledger: printed, and written as one self-contained HTML file",
+        description=__doc__.splitlines()[0] if __doc__ else None,
+    )
+    p.add_argument("--db", metavar="FILE", required=True, help="the SQLite store")
+    p.add_argument("--year", type=int, required=True, help="the calendar year, e.g. 2023")
+    p.add_argument("--lang", choices=("zh", "en"), default="en", help="language of the report")
+    p.add_argument(
+        "--out", metavar="FILE", help="where to write the HTML (default: report-<year>.html)"
+    )
+    p.add_argument(
+        "--include-personal",
+        action="store_true",
+        help="show personal fields (names, birth dates); left out by default",
+    )
+    p.add_argument(
+        "--no-charts",
+        dest="charts",
+        action="store_false",
+        help="tables only (no matplotlib needed)",
+    )
+    p.set_defaults(func=report)
+
+
+def report(args: argparse.Namespace) -> int:
+    """Run ``casework report``: print the ledger, write the HTML; 1 when the store is missing."""
+    from casework.reporting.codec import reporting_codec
+    from casework.reporting.dataset import Dataset
+    from casework.reporting.html import yearly_report
+    from casework.store import SQLiteStore
+
+    if not os.path.exists(args.db):
+        print(
+            f"casework: no store at {args.db} (create one with: casework demo --db {args.db})",
+            file=sys.stderr,
+        )
+        return 1
+    with SQLiteStore(args.db, codec=reporting_codec()) as store:
+        dataset = Dataset.from_store(store)
+    built = yearly_report(
+        dataset,
+        args.year,
+        lang=args.lang,
+        include_personal=args.include_personal,
+        charts=args.charts,
+        generated=datetime.now().replace(microsecond=0),
+    )
+    print(built.to_text(), end="")
+    out = Path(args.out or f"report-{args.year}.html")
+    built.write(out)
+    charts = len(built.charts)
+    print(f"wrote {out} ({len(built.tables)} tables, {charts} charts)", file=sys.stderr)
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run ``report`` on its own (``python -m casework.reporting.cli --db ... --year ...``)."""
+    from casework.errors import CaseworkError
+
+    parser = argparse.ArgumentParser(prog="casework")
+    register(parser.add_subparsers(dest="command", required=True))
+    args = parser.parse_args(["report", *(argv if argv is not None else sys.argv[1:])])
+    try:
+        return int(args.func(args))
+    except CaseworkError as exc:
+        print(f"casework: {exc}", file=sys.stderr)
+        return 1
+
+
+def demo_report(db: str | os.PathLike[str], out: str | os.PathLike[str], lang: str = "zh") -> Path:
+    """Build a demo store at ``db`` and write its 2023 report to ``out`` (for screenshots).
+
+    The store holds the Xuzhuang demo's five children (:mod:`casework.demo`) and a station
+    journal registering 许庄街道社工站 and its 心桥舒屋 project (5 cases x 10 sessions, as
+    the article says); everything in it is illustrative.
+    """
+    from casework.demo import run_xuzhuang
+    from casework.engine import Engine
+    from casework.journal import Journal
+    from casework.reporting.codec import reporting_codec
+    from casework.reporting.recording import register_project, register_station
+    from casework.reporting.records import PlannedOutputs, Project, Station
+    from casework.standard import MHT_LIFECYCLE
+    from casework.store import SQLiteStore
+
+    with SQLiteStore(db, codec=reporting_codec()) as store:
+        journal = Journal.open(
+            "xuzhuang-journal", station="xuzhuang", at=date(2023, 1, 2), by="admin", store=store
+        )
+        station = Station("xuzhuang", "许庄街道社工站", "许庄街道", date(2021, 11, 1))
+        register_station(journal, station, at=date(2023, 1, 2), by="admin", store=store)
+        project = Project(
+            "xinqiao",
+            "心桥舒屋",
+            "child_care",
+            date(2023, 3, 1),
+            date(2023, 12, 31),
+            target_groups={"child_in_difficulty"},
+            planned=PlannedOutputs(cases=5, sessions_per_case=10),
+        )
+        register_project(journal, project, at=date(2023, 1, 2), by="admin", store=store)
+        run_xuzhuang(Engine(MHT_LIFECYCLE, store=store))
+    args = ["--db", os.fspath(db), "--year", "2023", "--lang", lang, "--out", os.fspath(out)]
+    code = main(args)
+    if code != 0:
+        raise RuntimeError(f"casework report failed ({code})")
+    return Path(out)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())
