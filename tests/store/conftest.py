@@ -46,13 +46,15 @@ def postgres_dsn() -> str:
 
 @attrs.define
 class Backend:
-    """A store kind under test: ``make()`` opens a store on the same data, ``corrupt`` writes a
-    raw record text behind the store's back, ``spec`` lets another process open it.
+    """A store kind under test: ``make()`` opens a store on the same data, ``corrupt(case_id,
+    seq, **columns)`` overwrites columns of a stored row behind the store's back (``type=None,
+    payload=text`` makes it a record row holding a whole layout-1 JSON record), ``spec`` lets
+    another process open it.
     """
 
     name: str
     make: Callable[..., Store]
-    corrupt: Callable[[str, int, str], None]
+    corrupt: Callable[..., None]
     spec: tuple[Any, ...] = ()
     opened: list[Store] = attrs.Factory(list)
 
@@ -80,8 +82,8 @@ def _memory() -> Iterator[Backend]:
     def make(**kwargs: Any) -> Store:
         return MemoryStore(**kwargs) if kwargs else shared
 
-    def corrupt(case_id: str, seq: int, text: str) -> None:
-        shared._raw_put(case_id, seq, text)
+    def corrupt(case_id: str, seq: int, **columns: Any) -> None:
+        shared._raw_put(case_id, seq, **columns)
 
     yield Backend("memory", make, corrupt)
 
@@ -89,10 +91,12 @@ def _memory() -> Iterator[Backend]:
 def _sqlite(tmp_path: Path) -> Iterator[Backend]:
     path = tmp_path / "cases.db"
 
-    def corrupt(case_id: str, seq: int, text: str) -> None:
+    def corrupt(case_id: str, seq: int, **columns: Any) -> None:
+        sets = ", ".join(f"{name} = ?" for name in columns)
         with sqlite3.connect(path) as db:
             db.execute(
-                "UPDATE events SET data = ? WHERE case_id = ? AND seq = ?", (text, case_id, seq)
+                f"UPDATE events SET {sets} WHERE case_id = ? AND seq = ?",
+                (*columns.values(), case_id, seq),
             )
         db.close()
 
@@ -106,11 +110,12 @@ def _postgres() -> Iterator[Backend]:
     schema = "casework_test_" + uuid.uuid4().hex[:12]
     spec = ("postgres", dsn, schema)
 
-    def corrupt(case_id: str, seq: int, text: str) -> None:
+    def corrupt(case_id: str, seq: int, **columns: Any) -> None:
+        sets = ", ".join(f"{name} = %s" for name in columns)
         with psycopg.connect(dsn, autocommit=True) as conn:
             conn.execute(
-                f'UPDATE "{schema}".casework_events SET data = %s WHERE case_id = %s AND seq = %s',
-                (text, case_id, seq),
+                f'UPDATE "{schema}".casework_events SET {sets} WHERE case_id = %s AND seq = %s',
+                (*columns.values(), case_id, seq),
             )
 
     try:

@@ -131,5 +131,5 @@ def test_conflicts_in_one_process_write_nothing_even_if_the_check_is_bypassed(
     store = SQLiteStore(tmp_path / "cases.db")
     store.append([opening("c")], expected_version=0)
     with pytest.raises(sqlite3.IntegrityError):
-        store.db.execute("INSERT INTO events (case_id, seq, data) VALUES ('c', 1, '{}')")
+        store.db.execute("INSERT INTO events (case_id, seq, payload) VALUES ('c', 1, '{}')")
     store.close()

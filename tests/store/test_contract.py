@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, date, datetime, timedelta, timezone
 
 import attrs
@@ -207,20 +208,33 @@ def test_a_case_of_an_unknown_lifecycle_is_refused(store: Store) -> None:
 # --- corrupt records --------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(
-    ("text", "problem"),
-    [
-        ('{"v": 1, "case_id": "case-1", "seq": 2, "ty', "malformed JSON"),
-        ("", "malformed JSON"),
-        ('{"v": 1, "case_id": "case-1"}', "expected a string"),
-        ("[]", "expected an event record"),
-    ],
-)
+CORRUPTIONS = [
+    # a row's own columns
+    ({"payload": '{"x": [1, 2'}, "malformed JSON"),  # truncated
+    ({"payload": ""}, "malformed JSON"),
+    ({"payload": "[1]"}, r"\$\.payload: expected an object"),
+    ({"payload": '{"x": {"$type": "Nope"}}'}, "unknown type 'Nope'"),
+    ({"payload": '{"c": {"$type": "Consent", "giver": "nobody"}}'}, r"\$\.payload\.c"),
+    ({"at": "yesterday"}, r"\$\.at: expected an ISO 8601 datetime"),
+    ({"at": None}, r"\$\.at"),
+    ({"state": None}, r"\$\.state: expected a string"),
+    ({"actor": None}, r"\$\.actor: expected a string"),
+    ({"v": None}, "schema version must be a whole number"),
+    # record rows: a whole JSON record, as layout 1 stored every event
+    ({"type": None, "payload": '{"v": 1, "case_id": "case-1", "seq": 2, "ty'}, "malformed JSON"),
+    ({"type": None, "payload": ""}, "malformed JSON"),
+    ({"type": None, "payload": '{"v": 1, "case_id": "case-1"}'}, "expected a string"),
+    ({"type": None, "payload": "[]"}, "expected an event record"),
+    ({"type": None, "payload": None}, "expected JSON text"),
+]
+
+
+@pytest.mark.parametrize(("columns", "problem"), CORRUPTIONS)
 def test_a_corrupt_record_names_its_case_and_number(
-    backend: Backend, store: Store, text: str, problem: str
+    backend: Backend, store: Store, columns: dict[str, object], problem: str
 ) -> None:
-    store.append([opened(), noted("case-1", 2), noted("case-1", 3)], expected_version=0)
-    backend.corrupt("case-1", 2, text)
+    store.append([opened(), noted("case-1", 2, n=1), noted("case-1", 3)], expected_version=0)
+    backend.corrupt("case-1", 2, **columns)
     for read in (store.events, store.load, lambda _: list(store.stream())):
         with pytest.raises(CorruptRecord, match=problem) as info:
             read("case-1")
@@ -231,20 +245,36 @@ def test_a_corrupt_record_names_its_case_and_number(
 def test_a_record_filed_under_the_wrong_number_is_corrupt(backend: Backend, store: Store) -> None:
     store.append([opened(), noted("case-1", 2), noted("case-1", 3)], expected_version=0)
     codec = default_codec()
-    backend.corrupt("case-1", 2, codec.dumps_event(noted("case-1", 3)))
+    backend.corrupt("case-1", 2, type=None, payload=codec.dumps_event(noted("case-1", 3)))
     with pytest.raises(CorruptRecord, match="the row says otherwise") as info:
         store.events("case-1")
     assert info.value.seq == 2
+
+
+def test_a_record_row_written_by_layout_1_is_read_like_any_row(
+    backend: Backend, store: Store
+) -> None:
+    """Rows the layout migration kept whole (and v0 records) are still read, and migrated."""
+    store.append([opened(), noted("case-1", 2, n=1)], expected_version=0)
+    before = store.events("case-1")
+    record = default_codec().event_to_record(before[1])
+    del record["v"]  # a record from before versions: upgraded on load
+    backend.corrupt("case-1", 2, type=None, payload=json.dumps(record))
+    assert store.events("case-1") == before
+    assert list(store.stream()) == before
 
 
 def test_a_record_from_a_newer_casework_is_refused_not_skipped(
     backend: Backend, store: Store
 ) -> None:
     store.append([opened(), noted("case-1", 2)], expected_version=0)
-    newer = default_codec().dumps_event(noted("case-1", 2)).replace('"v":1', '"v":99')
-    backend.corrupt("case-1", 2, newer)
+    backend.corrupt("case-1", 2, v=99)
     with pytest.raises(SchemaTooNew, match="upgrade casework"):
         store.load("case-1")
+    newer = default_codec().dumps_event(noted("case-1", 2)).replace('"v":1', '"v":99')
+    backend.corrupt("case-1", 2, type=None, payload=newer)
+    with pytest.raises(SchemaTooNew, match="upgrade casework"):
+        store.events("case-1")
 
 
 # --- queries ----------------------------------------------------------------------------------

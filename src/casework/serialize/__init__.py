@@ -9,7 +9,7 @@ the stores you create::
     assert codec.loads_event(line) == event
 """
 
-from casework.serialize._codec import TAG, Codec
+from casework.serialize._codec import TAG, Codec, EventRow
 from casework.serialize._default import CORE_TYPES, default_codec, register_core_types
 from casework.serialize._errors import (
     DecodeError,
@@ -19,6 +19,7 @@ from casework.serialize._errors import (
     UnsupportedSchema,
 )
 from casework.serialize._instruments import register_assessment_types
+from casework.serialize._json import JSON_BACKENDS, JsonBackend, json_backend
 from casework.serialize._migrations import (
     SCHEMA_VERSION,
     Migration,
@@ -29,11 +30,14 @@ from casework.serialize._migrations import (
 
 __all__ = [
     "CORE_TYPES",
+    "JSON_BACKENDS",
     "SCHEMA_VERSION",
     "TAG",
     "Codec",
     "DecodeError",
     "EncodeError",
+    "EventRow",
+    "JsonBackend",
     "Migration",
     "Migrations",
     "SchemaTooNew",
@@ -41,6 +45,7 @@ __all__ = [
     "UnsupportedSchema",
     "default_codec",
     "default_migrations",
+    "json_backend",
     "register_assessment_types",
     "register_core_types",
     "v0_to_v1",

@@ -15,10 +15,11 @@ the codec they need, usually with :func:`casework.serialize.default_codec`, and 
 from __future__ import annotations
 
 import enum
-import json
 import math
+import sys
 from collections.abc import Callable, Iterable, Mapping
 from datetime import date, datetime, timedelta
+from types import MappingProxyType
 from typing import Any, TypeVar
 
 import attrs
@@ -27,11 +28,17 @@ from cattrs.gen import make_dict_unstructure_fn, override
 from cattrs.preconf.json import make_converter
 from cattrs.v import format_exception
 
-from casework.events import Event
+from casework.events import EMPTY_PAYLOAD, Event
 from casework.serialize._errors import DecodeError, EncodeError, SerializationError
+from casework.serialize._fast import StructureFns
+from casework.serialize._json import JsonBackend, json_backend
 from casework.serialize._migrations import Migrations, default_migrations
 
-__all__ = ["TAG", "Codec"]
+__all__ = ["TAG", "Codec", "EventRow"]
+
+#: An event as a store row, apart from its case id and number: schema version, type, time
+#: (ISO 8601), actor, state, trigger, and the payload as JSON text (None when empty).
+EventRow = tuple[int, str, str, str, str, str, str | None]
 
 T = TypeVar("T")
 
@@ -87,6 +94,9 @@ class Codec:
     ``metadata={"personal": True}`` (names, birth dates, session notes) when writing: for
     exports; what it writes cannot be read back into the original records.
     ``detailed_validation`` is cattrs' option: errors carry the path of every bad field.
+    ``json`` names the JSON backend: ``"auto"`` (orjson when installed, the ``casework[fast]``
+    extra; else the standard library), ``"stdlib"`` or ``"orjson"``; both read and write
+    the same values.
     """
 
     def __init__(
@@ -95,10 +105,12 @@ class Codec:
         migrations: Migrations | None = None,
         personal: bool = True,
         detailed_validation: bool = True,
+        json: str | JsonBackend = "auto",
     ) -> None:
         self.migrations = migrations if migrations is not None else default_migrations()
         self.personal = personal
         self.detailed_validation = detailed_validation
+        self.json = json if isinstance(json, JsonBackend) else json_backend(json)
         self._types: dict[str, type[Any]] = {}
         self._names: dict[type[Any], str] = {}
         self._custom: dict[str, tuple[Callable[[Any], Any], Callable[[Any], Any]]] = {}
@@ -123,6 +135,9 @@ class Codec:
             "timedelta": lambda d: timedelta(microseconds=self._whole(d)),
         }
         self.converter = self._make_converter()
+        self._fast = StructureFns(
+            self.converter.get_structure_hook, self._dec, self._custom_decoder
+        )
 
     def __repr__(self) -> str:
         extra = "" if self.personal else ", without personal fields"
@@ -138,6 +153,8 @@ class Codec:
         conv.register_structure_hook(date, lambda v, _: date.fromisoformat(v))
         conv.register_unstructure_hook(frozenset, _sorted)
         conv.register_unstructure_hook(set, _sorted)
+        # orjson would write a non-finite float as null: refuse it in typed fields too
+        conv.register_unstructure_hook(float, _finite)
         # ``Any`` fields are untyped places: tag them like payload values
         conv.register_unstructure_hook_func(lambda t: t is Any, self.encode)
         conv.register_structure_hook_func(lambda t: t is Any, lambda v, _: self.decode(v))
@@ -173,27 +190,49 @@ class Codec:
             raise ValueError("give both encode and decode, or neither")
         if encode is not None and decode is not None:
             self._custom[name] = (encode, decode)
+            # what an app's encoder returns is checked (a non-finite float has no JSON form)
+            checked = _checked(encode) if not getattr(encode, "_json_safe", False) else encode
             # function hooks: cattrs would otherwise resolve an attrs class's annotations
-            self.converter.register_unstructure_hook_func(lambda t: t is cls, encode)
+            self.converter.register_unstructure_hook_func(lambda t: t is cls, checked)
             self.converter.register_structure_hook_func(lambda t: t is cls, lambda v, _: decode(v))
-            self._encoders[cls] = lambda v: {TAG: name, "value": encode(v)}
+            self._encoders[cls] = lambda v: {TAG: name, "value": checked(v)}
             self._decoders[name] = lambda d: decode(d.get("value"))
         elif isinstance(cls, type) and issubclass(cls, enum.Enum):
             self._encoders[cls] = lambda v: {TAG: name, "value": v.value}
             self._decoders[name] = lambda d: cls(d.get("value"))
         elif attrs.has(cls):
             unstructure = self.converter.get_unstructure_hook(cls)
-            structure = self.converter.get_structure_hook(cls)
 
             def enc(value: Any) -> Any:
                 return {TAG: name, **unstructure(value)}
 
             self._encoders[cls] = enc
-            self._decoders[name] = lambda d: structure(d, cls)
+            self._decoders[name] = self._record_decoder(cls)
         else:
             raise ValueError(f"{cls!r} is neither an attrs class nor an enum: give encode/decode")
         self._types[name] = cls
         self._names[cls] = name
+        self._fast.clear()  # hooks may have changed: generate again on first use
+
+    def _custom_decoder(self, cls: type[Any]) -> Callable[[Any], Any] | None:
+        name = self._names.get(cls)
+        found = self._custom.get(name) if name is not None else None
+        return found[1] if found is not None else None
+
+    def _record_decoder(self, cls: type[Any]) -> Callable[[dict[str, Any]], Any]:
+        """Tagged data to a ``cls``: the generated fast function, else cattrs' full path
+        (which gives the same value, or the error with every bad field's path).
+        """
+        structure = self.converter.get_structure_hook(cls)
+        fast = self._fast
+
+        def dec(data: dict[str, Any]) -> Any:
+            try:
+                return fast.get(cls)(data)
+            except Exception:
+                return structure(data, cls)
+
+        return dec
 
     @property
     def types(self) -> Mapping[str, type[Any]]:
@@ -206,6 +245,7 @@ class Codec:
             migrations=self.migrations,
             personal=False,
             detailed_validation=self.detailed_validation,
+            json=self.json,
         )
         for name, cls in self._types.items():
             encode, decode = self._custom.get(name, (None, None))
@@ -404,11 +444,11 @@ class Codec:
 
     def dumps(self, value: Any) -> str:
         """``value`` as a JSON document ``{"v": ..., "value": ...}``."""
-        return _dumps({"v": self.migrations.current, "value": self.encode(value)})
+        return self.json.dumps({"v": self.migrations.current, "value": self.encode(value)})
 
     def loads(self, text: str | bytes) -> Any:
         """The value in a document :meth:`dumps` wrote; refuses documents from a newer casework."""
-        doc = _loads(text)
+        doc = self.json.loads(text)
         if not isinstance(doc, dict) or "value" not in doc:
             raise DecodeError("$", "expected a document {'v': ..., 'value': ...}")
         doc = self.migrations.upgrade(doc)
@@ -420,15 +460,7 @@ class Codec:
         """An event as a plain dict, with the schema version under ``"v"``."""
         if not isinstance(event, Event):
             raise EncodeError("$", f"expected an Event, got {type(event).__name__}")
-        payload = {}
-        for k, v in event.payload.items():
-            if not isinstance(k, str):
-                raise EncodeError("$.payload", f"payload keys must be strings, got {k!r}")
-            try:
-                payload[k] = self._enc(v)
-            except _Fail as fail:
-                path = "$.payload" + _key_part(k) + "".join(reversed(fail.parts))
-                raise EncodeError(path, fail.problem) from None
+        payload = self._payload_data(event.payload)
         at = event.at
         if not isinstance(at, datetime):
             raise EncodeError("$.at", f"expected a datetime, got {at!r}")
@@ -483,22 +515,171 @@ class Codec:
 
     def dumps_event(self, event: Event) -> str:
         """An event as one line of JSON."""
-        return _dumps(self.event_to_record(event))
+        return self.json.dumps(self.event_to_record(event))
 
     def loads_event(self, text: str | bytes) -> Event:
         """The event in a line :meth:`dumps_event` wrote."""
-        return self.event_from_record(_loads(text))
+        return self.event_from_record(self.json.loads(text))
+
+    def _payload_data(self, payload: Mapping[str, Any]) -> dict[str, Any]:
+        out = {}
+        for k, v in payload.items():
+            if type(k) is not str:
+                raise EncodeError("$.payload", f"payload keys must be strings, got {k!r}")
+            try:
+                out[k] = self._enc(v)
+            except _Fail as fail:
+                path = "$.payload" + _key_part(k) + "".join(reversed(fail.parts))
+                raise EncodeError(path, fail.problem) from None
+        return out
+
+    # --- events as store rows --------------------------------------------------------------
+
+    def event_to_row(self, event: Event) -> EventRow:
+        """An event as a store row (see :data:`EventRow`): the envelope in columns, the payload
+        alone as JSON text, None when it is empty (as many are).
+        """
+        if not isinstance(event, Event):
+            raise EncodeError("$", f"expected an Event, got {type(event).__name__}")
+        for key in _ROW_TEXT_FIELDS:
+            value = getattr(event, key)
+            if type(value) is not str:
+                raise EncodeError(f"$.{key}", f"expected a string, got {value!r}")
+        at = event.at
+        if not isinstance(at, datetime):
+            raise EncodeError("$.at", f"expected a datetime, got {at!r}")
+        payload = event.payload
+        text = self.json.dumps(self._payload_data(payload)) if payload else None
+        return (
+            self.migrations.current,
+            event.type,
+            at.isoformat(),
+            event.actor,
+            event.state,
+            event.trigger,
+            text,
+        )
+
+    def event_from_row(  # noqa: PLR0917 - the row's columns, in order
+        self,
+        case_id: str,
+        seq: int,
+        v: Any,
+        type_: Any,
+        at: Any,
+        actor: Any,
+        state: Any,
+        trigger: Any,
+        payload: Any,
+    ) -> Event:
+        """The event a store row holds (the row's case id and number are trusted: they are its
+        key); a row of an older schema version goes through the migrations as a record.
+        Text fields are interned: millions of events share a few types, states and actors.
+        """
+        if v != self.migrations.current or type(v) is not int:
+            record = self._row_record(case_id, seq, v, type_, at, actor, state, trigger, payload)
+            return self.event_from_record(record)
+        intern = sys.intern
+        if type(type_) is not str:
+            raise DecodeError("$.type", f"expected a string, got {type_!r}")
+        if type(actor) is not str:
+            raise DecodeError("$.actor", f"expected a string, got {actor!r}")
+        if type(state) is not str:
+            raise DecodeError("$.state", f"expected a string, got {state!r}")
+        if type(trigger) is not str:
+            raise DecodeError("$.trigger", f"expected a string, got {trigger!r}")
+        try:
+            when = datetime.fromisoformat(at)
+        except (TypeError, ValueError):
+            raise DecodeError("$.at", f"expected an ISO 8601 datetime, got {at!r}") from None
+        data = EMPTY_PAYLOAD if payload is None else self._payload_from_text(payload)
+        return Event(
+            case_id,
+            seq,
+            intern(type_),
+            when,
+            intern(actor),
+            intern(state),
+            intern(trigger),
+            data,
+        )
+
+    def _payload_from_text(self, text: Any) -> Mapping[str, Any]:
+        if type(text) is not str:
+            raise DecodeError("$.payload", f"expected JSON text, got {type(text).__name__}")
+        raw = self.json.loads(text)
+        if type(raw) is not dict:
+            raise DecodeError("$.payload", f"expected an object, got {raw!r}")
+        if not raw:
+            return EMPTY_PAYLOAD
+        out = {}
+        dec = self._dec
+        for k, v in raw.items():
+            try:
+                out[k] = dec(v)
+            except _Fail as fail:
+                path = "$.payload" + _key_part(k) + "".join(reversed(fail.parts))
+                raise DecodeError(path, fail.problem) from None
+        return MappingProxyType(out)  # nothing else holds ``out``: Event keeps it as it is
+
+    def _row_record(  # noqa: PLR0917
+        self,
+        case_id: str,
+        seq: int,
+        v: Any,
+        type_: Any,
+        at: Any,
+        actor: Any,
+        state: Any,
+        trigger: Any,
+        payload: Any,
+    ) -> dict[str, Any]:
+        """A row as the record :meth:`event_to_record` would write (for migrations)."""
+        if payload is None:
+            data: Any = {}
+        elif isinstance(payload, str):
+            data = self.json.loads(payload)
+        else:
+            raise DecodeError("$.payload", f"expected JSON text, got {type(payload).__name__}")
+        return {
+            "v": v,
+            "case_id": case_id,
+            "seq": seq,
+            "type": type_,
+            "at": at,
+            "actor": actor,
+            "state": state,
+            "trigger": trigger,
+            "payload": data,
+        }
 
 
-def _dumps(data: Any) -> str:
-    try:
-        return json.dumps(data, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
-    except ValueError as exc:
-        raise EncodeError("$", str(exc)) from None
+_ROW_TEXT_FIELDS = ("type", "actor", "state", "trigger")
 
 
-def _loads(text: str | bytes) -> Any:
-    try:
-        return json.loads(text)
-    except (TypeError, ValueError) as exc:  # JSONDecodeError and UnicodeDecodeError included
-        raise DecodeError("$", f"malformed JSON: {exc}") from None
+def _finite(value: float) -> float:
+    if not math.isfinite(value):
+        raise EncodeError("$", f"{value!r} has no JSON form")
+    return value
+
+
+def _json_safe(data: Any) -> None:
+    """Refuse what JSON cannot hold exactly in data an app's encoder returned."""
+    kind = type(data)
+    if kind is float:
+        _finite(data)
+    elif kind is list or kind is tuple:
+        for item in data:
+            _json_safe(item)
+    elif kind is dict:
+        for item in data.values():
+            _json_safe(item)
+
+
+def _checked(encode: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    def checked(value: Any) -> Any:
+        data = encode(value)
+        _json_safe(data)
+        return data
+
+    return checked

@@ -46,16 +46,17 @@ def default_codec(
     migrations: Migrations | None = None,
     detailed_validation: bool = True,
     instruments: Mapping[str, Instrument] | None = None,
+    json: str = "auto",
 ) -> Codec:
     """A new codec that reads and writes every value casework's own events carry.
 
     Assessments are read back with ``instruments`` (default: the instruments casework ships).
     Apps register their own payload types on it (``codec.register(MyRecord)``) and pass it to
-    the stores they create.
+    the stores they create.  ``json`` picks the JSON backend (see :class:`Codec`).
     """
     from casework.serialize._instruments import register_assessment_types
 
-    codec = Codec(migrations=migrations, detailed_validation=detailed_validation)
+    codec = Codec(migrations=migrations, detailed_validation=detailed_validation, json=json)
     register_core_types(codec)
     if instruments is None:
         return register_assessment_types(codec)

@@ -9,7 +9,8 @@ labels.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import math
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from casework.assessment import SHIPPED_INSTRUMENTS, Administration, Assessment, Phase
@@ -28,6 +29,12 @@ def _tuple(value: Any, where: str) -> tuple[Any, ...]:
     return tuple(value)
 
 
+def _finite(numbers: Iterable[Any], where: str) -> None:
+    for n in numbers:
+        if type(n) is float and not math.isfinite(n):
+            raise ValueError(f"ScoreResult.{where}: {n!r} has no JSON form")
+
+
 def register_assessment_types(
     codec: Codec, instruments: Mapping[str, Instrument] = SHIPPED_INSTRUMENTS
 ) -> Codec:
@@ -40,6 +47,9 @@ def register_assessment_types(
     band_in = codec.converter.get_structure_hook(Band)
 
     def encode(r: ScoreResult) -> dict[str, Any]:
+        _finite(r.raw, "raw")
+        _finite((r.total,), "total")
+        _finite(r.standard or (), "standard")
         return {
             "instrument": r.instrument,
             "version": r.version,
@@ -78,6 +88,7 @@ def register_assessment_types(
             instrument._compiled,
         )
 
+    encode._json_safe = True  # type: ignore[attr-defined]  # its numbers are checked above
     codec.register(ScoreResult, encode=encode, decode=decode)
     for cls in (Phase, FlagKind, Direction, Band, Administration, Assessment):
         codec.register(cls)

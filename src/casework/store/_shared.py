@@ -6,7 +6,9 @@ turned back into an event, which lifecycle replays a case) are written once, her
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Mapping, Sequence
+from datetime import datetime
 from typing import Any
 
 from casework.case import Case
@@ -18,12 +20,70 @@ from casework.serialize import Codec, DecodeError, SchemaTooNew, default_codec
 from casework.store.base import CaseQuery, CaseSummary
 from casework.store.errors import CorruptRecord, InvalidAppend, UnknownCase, UnknownLifecycle
 
-__all__ = ["BaseStore", "Row"]
+__all__ = ["ROW_COLUMNS", "BaseStore", "ReadRow", "Row", "split_record"]
 
 _OPENINGS = (OPEN_EVENT, JOURNAL_OPENED)
 
-#: A stored event as the store's own columns say: case id, sequence number, JSON text.
-Row = tuple[str, int, str]
+#: The columns of a stored event after its case id and number (layout 2, every store).
+#: ``type`` NULL marks a *record row*: ``payload`` then holds a whole JSON record as layout 1
+#: wrote it (a row the layout migration could not split, e.g. a corrupt one: it stays
+#: readable, or reported, exactly as before).
+ROW_COLUMNS = ("v", "type", "at", "actor", "state", "trigger", "payload")
+
+#: A stored event: case id, number, then :data:`ROW_COLUMNS`.
+Row = tuple[str, int, int, str, str, str, str, str, str | None]
+
+#: A stored event as read back: number, then :data:`ROW_COLUMNS`.
+ReadRow = tuple[int, Any, Any, Any, Any, Any, Any, Any]
+
+_SPLIT_TEXT = ("type", "at", "actor", "state", "trigger")
+
+
+def split_record(
+    case_id: str, seq: int, text: Any, current: int
+) -> tuple[Any, Any, Any, Any, Any, Any, Any]:
+    """A layout-1 row (one JSON record) as :data:`ROW_COLUMNS`, for the layout migration.
+
+    Only a clean record of the ``current`` schema version, filed under its own case and
+    number, is split (its payload written back as the JSON it was); anything else is kept
+    whole as a record row, read (or reported corrupt) as layout 1 read it.
+    """
+    whole = (None, None, None, None, None, None, text)
+    if isinstance(text, (bytes, bytearray, memoryview)):
+        try:
+            text = bytes(text).decode("utf-8")
+        except UnicodeDecodeError:
+            return whole
+        whole = (None, None, None, None, None, None, text)
+    try:
+        record = json.loads(text)
+    except (TypeError, ValueError):
+        return whole
+    if not isinstance(record, dict) or set(record) != {
+        "v",
+        "case_id",
+        "seq",
+        "payload",
+        *_SPLIT_TEXT,
+    }:
+        return whole
+    v, payload = record["v"], record["payload"]
+    if type(v) is not int or v != current or type(payload) is not dict:
+        return whole
+    if record["case_id"] != case_id or record["seq"] != seq or type(record["seq"]) is not int:
+        return whole
+    if any(type(record[k]) is not str for k in _SPLIT_TEXT):
+        return whole
+    try:
+        datetime.fromisoformat(record["at"])
+    except ValueError:
+        return whole
+    text_out = (
+        json.dumps(payload, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+        if payload
+        else None
+    )
+    return (v, *(record[k] for k in _SPLIT_TEXT), text_out)
 
 
 def _lifecycles(
@@ -100,8 +160,9 @@ class BaseStore:
                     Case.replay(events, self._lifecycle_of(events[0]))
             except ReplayError as exc:
                 raise InvalidAppend(case_id, str(exc)) from exc
+        to_row = self.codec.event_to_row
         try:
-            return [(case_id, ev.seq, self.codec.dumps_event(ev)) for ev in events]
+            return [(case_id, ev.seq, *to_row(ev)) for ev in events]
         except Exception as exc:
             raise InvalidAppend(case_id, str(exc)) from exc
 
@@ -118,8 +179,25 @@ class BaseStore:
 
     # --- reading ---------------------------------------------------------------------------
 
+    def _decode_row(self, case_id: str, row: ReadRow) -> Event:
+        """The event in a stored row (number, then :data:`ROW_COLUMNS`); anything unreadable
+        is a :class:`CorruptRecord` naming the case and number.
+        """
+        seq, v, type_, at, actor, state, trigger, payload = row
+        if type_ is None:  # a record row, as layout 1 wrote it
+            return self._decode(case_id, seq, payload)
+        try:
+            return self.codec.event_from_row(
+                case_id, seq, v, type_, at, actor, state, trigger, payload
+            )
+        except SchemaTooNew as exc:
+            exc.add_note(f"in case {case_id!r}, event #{seq}")
+            raise
+        except (DecodeError, UnicodeDecodeError) as exc:
+            raise CorruptRecord(case_id, seq, str(exc)) from exc
+
     def _decode(self, case_id: str, seq: int, text: Any) -> Event:
-        """The event in a stored row; anything unreadable is a :class:`CorruptRecord`."""
+        """The event in a whole JSON record; anything unreadable is a :class:`CorruptRecord`."""
         try:
             if isinstance(text, (bytes, bytearray, memoryview)):
                 text = bytes(text).decode("utf-8")
@@ -139,22 +217,27 @@ class BaseStore:
             )
         return event
 
-    def _decode_case(self, case_id: str, rows: Iterable[tuple[int, Any]]) -> list[Event]:
-        """A case's events from its ``(seq, text)`` rows in order; gaps are corruption."""
+    def _decode_case(self, case_id: str, rows: Iterable[ReadRow]) -> list[Event]:
+        """A case's events from its rows (number first) in order; gaps are corruption."""
         events = []
-        for expected, (seq, text) in enumerate(rows, start=1):
-            if seq != expected:
+        decode = self._decode_row
+        for expected, row in enumerate(rows, start=1):
+            if row[0] != expected:
                 raise CorruptRecord(
-                    case_id, expected, f"event #{expected} is missing (found #{seq})"
+                    case_id, expected, f"event #{expected} is missing (found #{row[0]})"
                 )
-            events.append(self._decode(case_id, seq, text))
+            events.append(decode(case_id, row))
         if not events:
             raise UnknownCase(case_id)
         return events
 
-    def events(self, case_id: str) -> list[Event]:  # pragma: no cover - every store overrides
-        """The case's events, oldest first."""
+    def _rows(self, case_id: str) -> Sequence[ReadRow]:  # pragma: no cover - stores override
+        """The case's rows (number, then :data:`ROW_COLUMNS`) in order."""
         raise NotImplementedError
+
+    def events(self, case_id: str) -> list[Event]:
+        """The case's events, oldest first; a bad record raises :class:`CorruptRecord`."""
+        return self._decode_case(case_id, self._rows(case_id))
 
     def journal(self, journal_id: str) -> Journal:
         """The journal rebuilt from its events."""
@@ -165,15 +248,33 @@ class BaseStore:
             raise CorruptRecord(journal_id, exc.seq, exc.problem) from exc
 
     def load(self, case_id: str) -> Case:
-        """The case rebuilt by replaying its events with the lifecycle it names."""
-        events = self.events(case_id)
-        if events[0].type == JOURNAL_OPENED:
+        """The case rebuilt by replaying its events with the lifecycle it names.
+
+        Each row is decoded and applied in turn, so every event is built once, straight into
+        the case's history.
+        """
+        rows = self._rows(case_id)
+        if not rows:
+            raise UnknownCase(case_id)
+        if rows[0][0] != 1:
+            raise CorruptRecord(case_id, 1, f"event #1 is missing (found #{rows[0][0]})")
+        decode = self._decode_row
+        first = decode(case_id, rows[0])
+        if first.type == JOURNAL_OPENED:
             raise UnknownCase(case_id, f"{case_id!r} is a journal: use journal()")
-        lifecycle = self._lifecycle_of(events[0])
+        lifecycle = self._lifecycle_of(first)
         try:
-            return Case.replay(events, lifecycle)
+            case = Case.opened(first, lifecycle)
+            apply = case.apply
+            for expected, row in enumerate(rows[1:], start=2):
+                if row[0] != expected:
+                    raise CorruptRecord(
+                        case_id, expected, f"event #{expected} is missing (found #{row[0]})"
+                    )
+                apply(decode(case_id, row))
         except ReplayError as exc:
             raise CorruptRecord(case_id, exc.seq, exc.problem) from exc
+        return case
 
     @staticmethod
     def _query(query: CaseQuery | None, filters: Mapping[str, Any]) -> CaseQuery:

@@ -1,7 +1,8 @@
 """The in-memory store: for tests, notebooks and examples; gone when the process ends.
 
-It keeps each event as the same JSON text the other stores write, so it goes through the codec
-exactly like them (a value that would not survive a file does not survive here either).
+It keeps each event as the same row the other stores write (envelope columns, payload as JSON
+text), so it goes through the codec exactly like them (a value that would not survive a file
+does not survive here either).
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from typing import Any
 from casework.events import Event
 from casework.lifecycle import Lifecycle
 from casework.serialize import Codec
-from casework.store._shared import BaseStore
+from casework.store._shared import ROW_COLUMNS, BaseStore, ReadRow
 from casework.store.base import CaseQuery, CaseSummary
 from casework.store.errors import ConflictError, StoreError, UnknownCase
 
@@ -31,13 +32,13 @@ class MemoryStore(BaseStore):
     ) -> None:
         super().__init__(lifecycles=lifecycles, codec=codec)
         self._lock = threading.Lock()
-        self._rows: dict[str, list[str]] = {}
+        self._data: dict[str, list[ReadRow]] = {}
         self._order: list[tuple[str, int]] = []
         self._summaries: dict[str, CaseSummary] = {}
         self._closed = False
 
     def __repr__(self) -> str:
-        return f"<MemoryStore: {len(self._rows)} cases, {len(self._order)} events>"
+        return f"<MemoryStore: {len(self._data)} cases, {len(self._order)} events>"
 
     def __enter__(self) -> MemoryStore:
         return self
@@ -62,16 +63,14 @@ class MemoryStore(BaseStore):
                     raise UnknownCase(case_id)
                 raise ConflictError(case_id, expected_version, actual)
             summary = self._summary_of(events, prev)
-            self._rows.setdefault(case_id, []).extend(text for _, _, text in rows)
-            self._order.extend((case_id, seq) for _, seq, _ in rows)
+            self._data.setdefault(case_id, []).extend(row[1:] for row in rows)
+            self._order.extend((case_id, row[1]) for row in rows)
             self._summaries[case_id] = summary
 
-    def events(self, case_id: str) -> list[Event]:
-        """The case's events, oldest first."""
+    def _rows(self, case_id: str) -> list[ReadRow]:
         self._open()
         with self._lock:
-            texts = list(self._rows.get(case_id, ()))
-        return self._decode_case(case_id, enumerate(texts, start=1))
+            return list(self._data.get(case_id, ()))
 
     def summary(self, case_id: str) -> CaseSummary:
         """The case's summary, without replaying it."""
@@ -100,17 +99,20 @@ class MemoryStore(BaseStore):
                 if i >= len(self._order):
                     return
                 case_id, seq = self._order[i]
-                text = self._rows[case_id][seq - 1]
+                row = self._data[case_id][seq - 1]
             i += 1
-            yield self._decode(case_id, seq, text)
+            yield self._decode_row(case_id, row)
 
     def close(self) -> None:
         """Drop the data; the store refuses further use."""
         self._closed = True
-        self._rows, self._order, self._summaries = {}, [], {}
+        self._data, self._order, self._summaries = {}, [], {}
 
     # --- for tests of corruption handling ------------------------------------------------------
 
-    def _raw_put(self, case_id: str, seq: int, text: str) -> None:
-        """Overwrite one stored record's text (tests use this to simulate corruption)."""
-        self._rows[case_id][seq - 1] = text
+    def _raw_put(self, case_id: str, seq: int, **columns: Any) -> None:
+        """Overwrite columns of one stored row (tests use this to simulate corruption)."""
+        row = list(self._data[case_id][seq - 1])
+        for name, value in columns.items():
+            row[1 + ROW_COLUMNS.index(name)] = value
+        self._data[case_id][seq - 1] = tuple(row)

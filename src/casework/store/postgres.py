@@ -6,6 +6,10 @@ case waits for the lock, then sees the new version and gets
 :class:`~casework.store.errors.ConflictError`.  ``UNIQUE(case_id, seq)`` and the primary key
 of the summary are the last line of defence (a violation is reported as a conflict too).
 
+Layout 2 (kept in ``casework_meta``): as in SQLite, an event's envelope is in columns and only
+its payload is JSON (NULL when empty).  A database of layout 1 is migrated when a store first
+opens it, in one transaction.
+
 psycopg 3 is imported when a store is created, never when casework is imported.
 """
 
@@ -18,10 +22,10 @@ from typing import TYPE_CHECKING, Any
 from casework.events import Event
 from casework.lifecycle import Lifecycle
 from casework.serialize import Codec, SchemaTooNew
-from casework.store._shared import BaseStore
+from casework.store._shared import BaseStore, ReadRow, split_record
 from casework.store.base import CaseQuery, CaseSummary
 from casework.store.errors import ConflictError, StoreError, UnknownCase
-from casework.store.sqlite import summary_from_row, summary_row
+from casework.store.sqlite import summary_from_row, summary_row, summary_update
 
 if TYPE_CHECKING:
     import psycopg
@@ -29,7 +33,7 @@ if TYPE_CHECKING:
 __all__ = ["PostgresStore"]
 
 #: Version of the table layout (kept in ``casework_meta``).
-LAYOUT_VERSION = 1
+LAYOUT_VERSION = 2
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS casework_meta (
@@ -40,7 +44,13 @@ CREATE TABLE IF NOT EXISTS casework_events (
     gid     BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
     case_id TEXT    NOT NULL,
     seq     INTEGER NOT NULL CHECK (seq >= 1),
-    data    TEXT    NOT NULL,
+    v       INTEGER,
+    type    TEXT,
+    at      TEXT,
+    actor   TEXT,
+    state   TEXT,
+    trigger TEXT,
+    payload TEXT,
     UNIQUE (case_id, seq)
 );
 CREATE TABLE IF NOT EXISTS casework_cases (
@@ -61,12 +71,11 @@ CREATE INDEX IF NOT EXISTS casework_cases_programme ON casework_cases (programme
 CREATE INDEX IF NOT EXISTS casework_cases_opened ON casework_cases (opened_key)
 """
 _SUMMARY_COLUMNS = "case_id, lifecycle, state, version, worker, programme, opened_at, last_at"
-_UPSERT = """
-INSERT INTO casework_cases VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s)
-ON CONFLICT (case_id) DO UPDATE SET
-    state = EXCLUDED.state, version = EXCLUDED.version, worker = EXCLUDED.worker,
-    last_at = EXCLUDED.last_at, last_key = EXCLUDED.last_key
-"""
+_ROW_COLUMNS = "seq, v, type, at, actor, state, trigger, payload"
+_INSERT_EVENT = (
+    "INSERT INTO casework_events (case_id, seq, v, type, at, actor, state, trigger, payload) "
+    "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s)"
+)
 _PAGE = 2000
 _LAYOUT_LOCK = 0x63617365  # pg_advisory_xact_lock key: "case"
 
@@ -141,15 +150,54 @@ class PostgresStore(BaseStore):
             conn.execute(sql.SQL("SET search_path TO {}").format(sql.Identifier(self.schema)))
         with conn.transaction():
             conn.execute("SELECT pg_advisory_xact_lock(%s)", (_LAYOUT_LOCK,))
+            row = conn.execute("SELECT to_regclass('casework_meta')").fetchone()
+            found = None
+            if row is not None and row[0] is not None:
+                meta = conn.execute("SELECT value FROM casework_meta WHERE key = 'layout'")
+                found = meta.fetchone()
+            if found is not None and int(found[0]) > LAYOUT_VERSION:
+                raise SchemaTooNew(int(found[0]), range(1, LAYOUT_VERSION + 1))
+            if found is not None and int(found[0]) == 1:
+                self._migrate_from_1()
             for statement in _SCHEMA.split(";"):
                 conn.execute(statement)
-            row = conn.execute("SELECT value FROM casework_meta WHERE key = 'layout'").fetchone()
-            if row is None:
+            if found is None:
                 conn.execute(
                     "INSERT INTO casework_meta VALUES ('layout', %s)", (str(LAYOUT_VERSION),)
                 )
-            elif int(row[0]) > LAYOUT_VERSION:
-                raise SchemaTooNew(int(row[0]), range(1, LAYOUT_VERSION + 1))
+
+    def _migrate_from_1(self) -> None:
+        """Layout 1 to 2, inside the caller's transaction: every event row split into columns
+        (a row that cannot be split is kept whole, as a record row); global numbers kept.
+        """
+        conn = self.conn
+        current = self.codec.migrations.current
+        conn.execute(
+            "ALTER TABLE casework_events ADD COLUMN v INTEGER, ADD COLUMN type TEXT, "
+            "ADD COLUMN at TEXT, ADD COLUMN actor TEXT, ADD COLUMN state TEXT, "
+            "ADD COLUMN trigger TEXT, ADD COLUMN payload TEXT"
+        )
+        last = 0
+        while True:
+            page = conn.execute(
+                "SELECT gid, case_id, seq, data FROM casework_events WHERE gid > %s "
+                "ORDER BY gid LIMIT %s",
+                (last, _PAGE),
+            ).fetchall()
+            if not page:
+                break
+            with conn.cursor() as cur:
+                cur.executemany(
+                    "UPDATE casework_events SET v = %s, type = %s, at = %s, actor = %s, "
+                    "state = %s, trigger = %s, payload = %s WHERE gid = %s",
+                    [
+                        (*split_record(case_id, seq, data, current), gid)
+                        for gid, case_id, seq, data in page
+                    ],
+                )
+            last = page[-1][0]
+        conn.execute("ALTER TABLE casework_events DROP COLUMN data")
+        conn.execute("UPDATE casework_meta SET value = %s WHERE key = 'layout'", ("2",))
 
     # --- writing ---------------------------------------------------------------------------
 
@@ -186,25 +234,20 @@ class PostgresStore(BaseStore):
                         if cur.rowcount != 1:
                             raise ConflictError(case_id, expected_version, None)
                     else:
-                        conn.execute(_UPSERT, summary_row(summary))
+                        conn.execute(*summary_update(prev, summary, "%s", "casework_cases"))
                     with conn.cursor() as cur:
-                        cur.executemany(
-                            "INSERT INTO casework_events (case_id, seq, data) VALUES (%s, %s, %s)",
-                            rows,
-                        )
+                        cur.executemany(_INSERT_EVENT, rows)
             except (errors.UniqueViolation, errors.SerializationFailure) as exc:
                 raise ConflictError(case_id, expected_version, None) from exc
 
     # --- reading ---------------------------------------------------------------------------
 
-    def events(self, case_id: str) -> list[Event]:
-        """The case's events, oldest first; a bad record raises :class:`CorruptRecord`."""
+    def _rows(self, case_id: str) -> list[ReadRow]:
         with self._lock:
-            rows = self.conn.execute(
-                "SELECT seq, data FROM casework_events WHERE case_id = %s ORDER BY seq",
+            return self.conn.execute(
+                f"SELECT {_ROW_COLUMNS} FROM casework_events WHERE case_id = %s ORDER BY seq",
                 (case_id,),
             ).fetchall()
-        return self._decode_case(case_id, rows)
 
     def summary(self, case_id: str) -> CaseSummary:
         """The case's summary row, without replaying it."""
@@ -235,14 +278,15 @@ class PostgresStore(BaseStore):
         while True:
             with self._lock:
                 page = self.conn.execute(
-                    "SELECT gid, case_id, seq, data FROM casework_events "
+                    f"SELECT gid, case_id, {_ROW_COLUMNS} FROM casework_events "
                     "WHERE gid > %s ORDER BY gid LIMIT %s",
                     (last, _PAGE),
                 ).fetchall()
             if not page:
                 return
-            for _gid, case_id, seq, data in page:
-                yield self._decode(case_id, seq, data)
+            decode = self._decode_row
+            for row in page:
+                yield decode(row[1], row[2:])
             last = page[-1][0]
 
     def close(self) -> None:

@@ -5,6 +5,11 @@
   case's summary row are written together or not at all.
 * ``UNIQUE(case_id, seq)`` is the last line of defence against two writers taking one number.
 * Several processes may share the file; writers queue on SQLite's lock (``busy_timeout``).
+
+Layout 2 (``PRAGMA user_version``): an event's envelope is in columns and only its payload is
+JSON (NULL when empty); ``gid`` numbers events in the order they were accepted, for
+``stream()``.  The summary table is keyed by case id itself (``WITHOUT ROWID``).  A file of
+layout 1 (one JSON record per event) is migrated when first opened, in one transaction.
 """
 
 from __future__ import annotations
@@ -19,24 +24,34 @@ from typing import Any
 from casework.events import Event
 from casework.lifecycle import Lifecycle
 from casework.serialize import Codec, SchemaTooNew
-from casework.store._shared import BaseStore
+from casework.store._shared import BaseStore, ReadRow, split_record
 from casework.store.base import CaseQuery, CaseSummary, time_key
 from casework.store.errors import ConflictError, CorruptRecord, StoreError, UnknownCase
 
 __all__ = ["SQLiteStore"]
 
 #: Version of the table layout (kept in ``PRAGMA user_version``).
-LAYOUT_VERSION = 1
+LAYOUT_VERSION = 2
 
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS events (
+#: The events table.  ``type`` NULL marks a record row: ``payload`` holds a whole layout-1
+#: JSON record the migration could not split (see ``casework.store._shared.ROW_COLUMNS``).
+EVENTS_TABLE = """
+CREATE TABLE {name} (
     gid     INTEGER PRIMARY KEY,
     case_id TEXT    NOT NULL,
     seq     INTEGER NOT NULL CHECK (seq >= 1),
-    data    TEXT    NOT NULL,
+    v       INTEGER,
+    type    TEXT,
+    at      TEXT,
+    actor   TEXT,
+    state   TEXT,
+    trigger TEXT,
+    payload TEXT,
     UNIQUE (case_id, seq)
-);
-CREATE TABLE IF NOT EXISTS cases (
+)
+"""
+CASES_TABLE = """
+CREATE TABLE {name} (
     case_id    TEXT PRIMARY KEY,
     lifecycle  TEXT NOT NULL,
     state      TEXT NOT NULL,
@@ -47,13 +62,20 @@ CREATE TABLE IF NOT EXISTS cases (
     last_at    TEXT NOT NULL,
     opened_key TEXT NOT NULL,
     last_key   TEXT NOT NULL
-);
-CREATE INDEX IF NOT EXISTS cases_state ON cases (state);
-CREATE INDEX IF NOT EXISTS cases_worker ON cases (worker);
-CREATE INDEX IF NOT EXISTS cases_programme ON cases (programme);
-CREATE INDEX IF NOT EXISTS cases_opened ON cases (opened_key);
+) WITHOUT ROWID
 """
+CASES_INDEXES = (
+    "CREATE INDEX cases_state ON cases (state)",
+    "CREATE INDEX cases_worker ON cases (worker)",
+    "CREATE INDEX cases_programme ON cases (programme)",
+    "CREATE INDEX cases_opened ON cases (opened_key)",
+)
 _SUMMARY_COLUMNS = "case_id, lifecycle, state, version, worker, programme, opened_at, last_at"
+_ROW_COLUMNS = "seq, v, type, at, actor, state, trigger, payload"
+_INSERT_EVENT = (
+    "INSERT INTO events (case_id, seq, v, type, at, actor, state, trigger, payload) "
+    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
+)
 _PAGE = 2000
 
 
@@ -71,6 +93,22 @@ def summary_row(s: CaseSummary) -> tuple[Any, ...]:
         time_key(s.opened_at),
         time_key(s.last_at),
     )
+
+
+def summary_update(
+    prev: CaseSummary, new: CaseSummary, mark: str = "?", table: str = "cases"
+) -> tuple[str, tuple[Any, ...]]:
+    """An ``UPDATE`` of the summary columns an append changed (shared with PostgreSQL)."""
+    sets = [f"version = {mark}", f"last_at = {mark}", f"last_key = {mark}"]
+    params: list[Any] = [new.version, new.last_at.isoformat(), time_key(new.last_at)]
+    if new.state != prev.state:
+        sets.append(f"state = {mark}")
+        params.append(new.state)
+    if new.worker != prev.worker:
+        sets.append(f"worker = {mark}")
+        params.append(new.worker)
+    params.append(new.case_id)
+    return f"UPDATE {table} SET {', '.join(sets)} WHERE case_id = {mark}", tuple(params)
 
 
 def summary_from_row(row: Sequence[Any]) -> CaseSummary:
@@ -146,10 +184,43 @@ class SQLiteStore(BaseStore):
             raise SchemaTooNew(version, range(1, LAYOUT_VERSION + 1))
         if version < LAYOUT_VERSION:
             with self._transaction():  # executescript would commit early: one statement at a time
-                for statement in _SCHEMA.split(";"):
-                    if statement.strip():
+                version = db.execute("PRAGMA user_version").fetchone()[0]  # under the lock now
+                if version == 0:
+                    db.execute(EVENTS_TABLE.format(name="events"))
+                    db.execute(CASES_TABLE.format(name="cases"))
+                    for statement in CASES_INDEXES:
                         db.execute(statement)
-                db.execute(f"PRAGMA user_version={LAYOUT_VERSION}")
+                elif version == 1:
+                    self._migrate_from_1()
+                if version < LAYOUT_VERSION:
+                    db.execute(f"PRAGMA user_version={LAYOUT_VERSION}")
+
+    def _migrate_from_1(self) -> None:
+        """Layout 1 to 2, inside the caller's transaction: every event row split into columns
+        (a row that cannot be split is kept whole, as a record row), global numbers kept;
+        the summary table rebuilt without rowids.
+        """
+        db = self.db
+        current = self.codec.migrations.current
+        db.execute(EVENTS_TABLE.format(name="events_v2"))
+        old = db.execute("SELECT gid, case_id, seq, data FROM events ORDER BY gid")
+        while page := old.fetchmany(_PAGE):
+            db.executemany(
+                "INSERT INTO events_v2 (gid, case_id, seq, v, type, at, actor, state, trigger, "
+                "payload) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [
+                    (gid, case_id, seq, *split_record(case_id, seq, data, current))
+                    for gid, case_id, seq, data in page
+                ],
+            )
+        db.execute("DROP TABLE events")
+        db.execute("ALTER TABLE events_v2 RENAME TO events")
+        db.execute(CASES_TABLE.format(name="cases_v2"))
+        db.execute("INSERT INTO cases_v2 SELECT * FROM cases")
+        db.execute("DROP TABLE cases")  # and its indexes
+        db.execute("ALTER TABLE cases_v2 RENAME TO cases")
+        for statement in CASES_INDEXES:
+            db.execute(statement)
 
     def _transaction(self) -> _Tx:
         return _Tx(self.db)
@@ -175,23 +246,26 @@ class SQLiteStore(BaseStore):
                         if prev is None:
                             raise UnknownCase(case_id)
                         raise ConflictError(case_id, expected_version, actual)
-                    db.executemany("INSERT INTO events (case_id, seq, data) VALUES (?, ?, ?)", rows)
-                    db.execute(
-                        "INSERT OR REPLACE INTO cases VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                        summary_row(self._summary_of(events, prev)),
-                    )
+                    db.executemany(_INSERT_EVENT, rows)
+                    summary = self._summary_of(events, prev)
+                    if prev is None:
+                        db.execute(
+                            "INSERT INTO cases VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                            summary_row(summary),
+                        )
+                    else:  # only the columns that changed: an index is touched only if its own
+                        sql, params = summary_update(prev, summary)
+                        db.execute(sql, params)
             except sqlite3.IntegrityError as exc:  # another writer took the number first
                 raise ConflictError(case_id, expected_version, None) from exc
 
     # --- reading ---------------------------------------------------------------------------
 
-    def events(self, case_id: str) -> list[Event]:
-        """The case's events, oldest first; a bad record raises :class:`CorruptRecord`."""
+    def _rows(self, case_id: str) -> list[ReadRow]:
         with self._lock:
-            rows = self.db.execute(
-                "SELECT seq, data FROM events WHERE case_id = ? ORDER BY seq", (case_id,)
+            return self.db.execute(
+                f"SELECT {_ROW_COLUMNS} FROM events WHERE case_id = ? ORDER BY seq", (case_id,)
             ).fetchall()
-        return self._decode_case(case_id, rows)
 
     def summary(self, case_id: str) -> CaseSummary:
         """The case's summary row, without replaying it."""
@@ -220,13 +294,15 @@ class SQLiteStore(BaseStore):
         while True:
             with self._lock:
                 page = self.db.execute(
-                    "SELECT gid, case_id, seq, data FROM events WHERE gid > ? ORDER BY gid LIMIT ?",
+                    f"SELECT gid, case_id, {_ROW_COLUMNS} FROM events "
+                    "WHERE gid > ? ORDER BY gid LIMIT ?",
                     (last, _PAGE),
                 ).fetchall()
             if not page:
                 return
-            for _gid, case_id, seq, data in page:
-                yield self._decode(case_id, seq, data)
+            decode = self._decode_row
+            for row in page:
+                yield decode(row[1], row[2:])
             last = page[-1][0]
 
     def close(self) -> None:
