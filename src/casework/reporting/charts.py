@@ -390,8 +390,9 @@ def cohort_totals(
     """Each case's total before and after as two dots joined by a line, with the cut-off.
 
     Only cases with a usable baseline and a later post are drawn (one line each); ``label``
-    names them (the case id by default, which leaks no personal field).  Names are written
-    beside the post dot when there are at most 15 cases, and would only overlap beyond that.
+    names them (the case id by default, which leaks no personal field); the drawn artists
+    carry the same name (``gid="pair-<label>"``), never anything else of the case.  Names
+    are written beside the post dot for at most 15 cases (beyond that they would overlap).
     """
     text = _text(lang)
     found = pairs(cases, instrument)
@@ -403,7 +404,7 @@ def cohort_totals(
             y0, y1 = float(pre.result.total), float(post.result.total)
             tmax = max(tmax, float(pre.result.total_max))
             colour = AFTER if y1 <= y0 else CUTOFF
-            ax.plot([0, 1], [y0, y1], "-o", color=colour, markersize=5, gid=f"pair-{case.id}")
+            ax.plot([0, 1], [y0, y1], "-o", color=colour, markersize=5, gid=f"pair-{label(case)}")
         if line is not None:
             ax.axhline(line, color=CUTOFF, linestyle="--", linewidth=1.2, gid="cutoff-line")
             ax.annotate(
@@ -509,7 +510,8 @@ def caseload_timeline(
 
     Rows are in the order given (top first).  The last stay runs to ``until`` (default: the
     latest event of all the cases); ``since`` crops the start of the axis.  The legend lists
-    the states that occur, in lifecycle order, with their labels in ``lang``.
+    the states that occur, in lifecycle order, with their labels in ``lang``.  ``label``
+    names the rows (the case id by default); each row's bars carry ``gid="case-<label>"``.
     """
     text = _text(lang)
     end = (
@@ -537,7 +539,7 @@ def caseload_timeline(
                 bars.append((x0, width))
                 fills.append(colours[state])
                 used.add(state)
-            ax.broken_barh(bars, (row - 0.4, 0.8), facecolors=fills, gid=f"case-{c.id}")
+            ax.broken_barh(bars, (row - 0.4, 0.8), facecolors=fills, gid=f"case-{label(c)}")
         ax.set_yticks(range(len(cases)), [label(c) for c in cases])
         ax.set_ylim(len(cases) - 0.5, -0.5)
         ax.xaxis_date()

@@ -59,12 +59,19 @@ def inline_svg(svg: str, prefix: str) -> str:
     The XML prolog, doctype, comments and metadata go (HTML needs none of them, and they name
     URLs); namespace declarations go (the HTML parser puts ``<svg>`` in the SVG namespace by
     itself, ``xlink:href`` included); every ``id`` and every reference to one gets ``prefix``
-    so that two charts' glyphs and clip paths never collide in one page.
+    so that two charts' glyphs and clip paths never collide in one page, and an id repeated
+    within the SVG gets a number (references go to its first use).
     """
     text = _PROLOG.sub("", svg)
     text = _METADATA.sub("", text)
     text = _XMLNS.sub("", text)
-    text = _ID.sub(lambda m: f'id="{prefix}-{m[1]}"', text)
+    seen: dict[str, int] = {}
+
+    def unique(m: re.Match[str]) -> str:  # matplotlib repeats a gid given to many artists
+        n = seen[m[1]] = seen.get(m[1], 0) + 1
+        return f'id="{prefix}-{m[1]}"' if n == 1 else f'id="{prefix}-{m[1]}-{n}"'
+
+    text = _ID.sub(unique, text)
     text = _HREF.sub(lambda m: f'{m[1]}="#{prefix}-{m[2]}"', text)
     text = _URL.sub(lambda m: f"url(#{prefix}-{m[1]})", text)
     start = text.find("<svg")
@@ -349,7 +356,9 @@ def yearly_report(
         drawn["casework"] += _timeline(active, period, lang, label)
         drawn["outcomes"], extra["outcomes"] = _outcome_charts(active, period, lang, label)
         monthly = next((t for t in tables["monthly"] if t.name == "monthly"), None)
-        if monthly is not None:
+        if monthly is not None and any(  # a year of zeros is said by the table alone
+            r.get(c) for r in monthly.rows for c in TREND_MEASURES
+        ):
             drawn["monthly"].append(_trends(monthly, year, lang))
     sections = [
         Section(
