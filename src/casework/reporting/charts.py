@@ -556,7 +556,7 @@ def caseload_timeline(
                 handles=handles,
                 loc="outside lower center",
                 ncols=min(len(handles), 6),
-                fontsize=7,
+                fontsize=8,
                 frameon=False,
             )
         if not cases:

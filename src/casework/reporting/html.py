@@ -117,7 +117,8 @@ h3 { font-size: 1.05em; margin: 20px 0 6px; }
 p.meta, p.privacy { color: #555; font-size: 0.9em; margin: 2px 0; }
 p.privacy { background: #eef4f8; padding: 6px 10px; border-left: 4px solid #1f5f8b; }
 table { border-collapse: collapse; font-size: 0.9em; margin: 4px 0 8px; }
-th, td { border: 1px solid #d0d7de; padding: 3px 8px; }
+th, td { border: 1px solid #d0d7de; padding: 3px 8px; white-space: nowrap; }
+table.casework-table { display: block; max-width: 100%; overflow-x: auto; }
 th { background: #f0f3f6; text-align: left; }
 tbody tr:nth-child(even) { background: #fafbfc; }
 small { color: #666; }
@@ -441,7 +442,7 @@ def _lifecycle_section(cases: Sequence[Case], lang: str) -> Section:
         found.setdefault(c.lifecycle.id, c.lifecycle)
     parts = []
     for lc in found.values():
-        name = lc.zh if lang == "zh" else lc.en
+        name = f"{lc.zh if lang == 'zh' else lc.en} ({lc.id})"  # two may share a name
         try:
             svg = lifecycle_image(lc, lang, "svg", internal=False).decode("utf-8")
         except GraphvizUnavailable:
