@@ -59,13 +59,21 @@ if [[ "$1" == "--demo" ]]; then
     python="${PYTHON:-python3}"
     report="$workdir/report-demo.html"
     out="${2:-$PWD/report-demo.png}"
-    "$python" - "$workdir/demo.db" "$report" <<'PY'
+    if "$python" - "$workdir/demo.db" "$report" >"$workdir/report.log" 2>&1 <<'PY'
 import sys
 
 from casework.reporting.cli import demo_report
 
 demo_report(sys.argv[1], sys.argv[2], lang="zh")
 PY
+    then
+        :
+    else
+        echo "screenshot_report: building the demo report failed (is casework with its" \
+            "notebook extra installed for $python? set PYTHON)" >&2
+        cat "$workdir/report.log" >&2
+        exit 1
+    fi
 else
     report="$1"
     if [[ ! -f "$report" ]]; then
