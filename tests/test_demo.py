@@ -77,3 +77,10 @@ def test_the_simulate_subcommand_is_wired(capsys: pytest.CaptureFixture[str]) ->
         main(["simulate", "--help"])
     assert info.value.code == 0
     assert "SCENARIO.toml" in capsys.readouterr().out
+
+
+def test_the_report_subcommand_is_wired(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as info:
+        main(["report", "--help"])
+    assert info.value.code == 0
+    assert "--year" in capsys.readouterr().out

@@ -120,9 +120,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     export.set_defaults(func=_export)
 
+    from casework.reporting.cli import register as register_report
     from casework.simulation.cli import register as register_simulate
 
-    register_simulate(sub)  # imports nothing heavy until the subcommand runs
+    # neither imports anything heavy until its subcommand runs
+    register_report(sub)
+    register_simulate(sub)
     return parser
 
 
