@@ -52,12 +52,14 @@ def _scheduled_at(value: Any) -> datetime | None:
 
 
 def _dates(value: Any) -> tuple[datetime, ...]:
-    return tuple(value)
+    return value if type(value) is tuple else tuple(value)
 
 
 def _strings(value: Any) -> tuple[str, ...]:
     if isinstance(value, str):
         return (value,)
+    if type(value) is tuple and all(type(v) is str for v in value):
+        return value
     return tuple(str(v) for v in value)
 
 

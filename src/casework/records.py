@@ -87,6 +87,8 @@ E = TypeVar("E", bound=enum.StrEnum)
 
 def coerce_enum(kind: type[E], where: str, value: Any) -> E:
     """``kind(value)``, or an :class:`InvalidValue` naming ``where`` and the valid choices."""
+    if type(value) is kind:  # already a member: the common case when records are read back
+        return value
     try:
         return kind(value)
     except ValueError:
@@ -107,7 +109,7 @@ def _giver(value: Any) -> ConsentGiver:
 
 
 def _guardians(value: Any) -> tuple[Guardian, ...]:
-    return tuple(value)
+    return value if type(value) is tuple else tuple(value)
 
 
 def _tags(value: Any) -> frozenset[str]:

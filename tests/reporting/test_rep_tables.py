@@ -37,7 +37,6 @@ from casework.reporting import (
     register_team,
     register_volunteer,
     register_worker,
-    reporting_codec,
 )
 from casework.store import SQLiteStore
 
@@ -138,11 +137,11 @@ def test_journal_helpers_refuse_unknown_references_and_record_nothing() -> None:
 
 
 def test_station_journal_round_trips_through_sqlite(tmp_path: object) -> None:
-    """Stored with reporting_codec and read back: the dataset sees the same records."""
+    """Stored by a store with its default codec and read back: the same records."""
     path = f"{tmp_path}/station.db"
-    with SQLiteStore(path, codec=reporting_codec()) as store:
+    with SQLiteStore(path) as store:
         shiqiao(store)
-    with SQLiteStore(path, codec=reporting_codec()) as store:
+    with SQLiteStore(path) as store:
         ds = Dataset.from_store(store)
     memory = Dataset(journals=[shiqiao()])
     assert ds.activities == memory.activities

@@ -50,14 +50,17 @@ def default_codec(
 ) -> Codec:
     """A new codec that reads and writes every value casework's own events carry.
 
+    That includes the station records of journals (:mod:`casework.reporting.records`).
     Assessments are read back with ``instruments`` (default: the instruments casework ships).
     Apps register their own payload types on it (``codec.register(MyRecord)``) and pass it to
     the stores they create.  ``json`` picks the JSON backend (see :class:`Codec`).
     """
+    from casework.reporting.codec import register_types as register_station_types
     from casework.serialize._instruments import register_assessment_types
 
     codec = Codec(migrations=migrations, detailed_validation=detailed_validation, json=json)
     register_core_types(codec)
+    register_station_types(codec)
     if instruments is None:
         return register_assessment_types(codec)
     return register_assessment_types(codec, instruments)
