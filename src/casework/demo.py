@@ -9,12 +9,12 @@ project's seed material.
 from __future__ import annotations
 
 import random
-import unicodedata
 from collections.abc import Mapping
 from datetime import date, datetime, timedelta
 
 from dateutil import rrule
 
+from casework._support import display_width
 from casework.assessment import Phase, baseline, outcomes, post_after
 from casework.case import Case
 from casework.engine import Engine
@@ -180,8 +180,7 @@ _OUTCOME_ZH = {
 def _pad(text: object, width: int) -> str:
     """Left-justify ``text`` in ``width`` terminal columns (CJK characters take two)."""
     s = str(text)
-    used = sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in s)
-    return s + " " * max(1, width - used)
+    return s + " " * max(1, width - display_width(s))
 
 
 def summary(cases: list[Case], lang: str = "en") -> str:

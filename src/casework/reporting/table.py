@@ -10,15 +10,15 @@ into Chinese or English through :mod:`casework.reporting.labels`.  pandas is opt
 from __future__ import annotations
 
 import html
-import importlib
 import math
-import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, datetime
 from typing import Any
 
 import attrs
 
+from casework._support import display_width
+from casework._support import require as _require
 from casework.errors import InvalidValue
 from casework.reporting import labels
 from casework.reporting.labels import Label
@@ -31,18 +31,7 @@ PERCENT_COLUMNS = frozenset({"rate"})
 
 def require(module: str, purpose: str) -> Any:
     """Import ``module`` or raise ImportError naming ``pip install 'casework[notebook]'``."""
-    try:
-        return importlib.import_module(module)
-    except ImportError as exc:
-        raise ImportError(
-            f"{purpose} needs {module.partition('.')[0]}, which is not installed: "
-            "pip install 'casework[notebook]'"
-        ) from exc
-
-
-def display_width(text: str) -> int:
-    """Terminal columns ``text`` takes (wide and full-width characters, e.g. CJK, take two)."""
-    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+    return _require(module, "notebook", purpose)
 
 
 def _pad(text: str, width: int, right: bool) -> str:

@@ -6,21 +6,11 @@ extra.  ``import casework`` (and ``import casework.simulation``) never needs any
 
 from __future__ import annotations
 
-import importlib
 from types import ModuleType
 
+from casework._support import require
+
 __all__ = ["require", "require_simpy"]
-
-
-def require(module: str, extra: str, purpose: str) -> ModuleType:
-    """Import ``module``, or raise ImportError naming the extra that installs it."""
-    try:
-        return importlib.import_module(module)
-    except ImportError as exc:
-        raise ImportError(
-            f"{purpose} needs {module.partition('.')[0]}, which is not installed: "
-            f"pip install 'casework[{extra}]'"
-        ) from exc
 
 
 def require_simpy() -> ModuleType:

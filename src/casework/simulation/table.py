@@ -6,20 +6,15 @@ from __future__ import annotations
 
 import html
 import math
-import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 import attrs
 
+from casework._support import display_width
 from casework.simulation._deps import require
 
 __all__ = ["Table"]
-
-
-def _width(text: str) -> int:
-    """Terminal columns ``text`` takes (CJK characters take two)."""
-    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
 
 
 def _cell(value: Any) -> str:
@@ -56,11 +51,14 @@ class Table:
     def __str__(self) -> str:
         cells = [[_cell(r.get(c, "")) for c in self.columns] for r in self.rows]
         widths = [
-            max([_width(c), *(_width(row[i]) for row in cells)]) for i, c in enumerate(self.columns)
+            max([display_width(c), *(display_width(row[i]) for row in cells)])
+            for i, c in enumerate(self.columns)
         ]
 
         def line(values: Sequence[str]) -> str:
-            return "  ".join(v + " " * (w - _width(v)) for v, w in zip(values, widths, strict=True))
+            return "  ".join(
+                v + " " * (w - display_width(v)) for v, w in zip(values, widths, strict=True)
+            )
 
         out = [self.title] if self.title else []
         out.append(line(self.columns).rstrip())

@@ -1,0 +1,29 @@
+"""Small helpers several parts of casework share: optional imports and terminal widths."""
+
+from __future__ import annotations
+
+import importlib
+import unicodedata
+from types import ModuleType
+
+__all__ = ["display_width", "require"]
+
+
+def require(module: str, extra: str, purpose: str) -> ModuleType:
+    """Import ``module``, or raise ImportError naming the extra that installs it.
+
+    Heavy optional libraries (pandas, matplotlib, SimPy, psycopg) are imported only here, when
+    first needed, so ``import casework`` never needs them.
+    """
+    try:
+        return importlib.import_module(module)
+    except ImportError as exc:
+        raise ImportError(
+            f"{purpose} needs {module.partition('.')[0]}, which is not installed: "
+            f"pip install 'casework[{extra}]'"
+        ) from exc
+
+
+def display_width(text: str) -> int:
+    """Terminal columns ``text`` takes (wide and full-width characters, e.g. CJK, take two)."""
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
