@@ -84,3 +84,18 @@ def test_the_report_subcommand_is_wired(capsys: pytest.CaptureFixture[str]) -> N
         main(["report", "--help"])
     assert info.value.code == 0
     assert "--year" in capsys.readouterr().out
+
+
+def test_a_missing_extra_is_one_clear_line(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from casework import cli
+
+    def missing(args: object) -> int:
+        raise ImportError("casework charts need matplotlib: pip install 'casework[notebook]'")
+
+    monkeypatch.setattr(cli, "_demo", missing)  # bound when main() builds the parser
+    assert main(["demo"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("casework: ") and "pip install 'casework[notebook]'" in err
+    assert "Traceback" not in err

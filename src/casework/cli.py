@@ -139,6 +139,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (_Refused, CaseworkError) as exc:
         print(f"casework: {exc}", file=sys.stderr)
         return 1
+    except ImportError as exc:  # an optional extra is missing: the message names it
+        print(f"casework: {exc}", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":  # pragma: no cover
