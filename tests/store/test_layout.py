@@ -21,7 +21,8 @@ from casework.engine import Engine
 from casework.serialize import SchemaTooNew, default_codec
 from casework.standard import MHT_LIFECYCLE
 from casework.store import CorruptRecord, MemoryStore, SQLiteStore, Store
-from casework.store.sqlite import LAYOUT_VERSION, summary_row
+from casework.store._sql import summary_row
+from casework.store.sqlite import LAYOUT_VERSION
 
 V1_EVENTS = """CREATE TABLE IF NOT EXISTS {p}events (
     gid     {gid},

@@ -22,10 +22,16 @@ from typing import TYPE_CHECKING, Any
 from casework.events import Event
 from casework.lifecycle import Lifecycle
 from casework.serialize import Codec, SchemaTooNew
-from casework.store._shared import BaseStore, ReadRow, split_record
-from casework.store.base import CaseQuery, CaseSummary
+from casework.store._shared import split_record
+from casework.store._sql import (
+    ROW_COLUMNS,
+    SUMMARY_COLUMNS,
+    SqlStore,
+    summary_from_row,
+    summary_row,
+    summary_update,
+)
 from casework.store.errors import ConflictError, StoreError, UnknownCase
-from casework.store.sqlite import summary_from_row, summary_row, summary_update
 
 if TYPE_CHECKING:
     import psycopg
@@ -70,8 +76,6 @@ CREATE INDEX IF NOT EXISTS casework_cases_worker ON casework_cases (worker);
 CREATE INDEX IF NOT EXISTS casework_cases_programme ON casework_cases (programme);
 CREATE INDEX IF NOT EXISTS casework_cases_opened ON casework_cases (opened_key)
 """
-_SUMMARY_COLUMNS = "case_id, lifecycle, state, version, worker, programme, opened_at, last_at"
-_ROW_COLUMNS = "seq, v, type, at, actor, state, trigger, payload"
 _INSERT_EVENT = (
     "INSERT INTO casework_events (case_id, seq, v, type, at, actor, state, trigger, payload) "
     "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s)"
@@ -90,13 +94,17 @@ def _psycopg() -> Any:
     return psycopg
 
 
-class PostgresStore(BaseStore):
+class PostgresStore(SqlStore):
     """Events and case summaries in a PostgreSQL database (tables ``casework_*``).
 
     ``dsn`` is a libpq connection string (``postgresql://user:pw@host/db``).  ``schema``, when
     given, is created if missing and used for the tables, so several stations (or test runs)
     can share one database.  One store holds one connection; calls from threads are serialised.
     """
+
+    _mark = "%s"
+    _events_table = "casework_events"
+    _cases_table = "casework_cases"
 
     def __init__(
         self,
@@ -213,7 +221,7 @@ class PostgresStore(BaseStore):
             try:
                 with conn.transaction():
                     found = conn.execute(
-                        f"SELECT {_SUMMARY_COLUMNS} FROM casework_cases "
+                        f"SELECT {SUMMARY_COLUMNS} FROM casework_cases "
                         "WHERE case_id = %s FOR UPDATE",
                         (case_id,),
                     ).fetchone()
@@ -242,30 +250,10 @@ class PostgresStore(BaseStore):
 
     # --- reading ---------------------------------------------------------------------------
 
-    def _rows(self, case_id: str) -> list[ReadRow]:
+    def _fetch(self, sql: str, params: Sequence[Any] = (), *, one: bool = False) -> Any:
         with self._lock:
-            return self.conn.execute(
-                f"SELECT {_ROW_COLUMNS} FROM casework_events WHERE case_id = %s ORDER BY seq",
-                (case_id,),
-            ).fetchall()
-
-    def summary(self, case_id: str) -> CaseSummary:
-        """The case's summary row, without replaying it."""
-        with self._lock:
-            row = self.conn.execute(
-                f"SELECT {_SUMMARY_COLUMNS} FROM casework_cases WHERE case_id = %s", (case_id,)
-            ).fetchone()
-        if row is None:
-            raise UnknownCase(case_id)
-        return summary_from_row(row)
-
-    def cases(self, query: CaseQuery | None = None, /, **filters: Any) -> list[CaseSummary]:
-        """Summaries of the matching cases, oldest-opened first (no replay)."""
-        where, params = self._query(query, filters).where("%s")
-        sql = f"SELECT {_SUMMARY_COLUMNS} FROM casework_cases{where} ORDER BY opened_key, case_id"
-        with self._lock:
-            rows = self.conn.execute(sql, params).fetchall()
-        return [summary_from_row(r) for r in rows]
+            cursor = self.conn.execute(sql, params)
+            return cursor.fetchone() if one else cursor.fetchall()
 
     def stream(self) -> Iterator[Event]:
         """Every event in the order of the store's global numbering, a page at a time.
@@ -278,7 +266,7 @@ class PostgresStore(BaseStore):
         while True:
             with self._lock:
                 page = self.conn.execute(
-                    f"SELECT gid, case_id, {_ROW_COLUMNS} FROM casework_events "
+                    f"SELECT gid, case_id, {ROW_COLUMNS} FROM casework_events "
                     "WHERE gid > %s ORDER BY gid LIMIT %s",
                     (last, _PAGE),
                 ).fetchall()

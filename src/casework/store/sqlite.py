@@ -18,15 +18,21 @@ import os
 import sqlite3
 import threading
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from datetime import datetime
 from typing import Any
 
 from casework.events import Event
 from casework.lifecycle import Lifecycle
 from casework.serialize import Codec, SchemaTooNew
-from casework.store._shared import BaseStore, ReadRow, split_record
-from casework.store.base import CaseQuery, CaseSummary, time_key
-from casework.store.errors import ConflictError, CorruptRecord, StoreError, UnknownCase
+from casework.store._shared import split_record
+from casework.store._sql import (
+    ROW_COLUMNS,
+    SUMMARY_COLUMNS,
+    SqlStore,
+    summary_from_row,
+    summary_row,
+    summary_update,
+)
+from casework.store.errors import ConflictError, StoreError, UnknownCase
 
 __all__ = ["SQLiteStore"]
 
@@ -70,8 +76,6 @@ CASES_INDEXES = (
     "CREATE INDEX cases_programme ON cases (programme)",
     "CREATE INDEX cases_opened ON cases (opened_key)",
 )
-_SUMMARY_COLUMNS = "case_id, lifecycle, state, version, worker, programme, opened_at, last_at"
-_ROW_COLUMNS = "seq, v, type, at, actor, state, trigger, payload"
 _INSERT_EVENT = (
     "INSERT INTO events (case_id, seq, v, type, at, actor, state, trigger, payload) "
     "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
@@ -79,57 +83,7 @@ _INSERT_EVENT = (
 _PAGE = 2000
 
 
-def summary_row(s: CaseSummary) -> tuple[Any, ...]:
-    """A summary as the columns of the ``cases`` table (shared with the PostgreSQL store)."""
-    return (
-        s.case_id,
-        s.lifecycle,
-        s.state,
-        s.version,
-        s.worker,
-        s.programme,
-        s.opened_at.isoformat(),
-        s.last_at.isoformat(),
-        time_key(s.opened_at),
-        time_key(s.last_at),
-    )
-
-
-def summary_update(
-    prev: CaseSummary, new: CaseSummary, mark: str = "?", table: str = "cases"
-) -> tuple[str, tuple[Any, ...]]:
-    """An ``UPDATE`` of the summary columns an append changed (shared with PostgreSQL)."""
-    sets = [f"version = {mark}", f"last_at = {mark}", f"last_key = {mark}"]
-    params: list[Any] = [new.version, new.last_at.isoformat(), time_key(new.last_at)]
-    if new.state != prev.state:
-        sets.append(f"state = {mark}")
-        params.append(new.state)
-    if new.worker != prev.worker:
-        sets.append(f"worker = {mark}")
-        params.append(new.worker)
-    params.append(new.case_id)
-    return f"UPDATE {table} SET {', '.join(sets)} WHERE case_id = {mark}", tuple(params)
-
-
-def summary_from_row(row: Sequence[Any]) -> CaseSummary:
-    """A summary from the ``cases`` columns in :data:`_SUMMARY_COLUMNS` order."""
-    case_id, lifecycle, state, version, worker, programme, opened_at, last_at = row
-    try:
-        return CaseSummary(
-            case_id,
-            lifecycle,
-            state,
-            version,
-            datetime.fromisoformat(opened_at),
-            datetime.fromisoformat(last_at),
-            worker,
-            programme,
-        )
-    except (TypeError, ValueError) as exc:
-        raise CorruptRecord(case_id, None, f"unreadable summary row: {exc}") from exc
-
-
-class SQLiteStore(BaseStore):
+class SQLiteStore(SqlStore):
     """Events and case summaries in one SQLite file (created if missing).
 
     One store object holds one connection; share it between threads of a process (calls are
@@ -238,7 +192,7 @@ class SQLiteStore(BaseStore):
             try:
                 with self._transaction():
                     found = db.execute(
-                        f"SELECT {_SUMMARY_COLUMNS} FROM cases WHERE case_id = ?", (case_id,)
+                        f"SELECT {SUMMARY_COLUMNS} FROM cases WHERE case_id = ?", (case_id,)
                     ).fetchone()
                     prev = summary_from_row(found) if found is not None else None
                     actual = prev.version if prev is not None else 0
@@ -261,29 +215,10 @@ class SQLiteStore(BaseStore):
 
     # --- reading ---------------------------------------------------------------------------
 
-    def _rows(self, case_id: str) -> list[ReadRow]:
+    def _fetch(self, sql: str, params: Sequence[Any] = (), *, one: bool = False) -> Any:
         with self._lock:
-            return self.db.execute(
-                f"SELECT {_ROW_COLUMNS} FROM events WHERE case_id = ? ORDER BY seq", (case_id,)
-            ).fetchall()
-
-    def summary(self, case_id: str) -> CaseSummary:
-        """The case's summary row, without replaying it."""
-        with self._lock:
-            row = self.db.execute(
-                f"SELECT {_SUMMARY_COLUMNS} FROM cases WHERE case_id = ?", (case_id,)
-            ).fetchone()
-        if row is None:
-            raise UnknownCase(case_id)
-        return summary_from_row(row)
-
-    def cases(self, query: CaseQuery | None = None, /, **filters: Any) -> list[CaseSummary]:
-        """Summaries of the matching cases, oldest-opened first (no replay)."""
-        where, params = self._query(query, filters).where("?")
-        sql = f"SELECT {_SUMMARY_COLUMNS} FROM cases{where} ORDER BY opened_key, case_id"
-        with self._lock:
-            rows = self.db.execute(sql, params).fetchall()
-        return [summary_from_row(r) for r in rows]
+            cursor = self.db.execute(sql, params)
+            return cursor.fetchone() if one else cursor.fetchall()
 
     def stream(self) -> Iterator[Event]:
         """Every event in the order they were committed, read a page at a time.
@@ -294,7 +229,7 @@ class SQLiteStore(BaseStore):
         while True:
             with self._lock:
                 page = self.db.execute(
-                    f"SELECT gid, case_id, {_ROW_COLUMNS} FROM events "
+                    f"SELECT gid, case_id, {ROW_COLUMNS} FROM events "
                     "WHERE gid > ? ORDER BY gid LIMIT ?",
                     (last, _PAGE),
                 ).fetchall()

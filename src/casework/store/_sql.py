@@ -1,0 +1,109 @@
+"""What the SQL stores (SQLite, PostgreSQL) share: the summary columns and the reads.
+
+The two differ in their driver, placeholder and table names, not in what they ask.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from casework.store._shared import BaseStore, ReadRow
+from casework.store.base import CaseQuery, CaseSummary, time_key
+from casework.store.errors import CorruptRecord, UnknownCase
+
+__all__ = ["SqlStore", "summary_from_row", "summary_row", "summary_update"]
+
+SUMMARY_COLUMNS = "case_id, lifecycle, state, version, worker, programme, opened_at, last_at"
+ROW_COLUMNS = "seq, v, type, at, actor, state, trigger, payload"
+
+
+def summary_row(s: CaseSummary) -> tuple[Any, ...]:
+    """A summary as the columns of the ``cases`` table (shared with the PostgreSQL store)."""
+    return (
+        s.case_id,
+        s.lifecycle,
+        s.state,
+        s.version,
+        s.worker,
+        s.programme,
+        s.opened_at.isoformat(),
+        s.last_at.isoformat(),
+        time_key(s.opened_at),
+        time_key(s.last_at),
+    )
+
+
+def summary_update(
+    prev: CaseSummary, new: CaseSummary, mark: str = "?", table: str = "cases"
+) -> tuple[str, tuple[Any, ...]]:
+    """An ``UPDATE`` of the summary columns an append changed (shared with PostgreSQL)."""
+    sets = [f"version = {mark}", f"last_at = {mark}", f"last_key = {mark}"]
+    params: list[Any] = [new.version, new.last_at.isoformat(), time_key(new.last_at)]
+    if new.state != prev.state:
+        sets.append(f"state = {mark}")
+        params.append(new.state)
+    if new.worker != prev.worker:
+        sets.append(f"worker = {mark}")
+        params.append(new.worker)
+    params.append(new.case_id)
+    return f"UPDATE {table} SET {', '.join(sets)} WHERE case_id = {mark}", tuple(params)
+
+
+def summary_from_row(row: Sequence[Any]) -> CaseSummary:
+    """A summary from the ``cases`` columns in :data:`SUMMARY_COLUMNS` order."""
+    case_id, lifecycle, state, version, worker, programme, opened_at, last_at = row
+    try:
+        return CaseSummary(
+            case_id,
+            lifecycle,
+            state,
+            version,
+            datetime.fromisoformat(opened_at),
+            datetime.fromisoformat(last_at),
+            worker,
+            programme,
+        )
+    except (TypeError, ValueError) as exc:
+        raise CorruptRecord(case_id, None, f"unreadable summary row: {exc}") from exc
+
+
+class SqlStore(BaseStore):
+    """Reads shared by the SQL stores; a subclass sets the names and runs the statements."""
+
+    _mark = "?"
+    _events_table = "events"
+    _cases_table = "cases"
+
+    def _fetch(self, sql: str, params: Sequence[Any] = (), *, one: bool = False) -> Any:
+        """Run ``sql`` and fetch its rows (or its first row), under the store's lock."""
+        raise NotImplementedError  # pragma: no cover - every SQL store implements it
+
+    def _rows(self, case_id: str) -> list[ReadRow]:
+        return list(
+            self._fetch(
+                f"SELECT {ROW_COLUMNS} FROM {self._events_table} "
+                f"WHERE case_id = {self._mark} ORDER BY seq",
+                (case_id,),
+            )
+        )
+
+    def summary(self, case_id: str) -> CaseSummary:
+        """The case's summary row, without replaying it."""
+        row = self._fetch(
+            f"SELECT {SUMMARY_COLUMNS} FROM {self._cases_table} WHERE case_id = {self._mark}",
+            (case_id,),
+            one=True,
+        )
+        if row is None:
+            raise UnknownCase(case_id)
+        return summary_from_row(row)
+
+    def cases(self, query: CaseQuery | None = None, /, **filters: Any) -> list[CaseSummary]:
+        """Summaries of the matching cases, oldest-opened first (no replay)."""
+        where, params = self._query(query, filters).where(self._mark)
+        sql = (
+            f"SELECT {SUMMARY_COLUMNS} FROM {self._cases_table}{where} ORDER BY opened_key, case_id"
+        )
+        return [summary_from_row(r) for r in self._fetch(sql, params)]
