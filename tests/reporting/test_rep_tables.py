@@ -244,3 +244,15 @@ def test_year_report_bundles_the_ledger() -> None:
     html = report._repr_html_()
     assert html.count("<table") == len(report.tables())
     assert "结案数" in str(report)
+
+
+def test_the_case_register_translates_sex_and_target_groups() -> None:
+    """Coded values of the register show in the report's language, from labels.py."""
+    _, cases = run_xuzhuang()
+    from casework.reporting import case_register
+
+    zh = str(case_register(Dataset(cases, []), lang="zh"))
+    assert "男" in zh and "困境儿童" in zh
+    assert "male" not in zh and "child_in_difficulty" not in zh
+    en = str(case_register(Dataset(cases, []), lang="en"))
+    assert "child in difficulty" in en

@@ -230,37 +230,6 @@ def _width(text: str) -> int:
 
 CaseLabel = Callable[[Case], str]
 
-#: Headings the report adds to those of :data:`labels.HEADINGS` and :data:`labels.INDICATORS`.
-_OWN: dict[str, tuple[str, str]] = {
-    "lifecycle": ("个案流程图", "case lifecycle"),
-    "other": ("其他", "other tables"),
-    "timeline": ("{year}年在案个案的进程（按状态着色）", "cases active in {year}, by state"),
-    "trends": ("{year}年各月指标", "indicators by month, {year}"),
-    "cohort": (
-        "{instrument}：前后测总分（每条线为一名服务对象）",
-        "{instrument}: total before and after (one line per client)",
-    ),
-    "profile": (
-        "{case}：{instrument}各分量表前后测",
-        "{case}: {instrument} scales before and after",
-    ),
-    "more_profiles": ("另有 {n} 名服务对象的剖面图未列出。", "{n} more profiles are not shown."),
-    "no_graphviz": (
-        "未安装 Graphviz，流程图以 DOT 文本给出：",
-        "Graphviz is not installed; the diagram is given as DOT text:",
-    ),
-    "private": (
-        "本报告不含个人信息（姓名、出生日期、备注）；个案以编号标识，年龄以年龄段表示。",
-        "This report leaves out personal fields (names, birth dates, notes): cases are "
-        "shown by id, ages as age bands.",
-    ),
-    "personal": (
-        "注意：本报告含个人信息（姓名、出生日期），仅供社工站内部使用，请勿外传。",
-        "Caution: this report includes personal fields (names, birth dates); for the "
-        "station's own use only.",
-    ),
-}
-
 #: Which section each ledger table goes in, by table name (others go to "other").
 _SECTION_OF = {
     "ledger": "ledger",
@@ -285,8 +254,7 @@ MAX_PROFILES = 24
 
 
 def _own(key: str, lang: str, **values: object) -> str:
-    zh, en = _OWN[key]
-    return (zh if lang == "zh" else en).format(**values)
+    return labels.HEADINGS[key].text(lang).format(**values)
 
 
 def _heading(section: str, lang: str) -> str:

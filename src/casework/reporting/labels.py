@@ -200,7 +200,24 @@ SOURCES: Final[Mapping[str, Label]] = {
     "total": L("合计", "total"),
 }
 
-#: Headings of the yearly report and other fixed texts.
+#: Sexes as recorded (:class:`casework.records.Sex`).
+SEXES: Final[Mapping[str, Label]] = {
+    "female": L("女", "female"),
+    "male": L("男", "male"),
+    "unrecorded": L("未记录", "not recorded"),
+}
+
+#: Target-group tags (:class:`casework.records.TargetGroup`); apps' own tags show as given.
+TARGET_GROUPS: Final[Mapping[str, Label]] = {
+    "child_in_difficulty": L("困境儿童", "child in difficulty"),
+    "child_of_divorced_family": L("离婚家庭子女", "child of a divorced family"),
+    "elderly_living_alone": L("独居老人", "elderly person living alone"),
+    "elderly": L("老年人", "elderly person"),
+    "person_in_hardship": L("困难群众", "person in hardship"),
+    "person_with_disability": L("残疾人", "person with a disability"),
+}
+
+#: Headings of the yearly report and other fixed texts; ``{name}`` fields are filled in.
 HEADINGS: Final[Mapping[str, Label]] = {
     "year_report": L("{station} {year}年度服务台账", "{station}: service ledger {year}"),
     "station": L("社工站", "station"),
@@ -214,6 +231,32 @@ HEADINGS: Final[Mapping[str, Label]] = {
     "no_project": L("（未归属项目）", "(no project)"),
     "no_team": L("（未加入团队）", "(no team)"),
     "all_projects": L("全部项目", "all projects"),
+    "lifecycle": L("个案流程图", "case lifecycle"),
+    "other": L("其他", "other tables"),
+    "timeline": L("{year}年在案个案的进程（按状态着色）", "cases active in {year}, by state"),
+    "trends": L("{year}年各月指标", "indicators by month, {year}"),
+    "cohort": L(
+        "{instrument}：前后测总分（每条线为一名服务对象）",
+        "{instrument}: total before and after (one line per client)",
+    ),
+    "profile": L(
+        "{case}：{instrument}各分量表前后测", "{case}: {instrument} scales before and after"
+    ),
+    "more_profiles": L("另有 {n} 名服务对象的剖面图未列出。", "{n} more profiles are not shown."),
+    "no_graphviz": L(
+        "未安装 Graphviz，流程图以 DOT 文本给出：",
+        "Graphviz is not installed; the diagram is given as DOT text:",
+    ),
+    "private": L(
+        "本报告不含个人信息（姓名、出生日期、备注）；个案以编号标识，年龄以年龄段表示。",
+        "This report leaves out personal fields (names, birth dates, notes): cases are "
+        "shown by id, ages as age bands.",
+    ),
+    "personal": L(
+        "注意：本报告含个人信息（姓名、出生日期），仅供社工站内部使用，请勿外传。",
+        "Caution: this report includes personal fields (names, birth dates); for the "
+        "station's own use only.",
+    ),
 }
 
 

@@ -137,7 +137,12 @@ def case_register(
         columns,
         rows,
         INDICATORS["case_register"],
-        {"state": ds.state_labels, "project": ds.project_labels},
+        {
+            "state": ds.state_labels,
+            "project": ds.project_labels,
+            "sex": labels.SEXES,
+            "target_groups": labels.TARGET_GROUPS,
+        },
         lang=labels.check_lang(lang),
     )
 
