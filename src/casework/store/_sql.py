@@ -5,10 +5,11 @@ The two differ in their driver, placeholder and table names, not in what they as
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from datetime import datetime
 from typing import Any
 
+from casework.events import Event
 from casework.store._shared import BaseStore, ReadRow
 from casework.store.base import CaseQuery, CaseSummary, time_key
 from casework.store.errors import CorruptRecord, UnknownCase
@@ -17,6 +18,8 @@ __all__ = ["SqlStore", "summary_from_row", "summary_row", "summary_update"]
 
 SUMMARY_COLUMNS = "case_id, lifecycle, state, version, worker, programme, opened_at, last_at"
 ROW_COLUMNS = "seq, v, type, at, actor, state, trigger, payload"
+#: Rows read per query when walking a whole table.
+PAGE = 2000
 
 
 def summary_row(s: CaseSummary) -> tuple[Any, ...]:
@@ -99,6 +102,22 @@ class SqlStore(BaseStore):
         if row is None:
             raise UnknownCase(case_id)
         return summary_from_row(row)
+
+    def _pages(self, page_size: int = PAGE) -> Iterator[Event]:
+        """Every event in the order of the store's global number, a page at a time."""
+        last = 0
+        sql = (
+            f"SELECT gid, case_id, {ROW_COLUMNS} FROM {self._events_table} "
+            f"WHERE gid > {self._mark} ORDER BY gid LIMIT {self._mark}"
+        )
+        while True:
+            page = self._fetch(sql, (last, page_size))
+            if not page:
+                return
+            decode = self._decode_row
+            for row in page:
+                yield decode(row[1], row[2:])
+            last = page[-1][0]
 
     def cases(self, query: CaseQuery | None = None, /, **filters: Any) -> list[CaseSummary]:
         """Summaries of the matching cases, oldest-opened first (no replay)."""

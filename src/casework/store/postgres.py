@@ -24,7 +24,7 @@ from casework.lifecycle import Lifecycle
 from casework.serialize import Codec, SchemaTooNew
 from casework.store._shared import split_record
 from casework.store._sql import (
-    ROW_COLUMNS,
+    PAGE,
     SUMMARY_COLUMNS,
     SqlStore,
     summary_from_row,
@@ -80,7 +80,6 @@ _INSERT_EVENT = (
     "INSERT INTO casework_events (case_id, seq, v, type, at, actor, state, trigger, payload) "
     "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s)"
 )
-_PAGE = 2000
 _LAYOUT_LOCK = 0x63617365  # pg_advisory_xact_lock key: "case"
 
 
@@ -190,7 +189,7 @@ class PostgresStore(SqlStore):
             page = conn.execute(
                 "SELECT gid, case_id, seq, data FROM casework_events WHERE gid > %s "
                 "ORDER BY gid LIMIT %s",
-                (last, _PAGE),
+                (last, PAGE),
             ).fetchall()
             if not page:
                 break
@@ -262,20 +261,7 @@ class PostgresStore(SqlStore):
         writers an event may become visible after a later-numbered one.  Read a quiet store
         (or take the stream as a snapshot of what was committed) for exact reports.
         """
-        last = 0
-        while True:
-            with self._lock:
-                page = self.conn.execute(
-                    f"SELECT gid, case_id, {ROW_COLUMNS} FROM casework_events "
-                    "WHERE gid > %s ORDER BY gid LIMIT %s",
-                    (last, _PAGE),
-                ).fetchall()
-            if not page:
-                return
-            decode = self._decode_row
-            for row in page:
-                yield decode(row[1], row[2:])
-            last = page[-1][0]
+        return self._pages()
 
     def close(self) -> None:
         """Close the connection (idempotent)."""

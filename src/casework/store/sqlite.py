@@ -25,7 +25,7 @@ from casework.lifecycle import Lifecycle
 from casework.serialize import Codec, SchemaTooNew
 from casework.store._shared import split_record
 from casework.store._sql import (
-    ROW_COLUMNS,
+    PAGE,
     SUMMARY_COLUMNS,
     SqlStore,
     summary_from_row,
@@ -80,7 +80,6 @@ _INSERT_EVENT = (
     "INSERT INTO events (case_id, seq, v, type, at, actor, state, trigger, payload) "
     "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
 )
-_PAGE = 2000
 
 
 class SQLiteStore(SqlStore):
@@ -158,7 +157,7 @@ class SQLiteStore(SqlStore):
         current = self.codec.migrations.current
         db.execute(EVENTS_TABLE.format(name="events_v2"))
         old = db.execute("SELECT gid, case_id, seq, data FROM events ORDER BY gid")
-        while page := old.fetchmany(_PAGE):
+        while page := old.fetchmany(PAGE):
             db.executemany(
                 "INSERT INTO events_v2 (gid, case_id, seq, v, type, at, actor, state, trigger, "
                 "payload) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -225,20 +224,7 @@ class SQLiteStore(SqlStore):
 
         Events committed while the stream runs appear at its end.
         """
-        last = 0
-        while True:
-            with self._lock:
-                page = self.db.execute(
-                    f"SELECT gid, case_id, {ROW_COLUMNS} FROM events "
-                    "WHERE gid > ? ORDER BY gid LIMIT ?",
-                    (last, _PAGE),
-                ).fetchall()
-            if not page:
-                return
-            decode = self._decode_row
-            for row in page:
-                yield decode(row[1], row[2:])
-            last = page[-1][0]
+        return self._pages()
 
     def close(self) -> None:
         """Close the connection (idempotent)."""
