@@ -451,3 +451,41 @@ def test_a_missing_dest_in_a_dict_means_an_internal_transition() -> None:
     data = bare_lifecycle().to_dict()
     data["transitions"].append({"trigger": "note", "source": ["a"], "event": "noted"})
     assert Lifecycle.from_dict(data).transition("a", "note").internal  # type: ignore[union-attr]
+
+
+def test_committed_hooks_run_after_the_store_write_and_see_the_new_case() -> None:
+    from casework.store import ConflictError, MemoryStore
+
+    store = MemoryStore()
+    engine = Engine(STANDARD, store=store)
+    sent: list[tuple[str, int, str]] = []
+    engine.hooks.on_committed(
+        lambda case, event: sent.append((event.type, case.version, case.state))
+    )
+    case = open_case(engine)
+    engine.fire(case, "screen", at=T0, by="wu")
+    assert sent == [("case_opened", 1, "referral"), ("screening_started", 2, "screening")]
+    stale = store.load(case.id)
+    engine.fire(case, "screen_out", at=T0, by="wu", reason="not eligible")
+    sent.clear()
+    with pytest.raises(ConflictError):
+        engine.fire(stale, "withdraw", at=T0, by="li", reason="moved away")
+    assert sent == []  # nothing recorded, nothing sent
+
+
+def test_a_failing_committed_hook_says_the_events_were_recorded() -> None:
+    from casework import CommittedHookFailed
+
+    engine = Engine(STANDARD)
+    case = open_case(engine)
+
+    def sms_down(case: Case, event: Event) -> None:
+        raise ConnectionError("SMS gateway down")
+
+    engine.hooks.on_committed(sms_down, type="screening_started")
+    with pytest.raises(CommittedHookFailed, match="were recorded") as info:
+        engine.fire(case, "screen", at=T0, by="wu")
+    assert info.value.seqs == (2,) and isinstance(info.value.__cause__, ConnectionError)
+    assert case.state == "screening" and case.version == 2  # the command took effect
+    with pytest.raises(DefinitionError, match="unknown event type"):
+        engine.hooks.on_committed(sms_down, type="screened")

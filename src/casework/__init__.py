@@ -10,6 +10,7 @@ from casework.engine import Engine, TriggerCheck
 from casework.errors import (
     CaseworkError,
     CommandRejected,
+    CommittedHookFailed,
     DefinitionError,
     GuardFailed,
     HookFailed,
@@ -49,6 +50,7 @@ __all__ = [
     "Client",
     "Command",
     "CommandRejected",
+    "CommittedHookFailed",
     "Consent",
     "ConsentGiver",
     "DefinitionError",

@@ -26,6 +26,7 @@ from casework.case import Case, payload_problem
 from casework.errors import (
     CaseworkError,
     CommandRejected,
+    CommittedHookFailed,
     GuardFailed,
     HookFailed,
     InvalidCommand,
@@ -146,6 +147,8 @@ class Engine:
                 raise self._hook_failed(case, "open", exc) from exc
         if self.store is not None:
             self.store.append([event], expected_version=0)
+        if self.hooks.observing:
+            self._run_committed(case, [event])
         return case
 
     def replay(self, events: list[Event] | tuple[Event, ...]) -> Case:
@@ -237,7 +240,17 @@ class Engine:
             self.store.append(events, expected_version=case.version)
         for e in events:
             case.apply(e, checked=True)
+        if hooks.observing:
+            self._run_committed(case, events)
         return event
+
+    def _run_committed(self, case: Case, events: Sequence[Event]) -> None:
+        """The ``committed`` hooks, after the events are stored and applied."""
+        try:
+            for e in events:
+                self.hooks.run("committed", e.type, case, e)
+        except Exception as exc:
+            raise CommittedHookFailed(case.id, [e.seq for e in events], _describe(exc)) from exc
 
     def _consequences(self, event: Event) -> list[Event]:
         """``event`` and what casework records with it in the same commit: a crisis alert."""

@@ -11,6 +11,7 @@ from collections.abc import Mapping, Sequence
 __all__ = [
     "CaseworkError",
     "CommandRejected",
+    "CommittedHookFailed",
     "DefinitionError",
     "GuardFailed",
     "HookFailed",
@@ -25,6 +26,23 @@ __all__ = [
 
 class CaseworkError(Exception):
     """Base class of every error raised by casework."""
+
+
+class CommittedHookFailed(CaseworkError):
+    """A ``committed`` hook raised after the command took effect: its events ARE recorded.
+
+    ``case_id`` and ``seqs`` name them; the original exception is ``__cause__``.  Retrying the
+    command would record it twice: retry the hook's own work instead.
+    """
+
+    def __init__(self, case_id: str, seqs: Sequence[int], problem: str) -> None:
+        self.case_id = case_id
+        self.seqs = tuple(seqs)
+        numbers = ", ".join(f"#{s}" for s in self.seqs)
+        super().__init__(
+            f"case {case_id!r}: events {numbers} were recorded, then a committed hook raised: "
+            f"{problem}"
+        )
 
 
 class InvalidValue(CaseworkError, ValueError):

@@ -4,6 +4,11 @@ Points, in the order they run: ``prepare`` (may add data to the command before t
 ``before`` a trigger, ``exit`` of the old state, ``enter`` of the new one, ``after`` the
 trigger, then ``event`` (every recorded event).  All run before the event is committed: a
 hook that raises rejects the command and leaves the case as it was.
+
+``committed`` hooks run last, once the events are stored and applied: the place for side
+effects that must not happen for a command that then fails (an SMS, a notification).  They
+cannot undo the command; one that raises is reported as
+:class:`~casework.errors.CommittedHookFailed`, saying the events were recorded.
 """
 
 from __future__ import annotations
@@ -108,6 +113,23 @@ class Hooks:
 
         def register(f: Callable[[Case, Event], None]) -> Callable[[Case, Event], None]:
             self._put("event", type, f)
+            return f
+
+        return register if func is None else register(func)
+
+    def on_committed(
+        self, func: Callable[[Case, Event], None] | None = None, *, type: str = ANY
+    ) -> Any:
+        """``func(case, event)`` runs after every event (or every event of ``type``) is stored
+        and applied; ``case`` is then the case with the event.
+        """
+        if type != ANY and type not in _event_types(self._lifecycle):
+            raise DefinitionError(
+                self._lifecycle.id, [f"committed hook: unknown event type {type!r}"]
+            )
+
+        def register(f: Callable[[Case, Event], None]) -> Callable[[Case, Event], None]:
+            self._put("committed", type, f)
             return f
 
         return register if func is None else register(func)
