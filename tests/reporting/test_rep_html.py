@@ -18,7 +18,7 @@ from casework.demo import run_xuzhuang
 from casework.journal import Journal
 from casework.reporting import Dataset, YearReport
 from casework.reporting.html import MAX_PROFILES, YearlyReport, inline_svg, yearly_report
-from casework.reporting.recording import register_project, register_station
+from casework.reporting.recording import register
 from casework.reporting.records import PlannedOutputs, Project, Station
 
 PLANTED = "王秘密名"  # a recognisable name planted in every personal field of the clients
@@ -32,7 +32,7 @@ def _dataset() -> Dataset:
         guardians = tuple(attrs.evolve(g, name=f"{PLANTED}家长") for g in case.client.guardians)
         case.client = attrs.evolve(case.client, name=PLANTED, guardians=guardians)
     journal = Journal.open("xz-journal", station="xuzhuang", at=date(2023, 1, 2), by="admin")
-    register_station(
+    register(
         journal,
         Station("xuzhuang", "许庄街道社工站", "许庄街道", date(2021, 11, 1)),
         at=date(2023, 1, 2),
@@ -46,7 +46,7 @@ def _dataset() -> Dataset:
         date(2023, 12, 31),
         planned=PlannedOutputs(cases=5, sessions_per_case=10),
     )
-    register_project(journal, project, at=date(2023, 1, 2), by="admin")
+    register(journal, project, at=date(2023, 1, 2), by="admin")
     return Dataset(cases, [journal])
 
 

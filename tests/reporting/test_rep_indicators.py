@@ -36,9 +36,7 @@ from casework.reporting import (
     person_times,
     record_activity,
     record_volunteer_hours,
-    register_project,
-    register_team,
-    register_volunteer,
+    register,
     sessions_per_case,
     time_in_state,
     volunteer_hours,
@@ -168,7 +166,7 @@ def station_journal() -> Journal:
     """Two projects, two teams, three volunteers, three activities (one in 2024), 4 hours."""
     j = Journal.open("station", station="石桥镇社工站", at=at(1, 1), by="feng")
     whole_2023 = {"start": date(2023, 1, 1), "end": date(2023, 12, 31)}
-    register_project(
+    register(
         j,
         Project(
             "p1",
@@ -180,7 +178,7 @@ def station_journal() -> Journal:
         at=at(1, 1),
         by="feng",
     )
-    register_project(
+    register(
         j,
         Project(
             "p2",
@@ -192,11 +190,11 @@ def station_journal() -> Journal:
         at=at(1, 1),
         by="feng",
     )
-    register_team(j, VolunteerTeam("t1", "向阳花开"), at=at(1, 1), by="feng")
-    register_team(j, VolunteerTeam("t2", "红色物业"), at=at(1, 1), by="feng")
-    register_volunteer(j, Volunteer("v1", "t1"), at=at(1, 1), by="feng")
-    register_volunteer(j, Volunteer("v2", "t1"), at=at(1, 1), by="feng")
-    register_volunteer(j, Volunteer("v3", "t2"), at=at(1, 1), by="feng")
+    register(j, VolunteerTeam("t1", "向阳花开"), at=at(1, 1), by="feng")
+    register(j, VolunteerTeam("t2", "红色物业"), at=at(1, 1), by="feng")
+    register(j, Volunteer("v1", "t1"), at=at(1, 1), by="feng")
+    register(j, Volunteer("v2", "t1"), at=at(1, 1), by="feng")
+    register(j, Volunteer("v3", "t2"), at=at(1, 1), by="feng")
     # 10 May: free clinic, 60 people, v1 3 h + v2 2 h (p1)
     record_activity(
         j,

@@ -31,9 +31,7 @@ from casework.reporting import (
     pseudonymise,
     record_activity,
     record_volunteer_hours,
-    register_team,
-    register_volunteer,
-    register_worker,
+    register,
     sessions_per_case,
     time_in_state,
     volunteer_hours,
@@ -74,9 +72,9 @@ def ds() -> Dataset:
             history.append(type(ev)(**{**_fields(ev), "payload": payload}))
         planted.append(type(case).replay(history, MHT_LIFECYCLE))
     j = Journal.open("station", station="许庄", at=date(2023, 1, 1), by="wu")
-    register_worker(j, Worker("wu-chao", name=SECRET), at=date(2023, 1, 1), by="wu")
-    register_team(j, VolunteerTeam("t1", "心桥心理咨询师志愿团"), at=date(2023, 1, 1), by="wu")
-    register_volunteer(j, Volunteer("v1", "t1", name=SECRET), at=date(2023, 1, 1), by="wu")
+    register(j, Worker("wu-chao", name=SECRET), at=date(2023, 1, 1), by="wu")
+    register(j, VolunteerTeam("t1", "心桥心理咨询师志愿团"), at=date(2023, 1, 1), by="wu")
+    register(j, Volunteer("v1", "t1", name=SECRET), at=date(2023, 1, 1), by="wu")
     record_activity(
         j,
         Activity(

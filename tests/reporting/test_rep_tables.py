@@ -31,12 +31,7 @@ from casework.reporting import (
     YearReport,
     labels,
     record_activity,
-    register_partner,
-    register_project,
-    register_station,
-    register_team,
-    register_volunteer,
-    register_worker,
+    register,
 )
 from casework.store import SQLiteStore
 
@@ -45,14 +40,14 @@ def shiqiao(store: object = None) -> Journal:
     """Shiqiao station's journal: the station, a project, a team, a volunteer, a partner."""
     kw = {"by": "feng", "store": store}
     j = Journal.open("shiqiao", station="石桥镇社工站", at=date(2021, 11, 1), **kw)
-    register_station(
+    register(
         j,
         Station("shiqiao", "石桥镇社工站", "石桥镇", date(2021, 11, 1)),
         at=date(2021, 11, 1),
         **kw,
     )
-    register_worker(j, Worker("feng-yuan"), at=date(2021, 11, 1), **kw)
-    register_project(
+    register(j, Worker("feng-yuan"), at=date(2021, 11, 1), **kw)
+    register(
         j,
         Project(
             "qnxy",
@@ -66,9 +61,9 @@ def shiqiao(store: object = None) -> Journal:
         at=date(2023, 1, 1),
         **kw,
     )
-    register_team(j, VolunteerTeam("xyhk", "向阳花开"), at=date(2023, 1, 1), **kw)
-    register_volunteer(j, Volunteer("v-001", "xyhk"), at=date(2023, 1, 1), **kw)
-    register_partner(
+    register(j, VolunteerTeam("xyhk", "向阳花开"), at=date(2023, 1, 1), **kw)
+    register(j, Volunteer("v-001", "xyhk"), at=date(2023, 1, 1), **kw)
+    register(
         j,
         PartnerOrganisation("qm", "济宁启明眼科医院", PartnerRole.CHARITY),
         at=date(2023, 1, 1),
@@ -130,7 +125,11 @@ def test_journal_helpers_refuse_unknown_references_and_record_nothing() -> None:
             by="feng",
         )
     with pytest.raises(InvalidValue, match="already registered"):
-        register_team(j, VolunteerTeam("xyhk", "again"), at=date(2023, 10, 1), by="feng")
+        register(j, VolunteerTeam("xyhk", "again"), at=date(2023, 10, 1), by="feng")
+    with pytest.raises(InvalidValue, match="no team 'ghost-team'"):
+        register(j, Volunteer("v-new", team="ghost-team"), at=date(2023, 10, 1), by="feng")
+    with pytest.raises(InvalidValue, match="expected one of"):
+        register(j, "a station", at=date(2023, 10, 1), by="feng")  # type: ignore[arg-type]
     with pytest.raises(InvalidValue, match="expected a Activity"):
         record_activity(j, "not an activity", by="feng")  # type: ignore[arg-type]
     assert j.version == before

@@ -102,7 +102,7 @@ def demo_report(db: str | os.PathLike[str], out: str | os.PathLike[str], lang: s
     from casework.engine import Engine
     from casework.journal import Journal
     from casework.reporting.codec import reporting_codec
-    from casework.reporting.recording import register_project, register_station
+    from casework.reporting.recording import register
     from casework.reporting.records import PlannedOutputs, Project, Station
     from casework.standard import MHT_LIFECYCLE
     from casework.store import SQLiteStore
@@ -112,7 +112,7 @@ def demo_report(db: str | os.PathLike[str], out: str | os.PathLike[str], lang: s
             "xuzhuang-journal", station="xuzhuang", at=date(2023, 1, 2), by="admin", store=store
         )
         station = Station("xuzhuang", "许庄街道社工站", "许庄街道", date(2021, 11, 1))
-        register_station(journal, station, at=date(2023, 1, 2), by="admin", store=store)
+        register(journal, station, at=date(2023, 1, 2), by="admin", store=store)
         project = Project(
             "xinqiao",
             "心桥舒屋",
@@ -122,7 +122,7 @@ def demo_report(db: str | os.PathLike[str], out: str | os.PathLike[str], lang: s
             target_groups={"child_in_difficulty"},
             planned=PlannedOutputs(cases=5, sessions_per_case=10),
         )
-        register_project(journal, project, at=date(2023, 1, 2), by="admin", store=store)
+        register(journal, project, at=date(2023, 1, 2), by="admin", store=store)
         run_xuzhuang(Engine(MHT_LIFECYCLE, store=store))
     args = ["--db", os.fspath(db), "--year", "2023", "--lang", lang, "--out", os.fspath(out)]
     code = main(args)

@@ -22,7 +22,7 @@ event type                  payload key   record
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any, Final
 
@@ -47,12 +47,7 @@ __all__ = [
     "EVENT_TYPES",
     "record_activity",
     "record_volunteer_hours",
-    "register_partner",
-    "register_project",
-    "register_station",
-    "register_team",
-    "register_volunteer",
-    "register_worker",
+    "register",
 ]
 
 #: Event type -> (payload key, record class): what each station event carries.
@@ -106,88 +101,42 @@ def _known(journal: Journal, event_type: str, where: str, record_id: str | None)
         raise InvalidValue(where, f"no {what} {record_id!r} is registered in {journal.id!r}")
 
 
-def register_station(
+#: What each registration must refer to: (event type of the referee, where, the id read off).
+_REFERENCES: Final[Mapping[type, tuple[tuple[str, str, Callable[[Any], str | None]], ...]]] = {
+    Volunteer: (("team_registered", "Volunteer.team", lambda v: v.team),),
+}
+#: Records registered once per id (a station's details may be registered again to update them).
+_REGISTERED: Final[Mapping[type, str]] = {
+    cls: event_type
+    for event_type, (_, cls) in EVENT_TYPES.items()
+    if event_type.endswith("_registered")
+}
+
+
+def register(
     journal: Journal,
-    station: Station,
+    record: Station | Project | VolunteerTeam | Volunteer | PartnerOrganisation | Worker,
     *,
     at: date | datetime,
     by: str,
     store: EventSink | None = None,
 ) -> Event:
-    """Record the station's own details (a later registration replaces an earlier one)."""
-    _require(journal, "station_registered", station)
-    return _record(journal, "station_registered", station, at=at, by=by, store=store)
+    """Register a station's details, a project, a volunteer team, a volunteer, a partner
+    organisation or a member of staff, as one ``*_registered`` event.
 
-
-def register_project(
-    journal: Journal,
-    project: Project,
-    *,
-    at: date | datetime,
-    by: str,
-    store: EventSink | None = None,
-) -> Event:
-    """Register a project with its service area, period and planned outputs (a new id)."""
-    _require(journal, "project_registered", project)
-    _new(journal, "project_registered", project.id)
-    return _record(journal, "project_registered", project, at=at, by=by, store=store)
-
-
-def register_team(
-    journal: Journal,
-    team: VolunteerTeam,
-    *,
-    at: date | datetime,
-    by: str,
-    store: EventSink | None = None,
-) -> Event:
-    """Register a volunteer team (a new id)."""
-    _require(journal, "team_registered", team)
-    _new(journal, "team_registered", team.id)
-    return _record(journal, "team_registered", team, at=at, by=by, store=store)
-
-
-def register_volunteer(
-    journal: Journal,
-    volunteer: Volunteer,
-    *,
-    at: date | datetime,
-    by: str,
-    store: EventSink | None = None,
-) -> Event:
-    """Register a volunteer (a new id; their team, if any, must be registered first)."""
-    _require(journal, "volunteer_registered", volunteer)
-    _new(journal, "volunteer_registered", volunteer.id)
-    _known(journal, "team_registered", "Volunteer.team", volunteer.team)
-    return _record(journal, "volunteer_registered", volunteer, at=at, by=by, store=store)
-
-
-def register_partner(
-    journal: Journal,
-    partner: PartnerOrganisation,
-    *,
-    at: date | datetime,
-    by: str,
-    store: EventSink | None = None,
-) -> Event:
-    """Register a linked partner organisation (a new id)."""
-    _require(journal, "partner_registered", partner)
-    _new(journal, "partner_registered", partner.id)
-    return _record(journal, "partner_registered", partner, at=at, by=by, store=store)
-
-
-def register_worker(
-    journal: Journal,
-    worker: Worker,
-    *,
-    at: date | datetime,
-    by: str,
-    store: EventSink | None = None,
-) -> Event:
-    """Register a member of staff (a social worker, intern...) with the station (a new id)."""
-    _require(journal, "worker_registered", worker)
-    _new(journal, "worker_registered", worker.id)
-    return _record(journal, "worker_registered", worker, at=at, by=by, store=store)
+    Ids are new (a station's details may be registered again: the latest wins); what a record
+    refers to (a volunteer's team) must be registered first.
+    """
+    event_type = _REGISTERED.get(type(record))
+    if event_type is None:
+        kinds = ", ".join(sorted(cls.__name__ for cls in _REGISTERED))
+        raise InvalidValue("record", f"expected one of {kinds}, got {record!r}")
+    _require(journal, event_type, record)
+    if not isinstance(record, Station):
+        _new(journal, event_type, record.id)
+    for referee, where, read in _REFERENCES.get(type(record), ()):
+        _known(journal, referee, where, read(record))
+    return _record(journal, event_type, record, at=at, by=by, store=store)
 
 
 def record_activity(
