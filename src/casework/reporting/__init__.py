@@ -13,8 +13,8 @@
   default, keyed pseudonyms, age bands.
 * **Labels** (:mod:`~casework.reporting.labels`): every displayed text in 中文 and English.
 
-Stores keeping station journals need :func:`reporting_codec` (or :func:`register_types` on
-their own codec).
+Stores keep station journals with their default codec, which registers these records
+(:func:`register_types` adds them to a codec built some other way).
 """
 
 from casework.reporting import labels

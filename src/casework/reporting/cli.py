@@ -48,7 +48,6 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 def report(args: argparse.Namespace) -> int:
     """Run ``casework report``: print the ledger, write the HTML; 1 when the store is missing."""
-    from casework.reporting.codec import reporting_codec
     from casework.reporting.dataset import Dataset
     from casework.reporting.html import yearly_report
     from casework.store import SQLiteStore
@@ -59,7 +58,7 @@ def report(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return 1
-    with SQLiteStore(args.db, codec=reporting_codec()) as store:
+    with SQLiteStore(args.db) as store:
         dataset = Dataset.from_store(store)
     built = yearly_report(
         dataset,
@@ -101,13 +100,12 @@ def demo_report(db: str | os.PathLike[str], out: str | os.PathLike[str], lang: s
     from casework.demo import run_xuzhuang
     from casework.engine import Engine
     from casework.journal import Journal
-    from casework.reporting.codec import reporting_codec
     from casework.reporting.recording import register
     from casework.reporting.records import PlannedOutputs, Project, Station
     from casework.standard import MHT_LIFECYCLE
     from casework.store import SQLiteStore
 
-    with SQLiteStore(db, codec=reporting_codec()) as store:
+    with SQLiteStore(db) as store:
         journal = Journal.open(
             "xuzhuang-journal", station="xuzhuang", at=date(2023, 1, 2), by="admin", store=store
         )
