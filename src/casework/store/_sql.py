@@ -10,14 +10,15 @@ from datetime import datetime
 from typing import Any
 
 from casework.events import Event
-from casework.store._shared import BaseStore, ReadRow
+from casework.store._shared import ROW_COLUMNS, BaseStore, ReadRow
 from casework.store.base import CaseQuery, CaseSummary, time_key
 from casework.store.errors import CorruptRecord, UnknownCase
 
 __all__ = ["SqlStore", "summary_from_row", "summary_row", "summary_update"]
 
 SUMMARY_COLUMNS = "case_id, lifecycle, state, version, worker, programme, opened_at, last_at"
-ROW_COLUMNS = "seq, v, type, at, actor, state, trigger, payload"
+#: The columns a read selects: the number, then the row's own columns.
+READ_COLUMNS = ", ".join(("seq", *ROW_COLUMNS))
 #: Rows read per query when walking a whole table.
 PAGE = 2000
 
@@ -86,7 +87,7 @@ class SqlStore(BaseStore):
     def _rows(self, case_id: str) -> list[ReadRow]:
         return list(
             self._fetch(
-                f"SELECT {ROW_COLUMNS} FROM {self._events_table} "
+                f"SELECT {READ_COLUMNS} FROM {self._events_table} "
                 f"WHERE case_id = {self._mark} ORDER BY seq",
                 (case_id,),
             )
@@ -107,7 +108,7 @@ class SqlStore(BaseStore):
         """Every event in the order of the store's global number, a page at a time."""
         last = 0
         sql = (
-            f"SELECT gid, case_id, {ROW_COLUMNS} FROM {self._events_table} "
+            f"SELECT gid, case_id, {READ_COLUMNS} FROM {self._events_table} "
             f"WHERE gid > {self._mark} ORDER BY gid LIMIT {self._mark}"
         )
         while True:
