@@ -63,7 +63,6 @@ from casework.reporting import (
     cases_by_state,
     monthly,
     person_times,
-    reporting_codec,
     sessions_per_case,
     time_in_state,
     volunteer_hours,
@@ -183,7 +182,7 @@ def build(path: Path, n_cases: int, n_activities: int) -> None:
     for suffix in ("", "-wal", "-shm"):
         Path(f"{tmp}{suffix}").unlink(missing_ok=True)
     started = time.perf_counter()
-    with SQLiteStore(tmp, codec=reporting_codec()) as store:
+    with SQLiteStore(tmp) as store:
         events = journal_events(n_activities, rng)
         for k in range(0, len(events), 1000):
             store.append(events[k : k + 1000], expected_version=k)
@@ -203,7 +202,7 @@ def build(path: Path, n_cases: int, n_activities: int) -> None:
 
 def casework_side(path: Path) -> tuple[dict[str, Any], float, float]:
     started = time.perf_counter()
-    with SQLiteStore(path, codec=reporting_codec()) as store:
+    with SQLiteStore(path) as store:
         ds = Dataset.from_store(store)
     loaded = time.perf_counter()
     flow = {r["measure"]: r["cases"] for r in case_flow(ds, YEAR).rows}

@@ -18,7 +18,7 @@ Stores keep station journals with their default codec, which registers these rec
 """
 
 from casework.reporting import labels
-from casework.reporting.codec import REPORTING_TYPES, register_types, reporting_codec
+from casework.reporting.codec import REPORTING_TYPES, register_types
 from casework.reporting.dataset import Dataset
 from casework.reporting.indicators import (
     activities_by_kind,
@@ -104,7 +104,6 @@ __all__ = [
     "record_volunteer_hours",
     "register",
     "register_types",
-    "reporting_codec",
     "sessions_per_case",
     "time_in_state",
     "volunteer_hours",

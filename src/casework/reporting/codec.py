@@ -1,10 +1,7 @@
-"""Making the station records storable: register them on a codec.
+"""Making the station records storable: :func:`register_types` adds them to a codec.
 
-Stores write payloads with a :class:`~casework.serialize.Codec`; the station records are not
-(yet) in :func:`~casework.serialize.default_codec`, so a store that keeps a station journal
-needs a codec that knows them::
-
-    store = SQLiteStore(path, codec=reporting_codec())
+:func:`~casework.serialize.default_codec` calls it, so every store keeps station journals
+with its default codec; call it yourself on a codec you build another way.
 """
 
 from __future__ import annotations
@@ -25,9 +22,9 @@ from casework.reporting.records import (
     VolunteerService,
     VolunteerTeam,
 )
-from casework.serialize import Codec, default_codec
+from casework.serialize import Codec
 
-__all__ = ["REPORTING_TYPES", "register_types", "reporting_codec"]
+__all__ = ["REPORTING_TYPES", "register_types"]
 
 #: The station records and enums, registered under their class names.
 REPORTING_TYPES: Final[tuple[type, ...]] = (
@@ -51,9 +48,3 @@ def register_types(codec: Codec) -> Codec:
     for cls in REPORTING_TYPES:
         codec.register(cls)
     return codec
-
-
-def reporting_codec() -> Codec:
-    """The same as :func:`~casework.serialize.default_codec`, which registers the station
-    records itself; kept so code written before that keeps working."""
-    return default_codec()

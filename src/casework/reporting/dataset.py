@@ -122,8 +122,7 @@ class Dataset:
         """Every case and journal in ``store``, read in one pass over ``store.stream()``.
 
         Cases are replayed with ``lifecycles`` (default: the store's own, else those casework
-        ships).  A store holding station records needs a codec that knows them
-        (:func:`~casework.reporting.reporting_codec`).
+        ships).
         """
         if lifecycles is None:
             known = getattr(store, "lifecycles", None) or _shipped()
