@@ -69,6 +69,20 @@ def _answers(case_id: str, phase: Phase, profile: Mapping[str, float]) -> list[b
     return [n in yes for n in range(1, 101)]
 
 
+def _measure(
+    engine: Engine,
+    case: Case,
+    profile: Mapping[str, float],
+    phase: Phase,
+    *,
+    at: datetime,
+    by: str,
+) -> None:
+    """Record the child's illustrative MHT for ``phase``."""
+    answers = _answers(case.id, phase, profile)
+    engine.record_assessment(case, "mht", answers, phase=phase, at=at, by=by)
+
+
 def run_xuzhuang(engine: Engine | None = None) -> tuple[Engine, list[Case]]:
     """Drive the five cases from referral to closure; returns the engine and the cases."""
     engine = engine or Engine(MHT_LIFECYCLE)
@@ -87,25 +101,11 @@ def run_xuzhuang(engine: Engine | None = None) -> tuple[Engine, list[Case]]:
         engine.record_consent(
             case, Consent(ConsentGiver.GUARDIAN, consent_day, giver_id=guardian.id), by=lead
         )
-        engine.record_assessment(
-            case,
-            "mht",
-            _answers(case_id, Phase.SCREENING, profile),
-            phase=Phase.SCREENING,
-            at=consent_day,
-            by=lead,
-        )
+        _measure(engine, case, profile, Phase.SCREENING, at=consent_day, by=lead)
         engine.fire(case, "admit", at=consent_day, by=lead)
         assessed = consent_day + timedelta(days=2)
         engine.fire(case, "assess", at=assessed, by=lead)
-        engine.record_assessment(
-            case,
-            "mht",
-            _answers(case_id, Phase.BASELINE, profile),
-            phase=Phase.BASELINE,
-            at=assessed,
-            by=lead,
-        )
+        _measure(engine, case, profile, Phase.BASELINE, at=assessed, by=lead)
         engine.fire(case, "plan", at=consent_day + timedelta(days=5), by=lead)
         plan = SessionPlan.recurring(
             date(2023, 3, 25), byweekday=rrule.SA, goals=("reduce anxiety", "build confidence")
@@ -127,14 +127,7 @@ def run_xuzhuang(engine: Engine | None = None) -> tuple[Engine, list[Case]]:
                 by=counsellor,
             )
         end = plan.schedule[-1] + timedelta(days=7)
-        engine.record_assessment(
-            case,
-            "mht",
-            _answers(case_id, Phase.POST, profile),
-            phase=Phase.POST,
-            at=end,
-            by=lead,
-        )
+        _measure(engine, case, profile, Phase.POST, at=end, by=lead)
         engine.fire(case, "evaluate", at=end, by=lead)
         engine.fire(case, "close", at=end + timedelta(days=3), by=lead, reason="goals met")
         cases.append(case)
