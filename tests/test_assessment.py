@@ -115,7 +115,10 @@ def test_phase_must_fit_the_state() -> None:
     before = snapshot(case)
     with pytest.raises(GuardFailed) as info:
         engine.record_assessment(case, "mht", LOW, phase="post", at=T0, by="wu")
-    assert "recorded in: evaluation, intervention" in info.value.reasons[0]
+    assert info.value.reasons[0] == (
+        "a post assessment is not recorded in state 'screening' "
+        "(lifecycle 'standard' records it in: intervention, evaluation)"
+    )
     assert case == before
 
 

@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 
 from casework import (
+    DEFAULT_CATALOGUE,
     STANDARD,
     Case,
     Client,
@@ -446,11 +447,10 @@ def test_self_transitions_exit_and_enter_for_engine_hooks_too() -> None:
 
 
 def test_a_missing_dest_in_a_dict_means_an_internal_transition() -> None:
-    from casework import Lifecycle
 
     data = bare_lifecycle().to_dict()
     data["transitions"].append({"trigger": "note", "source": ["a"], "event": "noted"})
-    assert Lifecycle.from_dict(data).transition("a", "note").internal  # type: ignore[union-attr]
+    assert DEFAULT_CATALOGUE.lifecycle_from_dict(data).transition("a", "note").internal  # type: ignore[union-attr]
 
 
 def test_committed_hooks_run_after_the_store_write_and_see_the_new_case() -> None:

@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from casework import (
+    DEFAULT_CATALOGUE,
     PREVIOUS,
     STANDARD,
     DefinitionError,
@@ -47,12 +48,12 @@ def tiny(**overrides: Any) -> dict[str, Any]:
 
 def problems_of(data: dict[str, Any]) -> tuple[str, ...]:
     with pytest.raises(DefinitionError) as info:
-        Lifecycle.from_dict(data)
+        DEFAULT_CATALOGUE.lifecycle_from_dict(data)
     return info.value.problems
 
 
 def test_a_valid_dict_builds() -> None:
-    lc = Lifecycle.from_dict(tiny())
+    lc = DEFAULT_CATALOGUE.lifecycle_from_dict(tiny())
     assert lc.initial.name == "open"
     assert lc.triggers == ("pause", "resume", "finish")
     assert lc.transition("open", "finish").guards == (reason_given,)  # type: ignore[union-attr]
@@ -108,7 +109,7 @@ def test_every_problem_is_reported_at_once() -> None:
 
 def test_round_trip_through_json_and_toml() -> None:
     data = STANDARD.to_dict()
-    again = Lifecycle.from_dict(json.loads(json.dumps(data)))
+    again = DEFAULT_CATALOGUE.lifecycle_from_dict(json.loads(json.dumps(data)))
     assert again == STANDARD
     assert again.to_dict() == data
     toml = """
@@ -126,7 +127,7 @@ source = ["open"]
 dest = "done"
 event = "finished"
 """
-    lc = Lifecycle.from_dict(tomllib.loads(toml))
+    lc = DEFAULT_CATALOGUE.lifecycle_from_dict(tomllib.loads(toml))
     assert lc.transition("open", "finish") is not None
 
 
@@ -134,7 +135,7 @@ def test_definitions_are_values() -> None:
     assert standard_lifecycle() == STANDARD
     assert hash(standard_lifecycle()) == hash(STANDARD)
     assert repr(STANDARD) == "<Lifecycle 'standard' v1: 13 states, 22 triggers, initial 'referral'>"
-    other = Lifecycle.from_dict(tiny())
+    other = DEFAULT_CATALOGUE.lifecycle_from_dict(tiny())
     assert other != STANDARD
 
 
@@ -145,7 +146,10 @@ def test_selectors_expand_to_states() -> None:
 
 
 def test_one_shared_machine_and_nothing_grafted_on_cases() -> None:
-    machine = STANDARD._machine
+    from casework._machine import machine_for
+
+    machine = machine_for(STANDARD)
+    assert machine_for(STANDARD) is machine  # compiled once, then kept on the definition
     assert machine.models == []
     engine_a, engine_b = Engine(STANDARD), Engine(STANDARD)
     assert engine_a.lifecycle._machine is engine_b.lifecycle._machine is machine

@@ -22,6 +22,9 @@ def test_surface_is_deliberate() -> None:
         and n
         not in {
             "assessment",
+            "catalogue",
+            "recording",
+            "station",
             "rules",
             "journal",
             "simulation",

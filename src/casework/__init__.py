@@ -5,7 +5,8 @@ commands become immutable events; a case is whatever its events say.
 """
 
 from casework.assessment import Administration, Assessment, Phase
-from casework.case import Case, TimelineEntry
+from casework.case import Case, Inconsistency, TimelineEntry
+from casework.catalogue import DEFAULT_CATALOGUE, Catalogue
 from casework.engine import Engine, TriggerCheck
 from casework.errors import (
     CaseworkError,
@@ -19,11 +20,12 @@ from casework.errors import (
     InvalidValue,
     ReplayError,
     TransitionNotAllowed,
+    UnknownDefinition,
     UnknownTrigger,
 )
 from casework.events import Command, Event
 from casework.hooks import Hooks
-from casework.lifecycle import PREVIOUS, Lifecycle, State, StateClass, Transition
+from casework.lifecycle import PREVIOUS, Lifecycle, LifecycleChanges, State, StateClass, Transition
 from casework.plan import SessionMode, SessionPlan, SessionRecord, SessionStatus
 from casework.records import (
     Client,
@@ -40,6 +42,7 @@ from casework.standard import MHT_LIFECYCLE, STANDARD, standard_lifecycle
 __version__ = "0.1.0"
 
 __all__ = [
+    "DEFAULT_CATALOGUE",
     "MHT_LIFECYCLE",
     "PREVIOUS",
     "STANDARD",
@@ -47,6 +50,7 @@ __all__ = [
     "Assessment",
     "Case",
     "CaseworkError",
+    "Catalogue",
     "Client",
     "Command",
     "CommandRejected",
@@ -60,10 +64,12 @@ __all__ = [
     "Guardian",
     "HookFailed",
     "Hooks",
+    "Inconsistency",
     "InvalidCommand",
     "InvalidResponses",
     "InvalidValue",
     "Lifecycle",
+    "LifecycleChanges",
     "Phase",
     "ReplayError",
     "Role",
@@ -79,6 +85,7 @@ __all__ = [
     "Transition",
     "TransitionNotAllowed",
     "TriggerCheck",
+    "UnknownDefinition",
     "UnknownTrigger",
     "Worker",
     "__version__",

@@ -14,15 +14,16 @@ from typing import TYPE_CHECKING, Any
 from transitions import Machine
 from transitions import State as _TState
 
+from casework._support import callable_name
 from casework.events import Event
-from casework.lifecycle import PREVIOUS, callable_name
+from casework.lifecycle import PREVIOUS
 
 if TYPE_CHECKING:
     from casework.case import Case
     from casework.events import Command
     from casework.lifecycle import Guard, Hook, Lifecycle
 
-__all__ = ["Attempt", "GuardCrashed", "compile_machine", "fire"]
+__all__ = ["Attempt", "GuardCrashed", "compile_machine", "fire", "machine_for"]
 
 #: Only the parent logger is quieted: ``transitions.core`` (and the extensions' loggers) inherit
 #: its level, so an app that sets ``logging.getLogger("transitions")`` to INFO, before or after
@@ -156,10 +157,22 @@ def compile_machine(lc: Lifecycle) -> Any:
     )
 
 
+def machine_for(lc: Lifecycle) -> Any:
+    """The machine of ``lc``, compiled on first use and kept on the (shared) definition."""
+    machine = lc._machine
+    if machine is None:
+        machine = compile_machine(lc)
+        object.__setattr__(lc, "_machine", machine)
+    return machine
+
+
 def fire(lc: Lifecycle, case: Case, command: Command) -> Event | None:
     """Run ``command`` through the shared machine; the event it becomes, or None if refused."""
     attempt = Attempt(case, command, lc._event_of[command.trigger])
-    if lc._machine.events[command.trigger].trigger(attempt):
+    machine = lc._machine
+    if machine is None:
+        machine = machine_for(lc)
+    if machine.events[command.trigger].trigger(attempt):
         # after the trigger the attempt is in the destination state
         return attempt.event or _event(attempt, attempt.state)
     return None

@@ -4,9 +4,16 @@ from __future__ import annotations
 
 import importlib
 import unicodedata
+from collections.abc import Callable
 from types import ModuleType
+from typing import Any
 
-__all__ = ["display_width", "require"]
+__all__ = ["callable_name", "display_width", "require"]
+
+
+def callable_name(func: Callable[..., Any]) -> str:
+    """The name a guard or hook is known by in dicts, errors and diagrams."""
+    return str(getattr(func, "name", None) or getattr(func, "__name__", None) or repr(func))
 
 
 def require(module: str, extra: str, purpose: str) -> ModuleType:

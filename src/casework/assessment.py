@@ -9,7 +9,6 @@ event in the same commit, which apps subscribe to with ``engine.hooks.on_event``
 
 from __future__ import annotations
 
-import enum
 from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -17,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 import attrs
 
 from casework.errors import InvalidValue
+from casework.events import ALERT_EVENT
 from casework.instruments import (
     GAD7,
     GDS15,
@@ -31,8 +31,7 @@ from casework.instruments import (
     cohort_outcomes,
 )
 from casework.instruments.model import FlagKind
-from casework.lifecycle import ALERT_EVENT
-from casework.records import coerce_enum
+from casework.records import Phase, coerce_enum
 
 if TYPE_CHECKING:
     from casework.case import Case
@@ -55,16 +54,6 @@ __all__ = [
 
 #: The instruments casework ships, by id; an engine scores with these unless told otherwise.
 SHIPPED_INSTRUMENTS: Mapping[str, Instrument] = {i.id: i for i in (MHT, GDS15, PHQ9, GAD7, RSES)}
-
-
-class Phase(enum.StrEnum):
-    """When in the case an instrument is administered."""
-
-    SCREENING = "screening"
-    BASELINE = "baseline"
-    MID = "mid"
-    POST = "post"
-    FOLLOW_UP = "follow_up"
 
 
 def _phase(value: Any) -> Phase:

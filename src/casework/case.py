@@ -9,18 +9,79 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Protocol
 
 import attrs
 
 from casework.assessment import Assessment
 from casework.errors import ReplayError
-from casework.events import Event
-from casework.lifecycle import ALERT_EVENT, OPEN_EVENT, Lifecycle
+from casework.events import (
+    ALERT_EVENT,
+    CORRECTED_EVENT,
+    MIGRATED_EVENT,
+    OPEN_EVENT,
+    VOIDED_EVENT,
+    Event,
+)
+from casework.lifecycle import Lifecycle
 from casework.plan import SessionPlan, SessionRecord
 from casework.records import Client, Consent, ConsentGiver
 
-__all__ = ["Case", "TimelineEntry"]
+__all__ = [
+    "CORRECTABLE",
+    "VOIDABLE",
+    "Case",
+    "Inconsistency",
+    "Lifecycles",
+    "TimelineEntry",
+    "data_key",
+]
+
+
+class Lifecycles(Protocol):
+    """Where a case's lifecycle is found by id and version: a catalogue, in practice."""
+
+    def lifecycle(self, id: str, version: int | None = None) -> Lifecycle:
+        """The lifecycle ``id`` at ``version`` (raising when there is none)."""
+
+
+#: Data events whose data a correction may replace, and the payload key holding it.
+CORRECTABLE: Mapping[str, str] = {
+    "consent_recorded": "consent",
+    "session_recorded": "session",
+    "assessment_recorded": "assessment",
+    "plan_set": "plan",
+    "plan_revised": "sessions",
+}
+#: Data events that may be voided (marked as entered in error).
+VOIDABLE = frozenset({*CORRECTABLE, "consent_withdrawn"})
+
+
+def data_key(event_type: str) -> str | None:
+    """The payload key of the data a correction of an ``event_type`` event replaces."""
+    return CORRECTABLE.get(event_type)
+
+
+@attrs.frozen
+class Inconsistency:
+    """A guard that let the case into its current state would refuse it now, after a correction.
+
+    ``correction`` is the correcting (or voiding) event; ``entered`` the event that brought the
+    case into ``state`` by ``trigger``; ``guard`` and ``reason`` what that guard says now.
+    """
+
+    correction: int
+    entered: int
+    state: str
+    trigger: str
+    guard: str
+    reason: str
+
+    def __str__(self) -> str:
+        return (
+            f"#{self.correction} leaves {self.state!r} (entered by {self.trigger!r} at "
+            f"#{self.entered}) inconsistent: {self.guard}: {self.reason}"
+        )
 
 
 @attrs.define(slots=True, eq=True, repr=False)
@@ -40,6 +101,12 @@ class Case:
     consents: tuple[Consent, ...] = ()
     assessments: tuple[Assessment, ...] = ()
     history: list[Event] = attrs.Factory(list)
+    #: The lifecycle versions the case followed before migrations: (last event number, lifecycle).
+    earlier: tuple[tuple[int, Lifecycle], ...] = ()
+    #: Corrections in force: original event number -> the event's effective data (None: void).
+    corrections: dict[int, Mapping[str, Any] | None] = attrs.Factory(dict)
+    #: What the latest correction left inconsistent with the guards of the current state.
+    inconsistencies: tuple[Inconsistency, ...] = ()
 
     def __repr__(self) -> str:
         return (
@@ -97,47 +164,86 @@ class Case:
             totals[ev.state] = totals.get(ev.state, timedelta()) + (stop - ev.at)
         return totals
 
+    def lifecycle_at(self, seq: int) -> Lifecycle:
+        """The lifecycle (version) the case followed when event ``seq`` was recorded."""
+        for last, lifecycle in self.earlier:
+            if seq <= last:
+                return lifecycle
+        return self.lifecycle
+
+    def effective(self, event: Event) -> Event:
+        """``event`` as corrected (its data replaced by the latest correction in force)."""
+        data = self.corrections.get(event.seq, event.payload)
+        if data is None or data is event.payload:
+            return event
+        return attrs.evolve(event, payload=data)
+
+    def voided(self, seq: int) -> bool:
+        """True when event ``seq`` was voided (entered in error)."""
+        return seq in self.corrections and self.corrections[seq] is None
+
     def timeline(self, lang: str = "en") -> list[TimelineEntry]:
-        """The case's events as readable rows, oldest first."""
+        """The case's events as readable rows, oldest first; corrections noted on both ends."""
+        fixed_by: dict[int, list[str]] = {}
+        for ev in self.history:
+            if ev.type in (CORRECTED_EVENT, VOIDED_EVENT):
+                word = (
+                    ("corrected by" if ev.type == CORRECTED_EVENT else "voided by")
+                    if (lang != "zh")
+                    else ("已更正，见" if ev.type == CORRECTED_EVENT else "已作废，见")
+                )
+                fixed_by.setdefault(ev.payload["target"], []).append(f"{word} #{ev.seq}")
         rows = []
         for ev in self.history:
-            label = self.lifecycle.state(ev.state).label(lang)
-            rows.append(TimelineEntry(ev.seq, ev.at, ev.type, ev.state, label, ev.actor))
+            label = self.lifecycle_at(ev.seq).state(ev.state).label(lang)
+            notes = list(fixed_by.get(ev.seq, ()))
+            if ev.type in (CORRECTED_EVENT, VOIDED_EVENT):
+                word = "更正" if lang == "zh" else "of"
+                notes.insert(0, f"{word} #{ev.payload['target']}: {ev.payload.get('reason', '')}")
+            elif ev.type == MIGRATED_EVENT:
+                p = ev.payload
+                notes.append(f"v{p['from_version']} -> v{p['to_version']}")
+            rows.append(
+                TimelineEntry(ev.seq, ev.at, ev.type, ev.state, label, ev.actor, "; ".join(notes))
+            )
         return rows
 
     # --- building from events ----------------------------------------------------------------
 
     @classmethod
-    def replay(cls, events: Iterable[Event], lifecycle: Lifecycle) -> Case:
-        """Rebuild a case from its events alone: no guard or hook runs, no machine fires."""
+    def replay(cls, events: Iterable[Event], lifecycles: Lifecycle | Lifecycles) -> Case:
+        """Rebuild a case from its events alone: no guard or hook runs, no machine fires.
+
+        ``lifecycles`` is the case's lifecycle, or a catalogue holding every version the case
+        followed (needed to replay a case that was migrated to a new version).
+        """
         it = iter(events)
         first = next(it, None)
         if first is None:
             raise ReplayError("?", None, "no events to replay")
-        case = cls.opened(first, lifecycle)
+        case = cls.opened(first, lifecycles)
         for ev in it:
-            case.apply(ev)
+            if ev.type == MIGRATED_EVENT:
+                case.apply(ev, lifecycle=migration_target(ev, lifecycles))
+            else:
+                case.apply(ev)
         return case
 
     @classmethod
-    def opened(cls, event: Event, lifecycle: Lifecycle) -> Case:
-        """A new case from its ``case_opened`` event."""
+    def opened(cls, event: Event, lifecycles: Lifecycle | Lifecycles) -> Case:
+        """A new case from its ``case_opened`` event (the lifecycle it names, at its version)."""
         if event.type != OPEN_EVENT or event.seq != 1:
             raise ReplayError(
                 event.case_id,
                 event.seq,
                 f"a case starts with {OPEN_EVENT!r} #1, got {event.type!r}",
             )
+        lifecycle = opening_lifecycle(event, lifecycles)
         client = event.payload.get("client")
         if not isinstance(client, Client):
             raise ReplayError(event.case_id, 1, "the opening event carries no client")
         if not lifecycle.has_state(event.state):
             raise ReplayError(event.case_id, 1, f"unknown state {event.state!r}")
-        named = event.payload.get("lifecycle", lifecycle.id)
-        if named != lifecycle.id:
-            raise ReplayError(
-                event.case_id, 1, f"the case follows lifecycle {named!r}, not {lifecycle.id!r}"
-            )
         return cls(
             id=event.case_id,
             client=client,
@@ -148,15 +254,23 @@ class Case:
             history=[event],
         )
 
-    def apply(self, event: Event, *, checked: bool = False) -> None:
+    def apply(
+        self, event: Event, *, checked: bool = False, lifecycle: Lifecycle | None = None
+    ) -> None:
         """Apply one recorded event. Used by engines on commit and by replay; never by apps.
 
-        ``checked`` says the payload was already checked (by the engine, just now).
+        ``checked`` says the payload was already checked (by the engine, just now);
+        ``lifecycle`` is the new version a ``migrated`` event moves the case to.
         """
         if event.case_id != self.id:
             raise ReplayError(self.id, event.seq, f"event belongs to case {event.case_id!r}")
         if event.seq != len(self.history) + 1:
             raise ReplayError(self.id, event.seq, f"expected event #{len(self.history) + 1} next")
+        if event.type in _FIXES:
+            _FIXES[event.type](self, event, lifecycle)
+            return
+        if self.inconsistencies and event.state != self.state:
+            self.inconsistencies = ()  # the case left the state they were about
         if event.state != self.state:
             if not self.lifecycle.has_state(event.state):
                 raise ReplayError(self.id, event.seq, f"unknown state {event.state!r}")
@@ -173,7 +287,7 @@ class Case:
 
 @attrs.frozen
 class TimelineEntry:
-    """One row of a case's timeline."""
+    """One row of a case's timeline; ``note`` tells of corrections, voids and migrations."""
 
     seq: int
     at: datetime
@@ -181,10 +295,161 @@ class TimelineEntry:
     state: str
     state_label: str
     actor: str
+    note: str = ""
 
     def __str__(self) -> str:
         when = f"{self.at:%Y-%m-%d %H:%M}"
-        return f"#{self.seq:<3} {when}  {self.event:<26} {self.state_label:<12} {self.actor}"
+        line = f"#{self.seq:<3} {when}  {self.event:<26} {self.state_label:<12} {self.actor}"
+        return f"{line}  ({self.note})" if self.note else line
+
+
+def opening_lifecycle(event: Event, lifecycles: Lifecycle | Lifecycles) -> Lifecycle:
+    """The lifecycle, at the version it names, of a case whose first event is ``event``."""
+    named = event.payload.get("lifecycle")
+    version = event.payload.get("lifecycle_version")
+    if isinstance(lifecycles, Lifecycle):
+        lc = lifecycles
+        if named is not None and named != lc.id:
+            raise ReplayError(
+                event.case_id, 1, f"the case follows lifecycle {named!r}, not {lc.id!r}"
+            )
+        if isinstance(version, int) and version != lc.version:
+            raise ReplayError(
+                event.case_id,
+                1,
+                f"the case was opened under {lc.id!r} version {version}, not version "
+                f"{lc.version}: replay it with a catalogue that holds version {version}",
+            )
+        return lc
+    if not isinstance(named, str):
+        raise ReplayError(event.case_id, 1, "the opening event names no lifecycle")
+    return lifecycles.lifecycle(named, version if isinstance(version, int) else None)
+
+
+def migration_target(event: Event, lifecycles: Lifecycle | Lifecycles) -> Lifecycle:
+    """The lifecycle version a ``migrated`` event moves its case to."""
+    p = event.payload
+    name, version = p.get("lifecycle"), p.get("to_version")
+    if not isinstance(name, str) or not isinstance(version, int):
+        raise ReplayError(event.case_id, event.seq, "migrated: names no lifecycle version")
+    if isinstance(lifecycles, Lifecycle):
+        if (lifecycles.id, lifecycles.version) == (name, version):
+            return lifecycles
+        raise ReplayError(
+            event.case_id,
+            event.seq,
+            f"the case moved to {name!r} version {version}: replay it with a catalogue that "
+            "holds every version it followed",
+        )
+    return lifecycles.lifecycle(name, version)
+
+
+# --- migrations and corrections -----------------------------------------------------------------
+
+
+def _migrated(case: Case, ev: Event, target: Lifecycle | None) -> None:
+    if target is None:
+        raise ReplayError(case.id, ev.seq, "migrated: the new lifecycle version was not given")
+    p = ev.payload
+    mapping = p.get("states")
+    if not isinstance(mapping, Mapping) or p.get("lifecycle") != case.lifecycle.id:
+        raise ReplayError(case.id, ev.seq, "migrated: malformed (lifecycle or state mapping)")
+    if (target.id, target.version) != (p.get("lifecycle"), p.get("to_version")):
+        raise ReplayError(case.id, ev.seq, "migrated: given the wrong lifecycle version")
+    if not target.has_state(ev.state):
+        raise ReplayError(case.id, ev.seq, f"unknown state {ev.state!r}")
+    previous = case.previous_state
+    if previous is not None:
+        previous = mapping.get(previous, previous)
+        if not target.has_state(previous):
+            previous = None
+    case.earlier = (*case.earlier, (len(case.history), case.lifecycle))
+    case.lifecycle = target
+    case.state = ev.state
+    case.previous_state = previous
+    case.inconsistencies = ()
+    case.history.append(ev)
+
+
+def correction_problem(case: Case, event_type: str, target: Any) -> str | None:
+    """Why ``target`` cannot be corrected (``corrected``) or voided (``voided``) now."""
+    if isinstance(target, bool) or not isinstance(target, int):
+        return f"names no event number, got {target!r}"
+    if not 1 <= target <= len(case.history):
+        return f"there is no event #{target} (the case has {len(case.history)})"
+    original = case.history[target - 1]
+    kinds = CORRECTABLE if event_type == CORRECTED_EVENT else VOIDABLE
+    if original.type in (CORRECTED_EVENT, VOIDED_EVENT):
+        root = original.payload["target"]
+        return f"#{target} is itself a {original.type} event: name the original, #{root}"
+    if original.type not in kinds:
+        if target > 1 and case.history[target - 2].state != original.state:
+            return (
+                f"#{target} {original.type!r} changed the state, which a correction never "
+                "does: fire a transition back instead"
+            )
+        what = "corrected" if event_type == CORRECTED_EVENT else "voided"
+        return f"#{target} {original.type!r} cannot be {what} (only: {', '.join(sorted(kinds))})"
+    if case.voided(target):
+        return f"#{target} was already voided"
+    return None
+
+
+def _fixed(case: Case, ev: Event, _lifecycle: Lifecycle | None) -> None:
+    """A correction or a void: the original keeps its place; every derived fact is refolded."""
+    p = ev.payload
+    problem = correction_problem(case, ev.type, p.get("target"))
+    if problem is not None:
+        raise ReplayError(case.id, ev.seq, f"{ev.type}: {problem}")
+    target: int = p["target"]
+    original = case.history[target - 1]
+    if ev.type == VOIDED_EVENT:
+        data: Mapping[str, Any] | None = None
+    else:
+        key = CORRECTABLE[original.type]
+        data = {**case.effective(original).payload, key: p.get(key)}
+        problem = payload_problem(original.type, data)
+        if problem is not None:
+            raise ReplayError(case.id, ev.seq, f"corrected: {problem}")
+    if ev.state != case.state:
+        raise ReplayError(case.id, ev.seq, f"{ev.type}: a correction does not change the state")
+    corrections = {**case.corrections, target: data}
+    _refold(case, corrections)
+    case.corrections = corrections
+    case.inconsistencies = tuple(
+        Inconsistency(ev.seq, *item) for item in p.get("inconsistencies", ())
+    )
+    case.history.append(ev)
+
+
+def _refold(case: Case, corrections: Mapping[int, Mapping[str, Any] | None]) -> None:
+    """Recompute the case's data (consents, plan, sessions, assessments, worker) from its log,
+    with ``corrections`` in force; the state is not touched (corrections never change it).
+    """
+    opening = case.history[0].payload
+    case.consents, case.plan, case.sessions, case.held_sessions = (), None, (), 0
+    case.assessments, case.worker = (), opening.get("worker")
+    for ev in case.history:
+        effect = _EFFECTS.get(ev.type)
+        if effect is None:
+            continue
+        applied = ev
+        if ev.seq in corrections:
+            data = corrections[ev.seq]
+            if data is None:
+                continue
+            applied = attrs.evolve(ev, payload=data)
+        try:
+            effect(case, applied)
+        except ReplayError as exc:
+            raise ReplayError(case.id, ev.seq, f"after the correction: {exc.problem}") from exc
+
+
+_FIXES: Mapping[str, Callable[[Case, Event, Lifecycle | None], None]] = {
+    MIGRATED_EVENT: _migrated,
+    CORRECTED_EVENT: _fixed,
+    VOIDED_EVENT: _fixed,
+}
 
 
 # --- what library events do to a case ---------------------------------------------------------

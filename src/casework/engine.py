@@ -15,37 +15,45 @@ from typing import Any, Protocol
 import attrs
 
 from casework import _machine
+from casework._support import callable_name
 from casework.assessment import (
-    SHIPPED_INSTRUMENTS,
     Administration,
+    Assessment,
     Phase,
     alerts_for,
     scoring_hook,
 )
-from casework.case import Case, payload_problem
+from casework.case import CORRECTABLE, Case, correction_problem, payload_problem
+from casework.catalogue import DEFAULT_CATALOGUE, Catalogue
 from casework.errors import (
     CaseworkError,
     CommandRejected,
     CommittedHookFailed,
+    DefinitionError,
     GuardFailed,
     HookFailed,
     InvalidCommand,
     InvalidResponses,
     InvalidValue,
+    ReplayError,
     TransitionNotAllowed,
     UnknownTrigger,
 )
-from casework.events import EMPTY_PAYLOAD, Command, Event
+from casework.events import (
+    ALERT_EVENT,
+    CORRECTED_EVENT,
+    EMPTY_PAYLOAD,
+    LIBRARY_COMMANDS,
+    MIGRATED_EVENT,
+    OPEN_EVENT,
+    VOIDED_EVENT,
+    Command,
+    Event,
+)
+from casework.guards import valid_consent
 from casework.hooks import Hooks
 from casework.instruments import Instrument
-from casework.lifecycle import (
-    ALERT_EVENT,
-    LIBRARY_COMMANDS,
-    OPEN_EVENT,
-    PREVIOUS,
-    Lifecycle,
-    callable_name,
-)
+from casework.lifecycle import PREVIOUS, Lifecycle
 from casework.plan import SessionPlan, SessionRecord
 from casework.records import Client, Consent, ConsentGiver, as_datetime
 
@@ -78,20 +86,52 @@ class TriggerCheck:
 class Engine:
     """Runs commands for the cases of one lifecycle, with the hooks an app registered.
 
+    ``lifecycle`` is a definition or its id in the ``catalogue`` (its newest version).  The
+    catalogue is the one given, else the store's, else the shipped one; the lifecycle must be
+    in it (a custom lifecycle with no catalogue gets the shipped one plus itself).  Instruments
+    for scoring come from the catalogue unless ``instruments`` says otherwise.
+
     Engines are cheap: the lifecycle's machine is compiled once and shared by all of them.
     """
 
     def __init__(
         self,
-        lifecycle: Lifecycle,
+        lifecycle: Lifecycle | str,
         *,
+        catalogue: Catalogue | None = None,
         store: EventSink | None = None,
-        instruments: Mapping[str, Instrument] = SHIPPED_INSTRUMENTS,
+        instruments: Mapping[str, Instrument] | None = None,
     ) -> None:
+        given = catalogue if catalogue is not None else getattr(store, "catalogue", None)
+        if given is not None and not isinstance(given, Catalogue):
+            raise DefinitionError("engine", [f"catalogue: expected a Catalogue, got {given!r}"])
+        if isinstance(lifecycle, str):
+            lifecycle = (given or DEFAULT_CATALOGUE).lifecycle(lifecycle)
+        if not isinstance(lifecycle, Lifecycle):
+            raise DefinitionError(
+                "engine", [f"lifecycle: expected a Lifecycle or its id, got {lifecycle!r}"]
+            )
+        if given is None:
+            given = (
+                DEFAULT_CATALOGUE
+                if DEFAULT_CATALOGUE.knows(lifecycle)
+                else DEFAULT_CATALOGUE.extended(lifecycles=[lifecycle])
+            )
+        elif not given.knows(lifecycle):
+            where = "the catalogue" if catalogue is not None else "the store's catalogue"
+            raise DefinitionError(
+                lifecycle.id,
+                [
+                    f"lifecycle {lifecycle.id!r} version {lifecycle.version} is not in {where}: "
+                    "add it there (Catalogue(lifecycles=[...])) and give the store that catalogue"
+                ],
+            )
+        self.catalogue = given
         self.lifecycle = lifecycle
+        _machine.machine_for(lifecycle)  # compiled now, so a definition's cost is paid once
         self.hooks = Hooks(lifecycle)
         self.store = store
-        self.instruments = dict(instruments)
+        self.instruments = dict(instruments if instruments is not None else given.instruments_by_id)
         if "record_assessment" in lifecycle.triggers:
             # scoring is a prepare hook like any app's: apps may add their own after it
             self.hooks.on_prepare("record_assessment", scoring_hook(self.instruments))
@@ -152,8 +192,251 @@ class Engine:
         return case
 
     def replay(self, events: list[Event] | tuple[Event, ...]) -> Case:
-        """Rebuild a case from its events, without running guards or hooks."""
-        return Case.replay(events, self.lifecycle)
+        """Rebuild a case from its events, without running guards or hooks.
+
+        Each event is read under the lifecycle version it was recorded with (from the
+        catalogue), so a case migrated to this engine's version replays too.
+        """
+        return Case.replay(events, self.catalogue)
+
+    # --- versions and corrections ------------------------------------------------------------
+
+    def migrate(
+        self,
+        case: Case,
+        *,
+        states: Mapping[str, str] | None = None,
+        at: date | datetime,
+        by: str,
+        reason: str,
+    ) -> Event:
+        """Move ``case`` to this engine's version of its lifecycle, with one ``migrated`` event.
+
+        ``states`` maps the case's states that the new version renamed or dropped to states
+        of the new version; states it kept map to themselves.  Refused, with every reason at
+        once, when a state the case is in (or returns to) has no mapping, or a target state
+        does not exist.
+        """
+        lc, old = self.lifecycle, case.lifecycle
+        mapping = dict(states or {})
+        problems = []
+        if old.id != lc.id:
+            problems.append(f"the case follows lifecycle {old.id!r}, not {lc.id!r}")
+        elif old.version >= lc.version:
+            problems.append(
+                f"the case is at version {old.version}; this engine runs version {lc.version}"
+            )
+        if not isinstance(reason, str) or not reason.strip():
+            problems.append("a migration needs a reason")
+        for src, dst in mapping.items():
+            if not old.has_state(src):
+                problems.append(f"{src!r} is not a state of version {old.version}")
+            if not isinstance(dst, str) or not lc.has_state(dst):
+                problems.append(f"{src!r} -> {dst!r}: version {lc.version} has no state {dst!r}")
+        for name in (case.state, case.previous_state):
+            if name is not None and name not in mapping and not lc.has_state(name):
+                problems.append(
+                    f"the case is in {name!r}, which version {lc.version} does not have: "
+                    "map it to one of its states"
+                )
+        if problems:
+            raise self._rejected(InvalidCommand, case, "migrate", problems)
+        payload = {
+            "lifecycle": lc.id,
+            "from_version": old.version,
+            "to_version": lc.version,
+            "states": mapping,
+            "reason": reason,
+        }
+        state = mapping.get(case.state, case.state)
+        return self._record(
+            case, MIGRATED_EVENT, "migrate", payload, at=at, by=by, state=state, lifecycle=lc
+        )
+
+    def correct(
+        self, case: Case, seq: int, replacement: Any, *, reason: str, at: date | datetime, by: str
+    ) -> Event:
+        """Replace the data of event ``seq`` (a session, a consent, an assessment, a plan).
+
+        The original stays in the log; a ``corrected`` event points to it, and the case's
+        derived facts read the replacement.  For an assessment, give the corrected responses
+        (or an :class:`Administration`): they are scored again with the original's
+        instrument.  A correction that leaves the current state inconsistent with the guards
+        that let the case in is recorded and listed in ``case.inconsistencies``.
+        """
+        problem = correction_problem(case, CORRECTED_EVENT, seq)
+        if problem is not None:
+            raise self._rejected(InvalidCommand, case, "correct", [problem])
+        original = case.effective(case.history[seq - 1])
+        key = CORRECTABLE[original.type]
+        try:
+            value = self._replacement(case, original, replacement, at, by)
+        except (InvalidValue, InvalidResponses) as exc:
+            raise self._rejected(InvalidCommand, case, "correct", [str(exc)]) from exc
+        problem = payload_problem(original.type, {**original.payload, key: value})
+        if problem is not None:
+            raise self._rejected(InvalidCommand, case, "correct", [problem])
+        payload = {"target": seq, key: value, "reason": reason}
+        return self._fix(case, CORRECTED_EVENT, "correct", payload, at=at, by=by)
+
+    def void(self, case: Case, seq: int, *, reason: str, at: date | datetime, by: str) -> Event:
+        """Mark event ``seq`` (a data event) as entered in error; it stays in the log.
+
+        A state change is never voided: fire a transition back instead.
+        """
+        problem = correction_problem(case, VOIDED_EVENT, seq)
+        if problem is not None:
+            raise self._rejected(InvalidCommand, case, "void", [problem])
+        payload = {"target": seq, "reason": reason}
+        return self._fix(case, VOIDED_EVENT, "void", payload, at=at, by=by)
+
+    def _replacement(
+        self, case: Case, original: Event, replacement: Any, at: date | datetime, by: str
+    ) -> Any:
+        """The new data for ``original``: checked, and for an assessment scored again."""
+        if original.type == "consent_recorded" and isinstance(replacement, Consent):
+            probe = Command("record_consent", as_datetime(at), _actor(by), {"consent": replacement})
+            problem = valid_consent(case, probe)
+            if problem is not None:
+                raise InvalidValue("replacement", problem)
+        if original.type != "assessment_recorded":
+            return replacement
+        before: Assessment = original.payload["assessment"]
+        given = (
+            replacement
+            if isinstance(replacement, Administration)
+            else Administration(
+                before.instrument,
+                before.phase,
+                replacement,
+                before.result.group,
+                before.override_reason,
+            )
+        )
+        instrument = self.instruments.get(given.instrument)
+        if instrument is None:
+            raise InvalidValue("instrument", f"the engine has no instrument {given.instrument!r}")
+        result = instrument.score(given.responses, group=given.group)
+        return Assessment(
+            instrument.id,
+            instrument.version,
+            given.phase,
+            before.at,
+            before.by,
+            result,
+            given.override_reason,
+        )
+
+    def _fix(
+        self,
+        case: Case,
+        event_type: str,
+        trigger: str,
+        payload: dict[str, Any],
+        *,
+        at: date | datetime,
+        by: str,
+    ) -> Event:
+        """Record a correction or a void, with what it leaves inconsistent."""
+        if not isinstance(payload.get("reason"), str) or not payload["reason"].strip():
+            raise self._rejected(InvalidCommand, case, trigger, [f"{trigger} needs a reason"])
+        try:
+            when = as_datetime(at)
+            trial = attrs.evolve(
+                case, history=list(case.history), corrections=dict(case.corrections)
+            )
+            trial.apply(
+                self._event(case, event_type, trigger, payload, at=when, by=by, state=case.state)
+            )
+        except (InvalidValue, ReplayError) as exc:
+            raise self._rejected(InvalidCommand, case, trigger, [str(exc)]) from exc
+        payload["inconsistencies"] = self._inconsistencies(trial)
+        return self._record(case, event_type, trigger, payload, at=at, by=by, state=case.state)
+
+    def _inconsistencies(self, case: Case) -> tuple[tuple[int, str, str, str, str], ...]:
+        """What the guards that let ``case`` into its state say of it now."""
+        history = case.history[:-1]  # the correction itself is last
+        entered = None
+        for i in range(len(history) - 1, 0, -1):
+            if history[i - 1].state != history[i].state:
+                entered = i
+                break
+        if entered is None or history[entered].type == MIGRATED_EVENT:
+            return ()
+        ev, before = history[entered], history[entered - 1]
+        if case.lifecycle_at(ev.seq) is not case.lifecycle:
+            return ()  # entered under an earlier version, whose guards no longer apply
+        transition = case.lifecycle.transition(before.state, ev.trigger)
+        if transition is None:
+            return ()
+        probe = attrs.evolve(case, state=before.state)
+        command = Command(ev.trigger, ev.at, ev.actor, ev.payload)
+        found = []
+        for guard in transition.guards:
+            try:
+                reason = guard(probe, command)
+            except Exception as exc:
+                reason = f"the guard raised: {_describe(exc)}"
+            if reason is not None:
+                found.append((ev.seq, ev.state, ev.trigger, callable_name(guard), reason))
+        return tuple(found)
+
+    def _event(
+        self,
+        case: Case,
+        event_type: str,
+        trigger: str,
+        payload: Mapping[str, Any],
+        *,
+        at: datetime,
+        by: str,
+        state: str,
+    ) -> Event:
+        return Event(case.id, case.version + 1, event_type, at, _actor(by), state, trigger, payload)
+
+    def _record(
+        self,
+        case: Case,
+        event_type: str,
+        trigger: str,
+        payload: Mapping[str, Any],
+        *,
+        at: date | datetime,
+        by: str,
+        state: str,
+        lifecycle: Lifecycle | None = None,
+    ) -> Event:
+        """Record one event casework itself defines (a migration, a correction) on ``case``."""
+        try:
+            when = as_datetime(at)
+            event = self._event(case, event_type, trigger, payload, at=when, by=by, state=state)
+            early = case.last_at is not None and when < case.last_at
+        except InvalidValue as exc:
+            raise self._rejected(InvalidCommand, case, trigger, [str(exc)]) from exc
+        except TypeError:
+            raise self._rejected(
+                InvalidCommand,
+                case,
+                trigger,
+                ["the command's time and the case's times mix naive and timezone-aware"],
+            ) from None
+        if early:
+            raise self._failed(
+                case,
+                trigger,
+                {CHRONOLOGY: f"dated {when:%Y-%m-%d %H:%M}, before the case's latest event"},
+            )
+        if self.hooks.observing:
+            try:
+                self.hooks.run("event", event.type, case, event)
+            except Exception as exc:
+                raise self._hook_failed(case, trigger, exc) from exc
+        if self.store is not None:
+            self.store.append([event], expected_version=case.version)
+        case.apply(event, lifecycle=lifecycle)
+        if self.hooks.observing:
+            self._run_committed(case, [event])
+        return event
 
     # --- commands ----------------------------------------------------------------------------
 
@@ -174,8 +457,15 @@ class Engine:
         lc = self.lifecycle
         trigger = command.trigger
         if case.lifecycle is not lc and case.lifecycle != lc:
+            own = case.lifecycle
             raise self._rejected(
-                InvalidCommand, case, trigger, [f"the case follows lifecycle {case.lifecycle.id!r}"]
+                InvalidCommand,
+                case,
+                trigger,
+                [
+                    f"the case follows lifecycle {own.id!r} version {own.version}; this engine "
+                    f"runs {lc.id!r} version {lc.version}"
+                ],
             )
         transition = lc.transition(case.state, trigger)
         if transition is None:

@@ -20,6 +20,7 @@ __all__ = [
     "InvalidValue",
     "ReplayError",
     "TransitionNotAllowed",
+    "UnknownDefinition",
     "UnknownTrigger",
 ]
 
@@ -62,6 +63,24 @@ class DefinitionError(CaseworkError, ValueError):
         self.problems = tuple(problems)
         listing = "\n".join(f"  - {p}" for p in self.problems)
         super().__init__(f"definition {name!r} is invalid:\n{listing}")
+
+
+class UnknownDefinition(CaseworkError, LookupError):
+    """A catalogue has no definition of this kind, id (and version); ``known`` lists what it has."""
+
+    def __init__(self, kind: str, id: str, version: int | None, known: Sequence[str]) -> None:
+        self.kind = kind
+        self.id = id
+        self.version = version
+        self.known = tuple(known)
+        what = f"{kind} {id!r}" + (f" version {version}" if version is not None else "")
+        super().__init__(
+            f"the catalogue has no {what} (it has: {', '.join(self.known) or 'none'}); "
+            "add its definition to the catalogue"
+        )
+
+    def __str__(self) -> str:  # LookupError would quote the message again
+        return str(self.args[0])
 
 
 class InvalidResponses(CaseworkError, ValueError):

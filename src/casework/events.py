@@ -12,7 +12,41 @@ from typing import Any
 
 import attrs
 
-__all__ = ["EMPTY_PAYLOAD", "Command", "Event"]
+__all__ = [
+    "ALERT_EVENT",
+    "CORRECTED_EVENT",
+    "EMPTY_PAYLOAD",
+    "LIBRARY_COMMANDS",
+    "MIGRATED_EVENT",
+    "OPEN_EVENT",
+    "VOIDED_EVENT",
+    "Command",
+    "Event",
+]
+
+#: Commands whose effects casework itself knows (consents, plans, sessions...): their trigger
+#: must be an internal transition and their event type is fixed, so replay can rebuild them.
+LIBRARY_COMMANDS: Mapping[str, str] = MappingProxyType(
+    {
+        "record_consent": "consent_recorded",
+        "withdraw_consent": "consent_withdrawn",
+        "set_plan": "plan_set",
+        "revise_plan": "plan_revised",
+        "record_session": "session_recorded",
+        "transfer": "transferred",
+        "record_assessment": "assessment_recorded",
+    }
+)
+#: The first event of every case.
+OPEN_EVENT = "case_opened"
+#: Recorded by casework itself after an assessment raising a safety flag.
+ALERT_EVENT = "alert_raised"
+#: Recorded by an engine moving a case to another version of its lifecycle.
+MIGRATED_EVENT = "migrated"
+#: A correction of an earlier data event: it points to the original, which stays in the log.
+CORRECTED_EVENT = "corrected"
+#: An earlier data event marked as entered in error; it stays in the log, without effect.
+VOIDED_EVENT = "voided"
 
 
 #: The one frozen empty payload shared by every event and command that carries no data.  Nothing
@@ -45,6 +79,22 @@ class Event:
     trigger: str = ""
     payload: Mapping[str, Any] = attrs.field(factory=dict, converter=_freeze, hash=False)
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        # a mappingproxy does not pickle: rebuild from a plain copy of the payload
+        return (
+            Event,
+            (
+                self.case_id,
+                self.seq,
+                self.type,
+                self.at,
+                self.actor,
+                self.state,
+                self.trigger,
+                dict(self.payload),
+            ),
+        )
+
     def __repr__(self) -> str:
         data = ", ".join(f"{k}={v!r}" for k, v in self.payload.items())
         return (
@@ -64,3 +114,6 @@ class Command:
     at: datetime
     actor: str
     payload: Mapping[str, Any] = attrs.field(factory=dict, converter=_freeze, hash=False)
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (Command, (self.trigger, self.at, self.actor, dict(self.payload)))

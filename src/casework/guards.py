@@ -9,9 +9,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
-from casework.lifecycle import callable_name
+from casework._support import callable_name
 from casework.plan import SessionPlan, SessionRecord
 from casework.records import Consent, ConsentGiver
+from casework.rules import AssessmentFitsPhase, BaselineUsable, PostMatchesBaseline, ScreenedIn
 
 if TYPE_CHECKING:
     from casework.case import Case
@@ -21,6 +22,7 @@ if TYPE_CHECKING:
 __all__ = [
     "BUILTIN",
     "agency_given",
+    "assessment_fits_phase",
     "consent_for_intake",
     "consent_in_force",
     "consent_to_withdraw",
@@ -160,17 +162,21 @@ def transfer_target(case: Case, cmd: Command) -> str | None:
     return reason_given(case, cmd)
 
 
-def _rule_guards() -> tuple[Guard, ...]:
-    from casework.rules import AssessmentFitsPhase, BaselineUsable, PostMatchesBaseline, ScreenedIn
-
-    return (AssessmentFitsPhase(), BaselineUsable(), PostMatchesBaseline(), ScreenedIn())
+#: The rule guards with their default thresholds (``assessment_fits_phase`` among them).
+assessment_fits_phase = AssessmentFitsPhase()
+_RULES: tuple[Guard, ...] = (
+    assessment_fits_phase,
+    BaselineUsable(),
+    PostMatchesBaseline(),
+    ScreenedIn(),
+)
 
 
 #: Every built-in guard by name (rules with their default thresholds), for dict lifecycles.
 BUILTIN: Mapping[str, Guard] = {
     callable_name(f): f
     for f in (
-        *_rule_guards(),
+        *_RULES,
         agency_given,
         consent_for_intake,
         consent_in_force,

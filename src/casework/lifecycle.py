@@ -13,21 +13,35 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 
+from casework._support import callable_name
 from casework.errors import DefinitionError
+from casework.events import (
+    ALERT_EVENT,
+    CORRECTED_EVENT,
+    LIBRARY_COMMANDS,
+    MIGRATED_EVENT,
+    OPEN_EVENT,
+    VOIDED_EVENT,
+)
+from casework.records import Phase
 
 if TYPE_CHECKING:
     from casework.case import Case
     from casework.events import Command, Event
 
 __all__ = [
+    "ALERT_EVENT",
     "LIBRARY_COMMANDS",
+    "OPEN_EVENT",
     "PREVIOUS",
     "Guard",
     "Hook",
     "Lifecycle",
+    "LifecycleChanges",
     "State",
     "StateClass",
     "Transition",
+    "callable_name",
 ]
 
 #: A guard reads the case and the command and returns ``None`` to allow it, or a reason to refuse.
@@ -40,20 +54,10 @@ PREVIOUS = "@previous"
 #: Source selectors: every non-terminal state, every open state, every closed state.
 ANY, ANY_OPEN, ANY_CLOSED = "*", "@open", "@closed"
 
-#: Commands whose effects casework itself knows (consents, plans, sessions...): their trigger
-#: must be an internal transition and their event type is fixed, so replay can rebuild them.
-LIBRARY_COMMANDS: Mapping[str, str] = {
-    "record_consent": "consent_recorded",
-    "withdraw_consent": "consent_withdrawn",
-    "set_plan": "plan_set",
-    "revise_plan": "plan_revised",
-    "record_session": "session_recorded",
-    "transfer": "transferred",
-    "record_assessment": "assessment_recorded",
-}
-OPEN_EVENT = "case_opened"
-#: Recorded by casework itself after an assessment raising a safety flag.
-ALERT_EVENT = "alert_raised"
+#: Event types only casework itself records; no transition may record them.
+RESERVED_EVENTS = frozenset(
+    {OPEN_EVENT, ALERT_EVENT, MIGRATED_EVENT, CORRECTED_EVENT, VOIDED_EVENT}
+)
 
 
 class StateClass(enum.StrEnum):
@@ -69,14 +73,25 @@ def _names(value: Any) -> tuple[Any, ...]:
     return tuple(value)
 
 
-def callable_name(func: Callable[..., Any]) -> str:
-    """The name a guard or hook is known by in dicts, errors and diagrams."""
-    return str(getattr(func, "name", None) or getattr(func, "__name__", None) or repr(func))
+def _phases(value: Any) -> tuple[Phase | Any, ...]:
+    """Assessment phases as :class:`Phase` members; anything else is kept for validation."""
+    found: list[Phase | Any] = []
+    for p in (value,) if isinstance(value, str) else tuple(value):
+        try:
+            found.append(Phase(p))
+        except ValueError:
+            found.append(p)
+    return tuple(found)
 
 
 @attrs.frozen
 class State:
-    """A state of the lifecycle, with its labels in Chinese and English."""
+    """A state of the lifecycle, with its labels in Chinese and English.
+
+    ``assessments`` lists the phases (:class:`~casework.records.Phase`) in which an instrument
+    may be recorded while a case is in this state; the ``assessment_fits_phase`` guard of
+    ``record_assessment`` reads it, so no guard needs to know any lifecycle's state names.
+    """
 
     name: str
     zh: str = ""
@@ -86,6 +101,7 @@ class State:
     terminal: bool = False
     on_enter: tuple[Hook, ...] = attrs.field(default=(), converter=_names)
     on_exit: tuple[Hook, ...] = attrs.field(default=(), converter=_names)
+    assessments: tuple[Phase, ...] = attrs.field(default=(), converter=_phases)
 
     @property
     def is_open(self) -> bool:
@@ -150,7 +166,8 @@ class Lifecycle:
         init=False, eq=False, hash=False
     )
     _event_of: dict[str, str] = attrs.field(init=False, eq=False, hash=False)
-    _machine: Any = attrs.field(init=False, eq=False, hash=False)
+    #: The shared ``transitions`` machine, compiled by :mod:`casework._machine` on first use.
+    _machine: Any = attrs.field(init=False, default=None, eq=False, hash=False)
 
     def __attrs_post_init__(self) -> None:
         problems = list(_validate(self))
@@ -163,9 +180,13 @@ class Lifecycle:
                 table.setdefault(src, {})[t.trigger] = (t, self._destinations(t, src))
         object.__setattr__(self, "_table", table)
         object.__setattr__(self, "_event_of", {t.trigger: t.event_type for t in self.transitions})
-        from casework._machine import compile_machine
 
-        object.__setattr__(self, "_machine", compile_machine(self))
+    def __reduce__(self) -> tuple[Any, ...]:
+        # rebuilt (and validated) from its definition; the compiled machine is not data
+        return (
+            Lifecycle,
+            (self.id, self.states, self.transitions, self.version, self.zh, self.en),
+        )
 
     def __repr__(self) -> str:
         return (
@@ -222,6 +243,26 @@ class Lifecycle:
             return _predecessors(self, src)
         return (t.dest,)
 
+    def changes_since(self, older: Lifecycle) -> LifecycleChanges:
+        """What this version of a lifecycle drops and adds compared with ``older``.
+
+        Check a new version against the one in use before shipping it: every state that
+        disappeared needs a mapping when open cases are migrated (``Engine.migrate``).
+        """
+        if not isinstance(older, Lifecycle):
+            raise TypeError(f"changes_since needs a Lifecycle, got {type(older).__name__}")
+        old_states = [s.name for s in older.states]
+        new_states = [s.name for s in self.states]
+        return LifecycleChanges(
+            lifecycle=self.id,
+            from_version=older.version,
+            to_version=self.version,
+            removed_states=tuple(n for n in old_states if n not in new_states),
+            added_states=tuple(n for n in new_states if n not in old_states),
+            removed_triggers=tuple(t for t in older.triggers if t not in self.triggers),
+            added_triggers=tuple(t for t in self.triggers if t not in older.triggers),
+        )
+
     # --- data --------------------------------------------------------------------------------
 
     def to_dict(self) -> dict[str, Any]:
@@ -241,6 +282,7 @@ class Lifecycle:
                     "terminal": s.terminal,
                     "on_enter": [callable_name(h) for h in s.on_enter],
                     "on_exit": [callable_name(h) for h in s.on_exit],
+                    "assessments": [str(p) for p in s.assessments],
                 }
                 for s in self.states
             ],
@@ -261,7 +303,7 @@ class Lifecycle:
         }
 
     @classmethod
-    def from_dict(
+    def from_dict(  # noqa: PLR0915 - one pass that collects every problem of the dict
         cls,
         data: Mapping[str, Any],
         *,
@@ -270,13 +312,12 @@ class Lifecycle:
     ) -> Lifecycle:
         """Build a lifecycle from a plain dict, resolving guard and hook names in the mappings.
 
-        Without ``guards``, casework's built-in guards (:data:`casework.guards.BUILTIN`) are used.
+        Names resolve only in the mappings given: a :class:`~casework.catalogue.Catalogue`
+        passes casework's built-in guards and the app's own (``catalogue.lifecycle_from_dict``).
         Every problem found (unknown keys, unknown names, a broken graph) is reported at once.
         """
-        if guards is None:
-            from casework.guards import BUILTIN
-
-            guards = BUILTIN
+        given_guards = guards is not None
+        guards = guards or {}
         hooks = hooks or {}
         lid = str(data.get("id", "<unnamed>")) if isinstance(data, Mapping) else "<unnamed>"
         problems: list[str] = []
@@ -288,8 +329,13 @@ class Lifecycle:
             for name in _names(names or ()):
                 if callable(name):
                     found.append(name)
-                elif name in table:
+                elif isinstance(name, str) and name in table:
                     found.append(table[name])
+                elif kind == "guard" and not given_guards:
+                    problems.append(
+                        f"{where}: unknown guard {name!r} (no guards= given: build it with "
+                        "catalogue.lifecycle_from_dict, which knows casework's built-in guards)"
+                    )
                 else:
                     problems.append(f"{where}: unknown {kind} {name!r}")
             return found
@@ -360,7 +406,49 @@ class Lifecycle:
         return "\n".join(lines)
 
 
-_STATE_KEYS = {"name", "zh", "en", "category", "initial", "terminal", "on_enter", "on_exit"}
+@attrs.frozen
+class LifecycleChanges:
+    """The states and triggers a new version of a lifecycle dropped and added."""
+
+    lifecycle: str
+    from_version: int
+    to_version: int
+    removed_states: tuple[str, ...] = ()
+    added_states: tuple[str, ...] = ()
+    removed_triggers: tuple[str, ...] = ()
+    added_triggers: tuple[str, ...] = ()
+
+    @property
+    def breaking(self) -> bool:
+        """True when something disappeared (open cases then need an explicit mapping)."""
+        return bool(self.removed_states or self.removed_triggers)
+
+    def __str__(self) -> str:
+        head = f"{self.lifecycle} v{self.from_version} -> v{self.to_version}"
+        parts = [
+            f"{what}: {', '.join(names)}"
+            for what, names in (
+                ("states removed", self.removed_states),
+                ("states added", self.added_states),
+                ("triggers removed", self.removed_triggers),
+                ("triggers added", self.added_triggers),
+            )
+            if names
+        ]
+        return f"{head}: {'; '.join(parts) or 'no change of states or triggers'}"
+
+
+_STATE_KEYS = {
+    "name",
+    "zh",
+    "en",
+    "category",
+    "initial",
+    "terminal",
+    "on_enter",
+    "on_exit",
+    "assessments",
+}
 _TRANSITION_KEYS = {
     "trigger",
     "source",
@@ -448,7 +536,7 @@ def _validate_transitions(lc: Lifecycle, known: set[str]) -> Iterator[str]:
                 )
         elif not t.event:
             yield f"{where}: needs an event name (the past-tense fact it records)"
-        if t.event_type in (OPEN_EVENT, ALERT_EVENT):
+        if t.event_type in RESERVED_EVENTS:
             yield f"{where}: {t.event_type!r} is reserved for casework's own events"
         previous = event_of.setdefault(t.trigger, t.event_type)
         if previous != t.event_type:
@@ -461,10 +549,22 @@ def _validate_transitions(lc: Lifecycle, known: set[str]) -> Iterator[str]:
             if (src, t.trigger) in seen:
                 yield f"trigger {t.trigger!r} is defined twice from state {src!r}"
             seen.add((src, t.trigger))
+    assessed: set[str] = set()
+    for t in lc.transitions:
+        if t.trigger == "record_assessment":
+            assessed.update(_expand(lc.states, t.source))
     for s in lc.states:
         for h in s.on_enter + s.on_exit:
             if not callable(h):
                 yield f"state {s.name!r}: hook {h!r} is not callable"
+        for p in s.assessments:
+            if not isinstance(p, Phase):
+                choices = ", ".join(m.value for m in Phase)
+                yield f"state {s.name!r}: assessments: {p!r} is not a phase ({choices})"
+        if s.assessments and s.name not in assessed:
+            yield (
+                f"state {s.name!r} lists assessments, but record_assessment is not allowed from it"
+            )
 
 
 def _validate_graph(lc: Lifecycle, names: list[str], initial: list[str]) -> Iterator[str]:

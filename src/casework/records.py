@@ -21,6 +21,7 @@ __all__ = [
     "Consent",
     "ConsentGiver",
     "Guardian",
+    "Phase",
     "Role",
     "Sex",
     "TargetGroup",
@@ -30,6 +31,16 @@ __all__ = [
 ]
 
 PERSONAL = {"personal": True}
+
+
+class Phase(enum.StrEnum):
+    """When in a case an instrument is administered (a lifecycle's states say which they allow)."""
+
+    SCREENING = "screening"
+    BASELINE = "baseline"
+    MID = "mid"
+    POST = "post"
+    FOLLOW_UP = "follow_up"
 
 
 class Sex(enum.StrEnum):

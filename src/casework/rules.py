@@ -8,8 +8,7 @@ its own thresholds.  :func:`mht_rules` bundles the defaults for a 心桥舒屋-s
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import attrs
 
@@ -22,7 +21,6 @@ if TYPE_CHECKING:
     from casework.lifecycle import Guard
 
 __all__ = [
-    "DEFAULT_PHASES",
     "AssessmentFitsPhase",
     "BaselineUsable",
     "PostMatchesBaseline",
@@ -30,27 +28,14 @@ __all__ = [
     "mht_rules",
 ]
 
-#: Where in the standard lifecycle each phase may be recorded.
-DEFAULT_PHASES: Mapping[Phase, frozenset[str]] = {
-    Phase.SCREENING: frozenset({"referral", "screening"}),
-    Phase.BASELINE: frozenset({"intake", "assessment", "planning"}),
-    Phase.MID: frozenset({"intervention"}),
-    Phase.POST: frozenset({"intervention", "evaluation"}),
-    Phase.FOLLOW_UP: frozenset({"closed", "follow_up"}),
-}
-
-
-def _phases(value: Mapping[Any, Iterable[str]]) -> tuple[tuple[Phase, frozenset[str]], ...]:
-    return tuple((Phase(p), frozenset(states)) for p, states in value.items())
-
 
 @attrs.frozen
 class AssessmentFitsPhase:
-    """A recorded assessment must be scored, and its phase must fit the case's state."""
+    """A recorded assessment must be scored, and its phase must be one the state allows.
 
-    phases: tuple[tuple[Phase, frozenset[str]], ...] = attrs.field(
-        default=DEFAULT_PHASES, converter=_phases
-    )
+    Which phases a state allows is part of the lifecycle: its states' ``assessments``.
+    """
+
     name = "assessment_fits_phase"
 
     def __call__(self, case: Case, cmd: Command) -> str | None:
@@ -59,11 +44,14 @@ class AssessmentFitsPhase:
             return "the assessment was not scored (no scoring hook ran)"
         if not isinstance(given, Assessment):
             return "record_assessment needs an assessment"
-        allowed = dict(self.phases).get(given.phase, frozenset())
-        if case.state not in allowed:
-            where = ", ".join(sorted(allowed)) or "nowhere"
-            return f"a {given.phase.value} assessment is recorded in: {where}"
-        return None
+        lc = case.lifecycle
+        if given.phase in lc.state(case.state).assessments:
+            return None
+        where = [s.name for s in lc.states if given.phase in s.assessments]
+        return (
+            f"a {given.phase.value} assessment is not recorded in state {case.state!r} "
+            f"(lifecycle {lc.id!r} records it in: {', '.join(where) or 'no state'})"
+        )
 
 
 @attrs.frozen

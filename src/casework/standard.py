@@ -22,7 +22,8 @@ from casework.lifecycle import (
     StateClass,
     Transition,
 )
-from casework.rules import AssessmentFitsPhase, mht_rules
+from casework.records import Phase
+from casework.rules import mht_rules
 
 __all__ = ["MHT_LIFECYCLE", "STANDARD", "standard_lifecycle"]
 
@@ -30,16 +31,12 @@ _OPEN, _CLOSED = StateClass.OPEN, StateClass.CLOSED
 _WORKING = ("screening", "intake", "assessment", "planning", "intervention", "evaluation")
 
 
-_ASSESSED = (
-    "referral",
-    "screening",
-    "intake",
-    "assessment",
-    "planning",
-    "intervention",
-    "evaluation",
-    "closed",
-    "follow_up",
+_SCREENING, _BASELINE, _MID, _POST, _FOLLOW_UP = (
+    Phase.SCREENING,
+    Phase.BASELINE,
+    Phase.MID,
+    Phase.POST,
+    Phase.FOLLOW_UP,
 )
 
 
@@ -54,16 +51,16 @@ def standard_lifecycle(
     Use the prebuilt values rather than building the same definition again.
     """
     states = [
-        State("referral", "发现/转介", "referral", _OPEN, initial=True),
-        State("screening", "筛选", "screening", _OPEN),
-        State("intake", "接案", "intake", _OPEN),
-        State("assessment", "预估", "assessment", _OPEN),
-        State("planning", "计划", "planning", _OPEN),
-        State("intervention", "介入", "intervention", _OPEN),
-        State("evaluation", "评估", "evaluation", _OPEN),
+        State("referral", "发现/转介", "referral", _OPEN, initial=True, assessments=_SCREENING),
+        State("screening", "筛选", "screening", _OPEN, assessments=_SCREENING),
+        State("intake", "接案", "intake", _OPEN, assessments=_BASELINE),
+        State("assessment", "预估", "assessment", _OPEN, assessments=_BASELINE),
+        State("planning", "计划", "planning", _OPEN, assessments=_BASELINE),
+        State("intervention", "介入", "intervention", _OPEN, assessments=(_MID, _POST)),
+        State("evaluation", "评估", "evaluation", _OPEN, assessments=_POST),
         State("suspended", "暂停", "suspended", _OPEN),
-        State("closed", "结案", "closed", _CLOSED),
-        State("follow_up", "跟进/回访", "follow-up", _CLOSED),
+        State("closed", "结案", "closed", _CLOSED, assessments=_FOLLOW_UP),
+        State("follow_up", "跟进/回访", "follow-up", _CLOSED, assessments=_FOLLOW_UP),
         State("withdrawn", "退出", "withdrawn", _CLOSED),
         State("screened_out", "筛除", "screened out", _CLOSED, terminal=True),
         State("referred_out", "转介他机构", "referred out", _CLOSED, terminal=True),
@@ -186,9 +183,9 @@ def standard_lifecycle(
         ),
         T(
             "record_assessment",
-            _ASSESSED,
+            tuple(s.name for s in states if s.assessments),
             None,
-            guards=AssessmentFitsPhase(),
+            guards=g.assessment_fits_phase,
             zh="记录测评",
             en="record assessment",
         ),

@@ -1,50 +1,10 @@
-"""Making the station records storable: :func:`register_types` adds them to a codec.
+"""The station records' codec registration, re-exported for reporting code.
 
-:func:`~casework.serialize.default_codec` calls it, so every store keeps station journals
-with its default codec; call it yourself on a codec you build another way.
+:func:`~casework.serialize.default_codec` registers them itself; call
+:func:`register_types` on a codec you build another way.
 """
 
-from __future__ import annotations
-
-from typing import Final
-
-from casework.reporting.records import (
-    Activity,
-    ActivityKind,
-    PartnerOrganisation,
-    PartnerRole,
-    PlannedOutputs,
-    Project,
-    ServiceArea,
-    Station,
-    Volunteer,
-    VolunteerHours,
-    VolunteerService,
-    VolunteerTeam,
-)
-from casework.serialize import Codec
+from casework.serialize import STATION_TYPES as REPORTING_TYPES
+from casework.serialize import register_station_types as register_types
 
 __all__ = ["REPORTING_TYPES", "register_types"]
-
-#: The station records and enums, registered under their class names.
-REPORTING_TYPES: Final[tuple[type, ...]] = (
-    Station,
-    Project,
-    PlannedOutputs,
-    ServiceArea,
-    VolunteerTeam,
-    Volunteer,
-    PartnerOrganisation,
-    PartnerRole,
-    Activity,
-    ActivityKind,
-    VolunteerHours,
-    VolunteerService,
-)
-
-
-def register_types(codec: Codec) -> Codec:
-    """Register the station records and enums on ``codec`` (returned, for chaining)."""
-    for cls in REPORTING_TYPES:
-        codec.register(cls)
-    return codec

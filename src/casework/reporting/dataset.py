@@ -18,11 +18,11 @@ from casework.case import Case
 from casework.errors import InvalidValue
 from casework.journal import JOURNAL_OPENED, Journal
 from casework.lifecycle import Lifecycle
+from casework.recording import EVENT_TYPES
 from casework.records import Worker
 from casework.reporting.labels import Label, state_labels
 from casework.reporting.period import Period
-from casework.reporting.recording import EVENT_TYPES
-from casework.reporting.records import (
+from casework.station import (
     Activity,
     PartnerOrganisation,
     Project,

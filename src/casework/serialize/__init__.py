@@ -10,7 +10,13 @@ the stores you create::
 """
 
 from casework.serialize._codec import TAG, Codec, EventRow
-from casework.serialize._default import CORE_TYPES, default_codec, register_core_types
+from casework.serialize._default import (
+    CORE_TYPES,
+    STATION_TYPES,
+    default_codec,
+    register_core_types,
+    register_station_types,
+)
 from casework.serialize._errors import (
     DecodeError,
     EncodeError,
@@ -32,6 +38,7 @@ __all__ = [
     "CORE_TYPES",
     "JSON_BACKENDS",
     "SCHEMA_VERSION",
+    "STATION_TYPES",
     "TAG",
     "Codec",
     "DecodeError",
@@ -48,5 +55,6 @@ __all__ = [
     "json_backend",
     "register_assessment_types",
     "register_core_types",
+    "register_station_types",
     "v0_to_v1",
 ]

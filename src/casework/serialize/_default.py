@@ -9,12 +9,34 @@ from casework.lifecycle import StateClass
 from casework.plan import SessionMode, SessionPlan, SessionRecord, SessionStatus
 from casework.records import Client, Consent, ConsentGiver, Guardian, Role, Sex, TargetGroup, Worker
 from casework.serialize._codec import Codec
+from casework.serialize._instruments import register_assessment_types
 from casework.serialize._migrations import Migrations
+from casework.station import (
+    Activity,
+    ActivityKind,
+    PartnerOrganisation,
+    PartnerRole,
+    PlannedOutputs,
+    Project,
+    ServiceArea,
+    Station,
+    Volunteer,
+    VolunteerHours,
+    VolunteerService,
+    VolunteerTeam,
+)
 
 if TYPE_CHECKING:
+    from casework.catalogue import Catalogue
     from casework.instruments import Instrument
 
-__all__ = ["CORE_TYPES", "default_codec", "register_core_types"]
+__all__ = [
+    "CORE_TYPES",
+    "STATION_TYPES",
+    "default_codec",
+    "register_core_types",
+    "register_station_types",
+]
 
 #: casework's own payload types, registered under their class names.
 CORE_TYPES: tuple[type, ...] = (
@@ -34,6 +56,30 @@ CORE_TYPES: tuple[type, ...] = (
 )
 
 
+#: The station records and enums journals carry (:mod:`casework.station`), by class name.
+STATION_TYPES: tuple[type, ...] = (
+    Station,
+    Project,
+    PlannedOutputs,
+    ServiceArea,
+    VolunteerTeam,
+    Volunteer,
+    PartnerOrganisation,
+    PartnerRole,
+    Activity,
+    ActivityKind,
+    VolunteerHours,
+    VolunteerService,
+)
+
+
+def register_station_types(codec: Codec) -> Codec:
+    """Register the station records and enums on ``codec`` (returned, for chaining)."""
+    for cls in STATION_TYPES:
+        codec.register(cls)
+    return codec
+
+
 def register_core_types(codec: Codec) -> Codec:
     """Register casework's own records and enums on ``codec`` (returned, for chaining)."""
     for cls in CORE_TYPES:
@@ -43,6 +89,7 @@ def register_core_types(codec: Codec) -> Codec:
 
 def default_codec(
     *,
+    catalogue: Catalogue | None = None,
     migrations: Migrations | None = None,
     detailed_validation: bool = True,
     instruments: Mapping[str, Instrument] | None = None,
@@ -50,17 +97,20 @@ def default_codec(
 ) -> Codec:
     """A new codec that reads and writes every value casework's own events carry.
 
-    That includes the station records of journals (:mod:`casework.reporting.records`).
-    Assessments are read back with ``instruments`` (default: the instruments casework ships).
-    Apps register their own payload types on it (``codec.register(MyRecord)``) and pass it to
-    the stores they create.  ``json`` picks the JSON backend (see :class:`Codec`).
+    That includes the station records of journals (:mod:`casework.station`).
+    With a ``catalogue``, its payload types are registered and its instruments read
+    assessments back; else ``instruments`` do (default: the instruments casework ships).
+    Stores build theirs from their catalogue, so an app rarely builds one itself.
+    ``json`` picks the JSON backend (see :class:`Codec`).
     """
-    from casework.reporting.codec import register_types as register_station_types
-    from casework.serialize._instruments import register_assessment_types
-
     codec = Codec(migrations=migrations, detailed_validation=detailed_validation, json=json)
     register_core_types(codec)
     register_station_types(codec)
+    if catalogue is not None:
+        for cls in catalogue.payload_types:
+            codec.register(cls)
+        if instruments is None:
+            instruments = {f"{i.id} {i.version}": i for i in catalogue.instruments}
     if instruments is None:
         return register_assessment_types(codec)
     return register_assessment_types(codec, instruments)

@@ -11,11 +11,12 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from casework.case import Case
-from casework.errors import ReplayError
-from casework.events import Event
+from casework.case import Case, migration_target
+from casework.catalogue import DEFAULT_CATALOGUE, Catalogue
+from casework.errors import ReplayError, UnknownDefinition
+from casework.events import MIGRATED_EVENT, OPEN_EVENT, Event
 from casework.journal import JOURNAL_OPENED, Journal
-from casework.lifecycle import OPEN_EVENT, Lifecycle
+from casework.lifecycle import Lifecycle
 from casework.serialize import Codec, DecodeError, SchemaTooNew, default_codec
 from casework.store.base import CaseQuery, CaseSummary
 from casework.store.errors import CorruptRecord, InvalidAppend, UnknownCase, UnknownLifecycle
@@ -86,33 +87,49 @@ def split_record(
     return (v, *(record[k] for k in _SPLIT_TEXT), text_out)
 
 
-def _lifecycles(
-    value: Mapping[str, Lifecycle] | Iterable[Lifecycle] | None,
-) -> dict[str, Lifecycle]:
-    if value is None:  # every lifecycle casework ships
-        from casework.standard import MHT_LIFECYCLE, STANDARD
-
-        return {STANDARD.id: STANDARD, MHT_LIFECYCLE.id: MHT_LIFECYCLE}
-    if isinstance(value, Mapping):
-        return dict(value)
-    return {lc.id: lc for lc in value}
+def _catalogue(
+    catalogue: Catalogue | None,
+    lifecycles: Mapping[str, Lifecycle] | Iterable[Lifecycle] | None,
+) -> Catalogue:
+    """The store's catalogue: the one given, else the shipped one plus ``lifecycles``."""
+    if catalogue is not None and lifecycles is not None:
+        raise TypeError("give the store a catalogue or lifecycles, not both")
+    if catalogue is not None:
+        if not isinstance(catalogue, Catalogue):
+            raise TypeError(f"catalogue: expected a Catalogue, got {type(catalogue).__name__}")
+        return catalogue
+    if lifecycles is None:
+        return DEFAULT_CATALOGUE
+    given = lifecycles.values() if isinstance(lifecycles, Mapping) else lifecycles
+    return DEFAULT_CATALOGUE.extended(lifecycles=given)
 
 
 class BaseStore:
     """Shared behaviour of casework's stores; subclasses keep the rows.
 
-    ``lifecycles`` are those the store can replay, by id (default: those casework ships);
-    ``codec`` writes and reads the records (default: :func:`~casework.serialize.default_codec`).
+    ``catalogue`` holds the lifecycles (every version) the store replays cases with and the
+    definitions its codec reads (default: what casework ships); ``lifecycles=`` is the older
+    way to add lifecycles to the shipped ones.  ``codec`` writes and reads the records
+    (default: :func:`~casework.serialize.default_codec` of the catalogue).
     """
 
     def __init__(
         self,
         *,
+        catalogue: Catalogue | None = None,
         lifecycles: Mapping[str, Lifecycle] | Iterable[Lifecycle] | None = None,
         codec: Codec | None = None,
     ) -> None:
-        self.lifecycles = _lifecycles(lifecycles)
-        self.codec = codec if codec is not None else default_codec()
+        self.catalogue = _catalogue(catalogue, lifecycles)
+        #: Events from before lifecycles were named replay with the only lifecycle given.
+        given = list(lifecycles.values() if isinstance(lifecycles, Mapping) else lifecycles or ())
+        self._sole: Lifecycle | None = given[0] if len(given) == 1 else None
+        self.codec = codec if codec is not None else default_codec(catalogue=self.catalogue)
+
+    @property
+    def lifecycles(self) -> dict[str, Lifecycle]:
+        """The newest version of each lifecycle the store knows, by id."""
+        return {lc.id: self.catalogue.lifecycle(lc.id) for lc in self.catalogue.lifecycles}
 
     # --- appending -------------------------------------------------------------------------
 
@@ -167,15 +184,27 @@ class BaseStore:
             raise InvalidAppend(case_id, str(exc)) from exc
 
     def _lifecycle_of(self, opening: Event) -> Lifecycle:
-        name = opening.payload.get("lifecycle")
+        """The lifecycle, at the version it names, that the case opened by ``opening`` follows."""
+        p = opening.payload
+        name, version = p.get("lifecycle"), p.get("lifecycle_version")
         if not isinstance(name, str):
-            if len(self.lifecycles) == 1:  # events from before the lifecycle was named
-                return next(iter(self.lifecycles.values()))
+            if self._sole is not None:  # events from before the lifecycle was named
+                return self._sole
             name = "?"
-        lifecycle = self.lifecycles.get(name)
-        if lifecycle is None:
-            raise UnknownLifecycle(opening.case_id, name, tuple(self.lifecycles))
-        return lifecycle
+        return self._resolve(opening.case_id, name, version if isinstance(version, int) else None)
+
+    def _resolve(self, case_id: str, name: str, version: int | None) -> Lifecycle:
+        try:
+            return self.catalogue.lifecycle(name, version)
+        except UnknownDefinition as exc:
+            raise UnknownLifecycle(case_id, name, exc.known, version) from exc
+
+    def _migration_target(self, event: Event) -> Lifecycle:
+        p = event.payload
+        name, version = p.get("lifecycle"), p.get("to_version")
+        if isinstance(name, str) and isinstance(version, int):
+            self._resolve(event.case_id, name, version)
+        return migration_target(event, self.catalogue)
 
     # --- reading ---------------------------------------------------------------------------
 
@@ -271,7 +300,11 @@ class BaseStore:
                     raise CorruptRecord(
                         case_id, expected, f"event #{expected} is missing (found #{row[0]})"
                     )
-                apply(decode(case_id, row))
+                event = decode(case_id, row)
+                if event.type == MIGRATED_EVENT:
+                    apply(event, lifecycle=self._migration_target(event))
+                else:
+                    apply(event)
         except ReplayError as exc:
             raise CorruptRecord(case_id, exc.seq, exc.problem) from exc
         return case

@@ -51,13 +51,18 @@ class UnknownCase(StoreError, LookupError):
 class UnknownLifecycle(StoreError, LookupError):
     """A case follows a lifecycle the store was not given, so it cannot be replayed."""
 
-    def __init__(self, case_id: str, lifecycle: str, known: tuple[str, ...]) -> None:
+    def __init__(
+        self, case_id: str, lifecycle: str, known: tuple[str, ...], version: int | None = None
+    ) -> None:
         self.case_id = case_id
         self.lifecycle = lifecycle
+        self.version = version
         self.known = known
+        what = f"{lifecycle!r}" + (f" version {version}" if version is not None else "")
         super().__init__(
-            f"case {case_id!r} follows lifecycle {lifecycle!r}, which this store was not given "
-            f"(it knows: {', '.join(known) or 'none'})"
+            f"case {case_id!r} follows lifecycle {what}, which this store's catalogue does not "
+            f"hold (it has: {', '.join(known) or 'none'}); add its definition to the catalogue "
+            "(casework commands: --lifecycle FILE or casework.toml)"
         )
 
     def __str__(self) -> str:

@@ -11,6 +11,7 @@ import threading
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
+from casework.catalogue import Catalogue
 from casework.events import Event
 from casework.lifecycle import Lifecycle
 from casework.serialize import Codec
@@ -27,10 +28,11 @@ class MemoryStore(BaseStore):
     def __init__(
         self,
         *,
+        catalogue: Catalogue | None = None,
         lifecycles: Mapping[str, Lifecycle] | Iterable[Lifecycle] | None = None,
         codec: Codec | None = None,
     ) -> None:
-        super().__init__(lifecycles=lifecycles, codec=codec)
+        super().__init__(catalogue=catalogue, lifecycles=lifecycles, codec=codec)
         self._lock = threading.Lock()
         self._data: dict[str, list[ReadRow]] = {}
         self._order: list[tuple[str, int]] = []

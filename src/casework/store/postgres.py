@@ -19,6 +19,7 @@ import threading
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
+from casework.catalogue import Catalogue
 from casework.events import Event
 from casework.lifecycle import Lifecycle
 from casework.serialize import Codec, SchemaTooNew
@@ -109,12 +110,13 @@ class PostgresStore(SqlStore):
         self,
         dsn: str,
         *,
+        catalogue: Catalogue | None = None,
         lifecycles: Mapping[str, Lifecycle] | Iterable[Lifecycle] | None = None,
         codec: Codec | None = None,
         schema: str | None = None,
         connect_timeout: int = 10,
     ) -> None:
-        super().__init__(lifecycles=lifecycles, codec=codec)
+        super().__init__(catalogue=catalogue, lifecycles=lifecycles, codec=codec)
         self._pg = _psycopg()
         self.schema = schema
         self._lock = threading.RLock()

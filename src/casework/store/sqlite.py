@@ -20,6 +20,7 @@ import threading
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
+from casework.catalogue import Catalogue
 from casework.events import Event
 from casework.lifecycle import Lifecycle
 from casework.serialize import Codec, SchemaTooNew
@@ -94,11 +95,12 @@ class SQLiteStore(SqlStore):
         self,
         path: str | os.PathLike[str],
         *,
+        catalogue: Catalogue | None = None,
         lifecycles: Mapping[str, Lifecycle] | Iterable[Lifecycle] | None = None,
         codec: Codec | None = None,
         busy_timeout: float = 30.0,
     ) -> None:
-        super().__init__(lifecycles=lifecycles, codec=codec)
+        super().__init__(catalogue=catalogue, lifecycles=lifecycles, codec=codec)
         self.path = os.fspath(path)
         self._lock = threading.RLock()
         self._db: sqlite3.Connection | None = sqlite3.connect(

@@ -1,0 +1,330 @@
+"""The catalogue: every definition an app uses, found by name, built once and passed around.
+
+One value holds the lifecycles (every version of each), the instruments, the app's own payload
+types, and the named guards and hooks that definition files refer to.  The engine, the stores,
+the codec, reporting, simulation and the command line all take a catalogue instead of separate
+lists, so an app's own process is known everywhere exactly as the shipped ones are.  The
+shipped definitions are in every catalogue unless ``shipped=False``.
+"""
+
+from __future__ import annotations
+
+import json
+import tomllib
+from collections.abc import Callable, Iterable, Mapping
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any
+
+import attrs
+
+from casework._support import callable_name
+from casework.assessment import SHIPPED_INSTRUMENTS
+from casework.errors import DefinitionError, UnknownDefinition
+from casework.guards import BUILTIN
+from casework.instruments import Instrument
+from casework.lifecycle import Guard, Hook, Lifecycle
+from casework.standard import MHT_LIFECYCLE, STANDARD
+
+__all__ = ["DEFAULT_CATALOGUE", "PROJECT_FILE", "Catalogue", "Unavailable"]
+
+#: The project file the command line reads from the working directory.
+PROJECT_FILE = "casework.toml"
+
+
+@attrs.frozen
+class Unavailable:
+    """Stands in for a named guard or hook whose code this process does not have.
+
+    Reading a store (show, export, report) never runs a guard, so the command line can load
+    an app's definition files without the app's code; a command fired through such a
+    lifecycle is refused by this guard, naming what is missing.
+    """
+
+    name: str
+
+    def __call__(self, *args: Any) -> str:
+        return f"{self.name!r} is not available here (the app's code was not loaded)"
+
+
+def _read(path: Path) -> Any:
+    """The data in a TOML or JSON definition file (by its suffix)."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise DefinitionError(str(path), [f"cannot read the file: {exc.strerror or exc}"]) from exc
+    try:
+        if path.suffix.lower() == ".json":
+            return json.loads(text)
+        return tomllib.loads(text)
+    except (ValueError, tomllib.TOMLDecodeError) as exc:
+        raise DefinitionError(str(path), [f"not valid {path.suffix[1:].upper()}: {exc}"]) from exc
+
+
+def _unique(kind: str, items: Iterable[Any], key: Callable[[Any], tuple[str, Any]]) -> list[Any]:
+    """``items`` without repeats; two different definitions under one key are refused."""
+    found: dict[tuple[str, Any], Any] = {}
+    problems = []
+    for item in items:
+        k = key(item)
+        if k in found and found[k] != item:
+            problems.append(f"two different {kind}s are both {k[0]!r} version {k[1]!r}")
+        found.setdefault(k, item)
+    if problems:
+        raise DefinitionError("catalogue", problems)
+    return list(found.values())
+
+
+def _named(kind: str, value: Mapping[str, Any] | Iterable[Callable[..., Any]]) -> dict[str, Any]:
+    items = dict(value) if isinstance(value, Mapping) else {callable_name(f): f for f in value}
+    problems = [f"{kind} {name!r} is not callable" for name, f in items.items() if not callable(f)]
+    if problems:
+        raise DefinitionError("catalogue", problems)
+    return items
+
+
+@attrs.frozen(init=False, repr=False)
+class Catalogue:
+    """Every definition an app uses: lifecycles (all versions), instruments, payload types,
+    and the named guards and hooks its definition files refer to.
+
+    Build it once, at start-up, and pass it to whatever needs it::
+
+        catalogue = Catalogue(lifecycles=[ELDERLY], guards=[aged_60_or_over])
+        store = SQLiteStore("station.sqlite", catalogue=catalogue)
+        engine = Engine("qingnuan-xiyang", store=store)
+
+    The shipped definitions (the standard lifecycles, the shipped instruments and built-in
+    guards) are included unless ``shipped=False``.  Definitions are checked as the catalogue
+    is built: two different lifecycles with one id and version, or two guards under one name,
+    are a :class:`~casework.errors.DefinitionError`.
+    """
+
+    lifecycles: tuple[Lifecycle, ...]
+    instruments: tuple[Instrument, ...]
+    guards: Mapping[str, Guard] = attrs.field(eq=attrs.cmp_using(eq=lambda a, b: a == b))
+    hooks: Mapping[str, Hook] = attrs.field(eq=attrs.cmp_using(eq=lambda a, b: a == b))
+    payload_types: tuple[type, ...]
+    _by_version: dict[tuple[str, int], Lifecycle] = attrs.field(eq=False, hash=False)
+    _latest: dict[str, Lifecycle] = attrs.field(eq=False, hash=False)
+    _instrument: dict[str, Instrument] = attrs.field(eq=False, hash=False)
+
+    def __init__(
+        self,
+        *,
+        lifecycles: Iterable[Lifecycle] = (),
+        instruments: Iterable[Instrument] | Mapping[str, Instrument] = (),
+        guards: Mapping[str, Guard] | Iterable[Guard] = (),
+        hooks: Mapping[str, Hook] | Iterable[Hook] = (),
+        payload_types: Iterable[type] = (),
+        shipped: bool = True,
+    ) -> None:
+        if isinstance(instruments, Mapping):
+            instruments = instruments.values()
+        lcs = list(lifecycles)
+        instrs = list(instruments)
+        problems = [
+            f"lifecycles[{i}] is a {type(lc).__name__}, not a Lifecycle"
+            for i, lc in enumerate(lcs)
+            if not isinstance(lc, Lifecycle)
+        ] + [
+            f"instruments[{i}] is a {type(x).__name__}, not an Instrument"
+            for i, x in enumerate(instrs)
+            if not isinstance(x, Instrument)
+        ]
+        if problems:
+            raise DefinitionError("catalogue", problems)
+        own_guards = _named("guard", guards)
+        if shipped:
+            lcs = [STANDARD, MHT_LIFECYCLE, *lcs]
+            instrs = [*SHIPPED_INSTRUMENTS.values(), *instrs]
+            clash = [
+                f"guard {n!r} is one of casework's built-in guards: give yours another name"
+                for n, f in own_guards.items()
+                if n in BUILTIN and BUILTIN[n] != f
+            ]
+            if clash:
+                raise DefinitionError("catalogue", clash)
+            own_guards = {**BUILTIN, **own_guards}
+        lcs = sorted(
+            _unique("lifecycle", lcs, lambda lc: (lc.id, lc.version)),
+            key=lambda lc: (lc.id, lc.version),
+        )
+        instrs = _unique("instrument", instrs, lambda i: (i.id, i.version))
+        by_version = {(lc.id, lc.version): lc for lc in lcs}
+        latest: dict[str, Lifecycle] = {}
+        for lc in lcs:  # sorted: the last of each id is its newest version
+            latest[lc.id] = lc
+        self.__attrs_init__(
+            tuple(lcs),
+            tuple(instrs),
+            MappingProxyType(own_guards),
+            MappingProxyType(_named("hook", hooks)),
+            tuple(dict.fromkeys(payload_types)),
+            by_version,
+            latest,
+            {i.id: i for i in instrs},
+        )
+
+    def __repr__(self) -> str:
+        names = ", ".join(f"{lc.id} v{lc.version}" for lc in self.lifecycles)
+        return f"<Catalogue: {names}; {len(self.instruments)} instruments>"
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (
+            _rebuild,
+            (
+                self.lifecycles,
+                self.instruments,
+                dict(self.guards),
+                dict(self.hooks),
+                self.payload_types,
+            ),
+        )
+
+    # --- finding definitions -------------------------------------------------------------------
+
+    def lifecycle(self, id: str, version: int | None = None) -> Lifecycle:
+        """The lifecycle ``id`` at ``version`` (default: its newest version)."""
+        found = self._latest.get(id) if version is None else self._by_version.get((id, version))
+        if found is None:
+            raise UnknownDefinition("lifecycle", id, version, self._known(id))
+        return found
+
+    def versions(self, id: str) -> tuple[int, ...]:
+        """The versions of lifecycle ``id`` the catalogue holds, oldest first."""
+        return tuple(lc.version for lc in self.lifecycles if lc.id == id)
+
+    def knows(self, lifecycle: Lifecycle) -> bool:
+        """True when ``lifecycle`` (this very definition) is in the catalogue."""
+        return self._by_version.get((lifecycle.id, lifecycle.version)) == lifecycle
+
+    def instrument(self, id: str) -> Instrument:
+        """The instrument ``id``."""
+        found = self._instrument.get(id)
+        if found is None:
+            raise UnknownDefinition("instrument", id, None, tuple(sorted(self._instrument)))
+        return found
+
+    @property
+    def instruments_by_id(self) -> Mapping[str, Instrument]:
+        """The instruments by id, as engines and scoring hooks look them up."""
+        return MappingProxyType(self._instrument)
+
+    def _known(self, id: str) -> tuple[str, ...]:
+        same = [f"{id} v{v}" for v in self.versions(id)]
+        return tuple(same) or tuple(self._latest)
+
+    # --- building -------------------------------------------------------------------------------
+
+    def extended(
+        self,
+        *,
+        lifecycles: Iterable[Lifecycle] = (),
+        instruments: Iterable[Instrument] = (),
+        guards: Mapping[str, Guard] | Iterable[Guard] = (),
+        hooks: Mapping[str, Hook] | Iterable[Hook] = (),
+        payload_types: Iterable[type] = (),
+    ) -> Catalogue:
+        """A new catalogue with these definitions added to this one's."""
+        return Catalogue(
+            lifecycles=(*self.lifecycles, *lifecycles),
+            instruments=(*self.instruments, *instruments),
+            guards={**self.guards, **_named("guard", guards)},
+            hooks={**self.hooks, **_named("hook", hooks)},
+            payload_types=(*self.payload_types, *payload_types),
+            shipped=False,
+        )
+
+    def lifecycle_from_dict(self, data: Mapping[str, Any]) -> Lifecycle:
+        """Build a lifecycle from a plain dict, its guard and hook names resolved here."""
+        return Lifecycle.from_dict(data, guards=self.guards, hooks=self.hooks)
+
+    def load_lifecycle(self, path: str | Path, *, placeholders: bool = False) -> Lifecycle:
+        """Read a lifecycle from a TOML or JSON file, its names resolved in this catalogue.
+
+        With ``placeholders``, a guard or hook name the catalogue does not know becomes an
+        :class:`Unavailable` stand-in, enough for reading stores (never for firing commands).
+        """
+        path = Path(path)
+        data = _read(path)
+        guards: Mapping[str, Any] = self.guards
+        hooks: Mapping[str, Any] = self.hooks
+        if placeholders and isinstance(data, Mapping):
+            wanted = _names_in(data)
+            guards = {**{n: Unavailable(n) for n in wanted["guards"]}, **guards}
+            hooks = {**{n: Unavailable(n) for n in wanted["hooks"]}, **hooks}
+        try:
+            return Lifecycle.from_dict(data, guards=guards, hooks=hooks)
+        except DefinitionError as exc:
+            raise DefinitionError(f"{path}: {exc.name}", exc.problems) from exc
+
+    def with_files(self, paths: Iterable[str | Path], *, placeholders: bool = False) -> Catalogue:
+        """This catalogue plus the lifecycles in ``paths`` (TOML or JSON, any versions)."""
+        loaded = [self.load_lifecycle(p, placeholders=placeholders) for p in paths]
+        return self.extended(lifecycles=loaded)
+
+    def with_project(self, path: str | Path, *, placeholders: bool = False) -> Catalogue:
+        """This catalogue plus the definition files a project file (``casework.toml``) lists.
+
+        The project file has a ``[casework]`` table whose ``lifecycles`` is a list of paths,
+        relative to the project file::
+
+            [casework]
+            lifecycles = ["processes/elderly-v1.toml", "processes/elderly-v2.toml"]
+        """
+        path = Path(path)
+        data = _read(path)
+        table = data.get("casework") if isinstance(data, Mapping) else None
+        if not isinstance(table, Mapping):
+            raise DefinitionError(str(path), ["needs a [casework] table"])
+        unknown = sorted(set(table) - {"lifecycles"})
+        files = table.get("lifecycles", [])
+        problems = [f"[casework]: unknown keys {unknown}"] if unknown else []
+        if not isinstance(files, list) or not all(isinstance(f, str) for f in files):
+            problems.append("[casework].lifecycles must be a list of file names")
+        if problems:
+            raise DefinitionError(str(path), problems)
+        return self.with_files([path.parent / f for f in files], placeholders=placeholders)
+
+
+def _names_in(data: Mapping[str, Any]) -> dict[str, set[str]]:
+    """Every guard and hook name a lifecycle dict refers to."""
+    found: dict[str, set[str]] = {"guards": set(), "hooks": set()}
+
+    def add(kind: str, value: Any) -> None:
+        for v in (value,) if isinstance(value, str) else value or ():
+            if isinstance(v, str):
+                found[kind].add(v)
+
+    for item in data.get("states", ()) if isinstance(data.get("states"), list) else ():
+        if isinstance(item, Mapping):
+            add("hooks", item.get("on_enter"))
+            add("hooks", item.get("on_exit"))
+    for item in data.get("transitions", ()) if isinstance(data.get("transitions"), list) else ():
+        if isinstance(item, Mapping):
+            add("guards", item.get("guards"))
+            add("hooks", item.get("before"))
+            add("hooks", item.get("after"))
+    return found
+
+
+def _rebuild(
+    lifecycles: tuple[Lifecycle, ...],
+    instruments: tuple[Instrument, ...],
+    guards: dict[str, Guard],
+    hooks: dict[str, Hook],
+    payload_types: tuple[type, ...],
+) -> Catalogue:
+    return Catalogue(
+        lifecycles=lifecycles,
+        instruments=instruments,
+        guards=guards,
+        hooks=hooks,
+        payload_types=payload_types,
+        shipped=False,
+    )
+
+
+#: The shipped definitions alone: what every part of casework uses when given no catalogue.
+DEFAULT_CATALOGUE = Catalogue()
