@@ -113,7 +113,7 @@ def snapshot(case: Case) -> Case:
     """A copy of ``case`` that later changes to the original cannot reach."""
     import attrs
 
-    return attrs.evolve(case, history=list(case.history))
+    return attrs.evolve(case, history=list(case.history), corrections=dict(case.corrections))
 
 
 def later(at: datetime, days: int) -> datetime:

@@ -15,7 +15,9 @@ from datetime import datetime
 from typing import Any, TypeVar
 
 from casework.case import Case
-from casework.errors import InvalidValue
+from casework.catalogue import DEFAULT_CATALOGUE, Catalogue
+from casework.errors import InvalidValue, UnknownDefinition
+from casework.events import MIGRATED_EVENT
 from casework.journal import JOURNAL_OPENED, Journal
 from casework.lifecycle import Lifecycle
 from casework.recording import EVENT_TYPES
@@ -64,9 +66,7 @@ def _check_unique(where: str, items: Sequence[Case | Journal], kind: type) -> No
 
 
 def _shipped() -> dict[str, Lifecycle]:
-    from casework.standard import MHT_LIFECYCLE, STANDARD
-
-    return {STANDARD.id: STANDARD, MHT_LIFECYCLE.id: MHT_LIFECYCLE}
+    return {lc.id: lc for lc in DEFAULT_CATALOGUE.lifecycles}
 
 
 class Dataset:
@@ -117,19 +117,19 @@ class Dataset:
         cls,
         store: Any,
         *,
+        catalogue: Catalogue | None = None,
         lifecycles: Mapping[str, Lifecycle] | Iterable[Lifecycle] | None = None,
     ) -> Dataset:
         """Every case and journal in ``store``, read in one pass over ``store.stream()``.
 
-        Cases are replayed with ``lifecycles`` (default: the store's own, else those casework
-        ships).
+        Cases are replayed with the ``catalogue`` (default: the store's own, else the shipped
+        one plus ``lifecycles``), each event under the lifecycle version it was recorded with.
         """
-        if lifecycles is None:
-            known = getattr(store, "lifecycles", None) or _shipped()
-        elif isinstance(lifecycles, Mapping):
-            known = dict(lifecycles)
-        else:
-            known = {lc.id: lc for lc in lifecycles}
+        if catalogue is None and lifecycles is not None:
+            given = lifecycles.values() if isinstance(lifecycles, Mapping) else lifecycles
+            catalogue = DEFAULT_CATALOGUE.extended(lifecycles=given)
+        if catalogue is None:
+            catalogue = getattr(store, "catalogue", None) or DEFAULT_CATALOGUE
         streams: dict[str, list[Any]] = {}
         for ev in store.stream():
             streams.setdefault(ev.case_id, []).append(ev)
@@ -139,13 +139,10 @@ class Dataset:
             if events[0].type == JOURNAL_OPENED:
                 journals.append(Journal.replay(events))
                 continue
-            name = events[0].payload.get("lifecycle")
-            lifecycle = known.get(name) if isinstance(name, str) else None
-            if lifecycle is None and len(known) == 1:
-                lifecycle = next(iter(known.values()))
-            if lifecycle is None:
-                raise InvalidValue("lifecycles", f"case {stream_id!r} follows unknown {name!r}")
-            cases.append(Case.replay(events, lifecycle))
+            try:
+                cases.append(Case.replay(events, catalogue))
+            except UnknownDefinition as exc:
+                raise InvalidValue("catalogue", f"case {stream_id!r}: {exc}") from exc
         return cls(cases, journals)
 
     # --- station records --------------------------------------------------------------------
@@ -249,12 +246,12 @@ class Dataset:
             previous = None
             for ev in case.history:
                 if ev.state != previous:
-                    entries.setdefault(ev.state, []).append((_naive(ev.at), case.id, 1))
+                    if ev.type != MIGRATED_EVENT:  # a state renamed by a new version: no entry
+                        entries.setdefault(ev.state, []).append((_naive(ev.at), case.id, 1))
                     previous = ev.state
-                if ev.type == "session_recorded":
-                    s = ev.payload.get("session")
-                    if s is not None and s.held and s.held_at is not None:
-                        sessions.append((_naive(s.held_at), case.id, 1))
+            for s in case.sessions:  # as corrected: a voided session is not among them
+                if s.held and s.held_at is not None:
+                    sessions.append((_naive(s.held_at), case.id, 1))
             opened.append((_naive(case.opened_at), case.id, 1))
         for facts in (opened, sessions, *entries.values()):
             facts.sort()
