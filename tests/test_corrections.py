@@ -150,6 +150,8 @@ def test_an_assessment_is_rescored_from_corrected_responses() -> None:
     (assessment,) = case.assessments
     assert assessment.result.total == 25  # items 1-25 answered yes: high on two scales
     assert assessment.at == recorded.payload["assessment"].at  # still when it was administered
+    engine.record_consent(case, Consent("client", T0), by="wu")
+    engine.record_consent(case, Consent("guardian", T0, giver_id="g-1"), by="wu")
     engine.fire(case, "admit", at=T0, by="wu")  # the screening rule reads the corrected score
     assert case.state == "intake"
 
