@@ -6,6 +6,7 @@ from datetime import date, datetime
 from pathlib import Path
 
 import pytest
+from elderly_app import aged_60_or_over, tell_family  # tests/data (on the test path)
 
 from casework import (
     Catalogue,
@@ -19,7 +20,6 @@ from casework import (
     UnknownDefinition,
 )
 from casework.store import MemoryStore, SQLiteStore, UnknownLifecycle
-from elderly_app import aged_60_or_over, tell_family  # tests/data (on the test path)
 from strategies import snapshot
 
 DATA = Path(__file__).parent / "data"
