@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule
 
 from casework import (
+    DEFAULT_CATALOGUE,
     MHT_LIFECYCLE,
     STANDARD,
     CommandRejected,
@@ -21,6 +22,7 @@ from casework import (
     ConsentGiver,
     Engine,
     GuardFailed,
+    Lifecycle,
     SessionPlan,
     SessionRecord,
     SessionStatus,
@@ -57,7 +59,7 @@ class StandardLifecycle(RuleBasedStateMachine):
     )
     def open_case(self, minor: bool, start: str) -> None:
         """Open a case and walk it along the main path to a random starting state."""
-        self.engine = Engine(self.lifecycle)
+        self.engine = self.make_engine()
         born = T0.date().replace(year=T0.year - (10 if minor else 30))
         self.case = self.engine.open("case-1", child(born), at=T0, by="wu", worker="wu")
         if start != "referral":
@@ -66,6 +68,9 @@ class StandardLifecycle(RuleBasedStateMachine):
         self.session_no = len(self.case.sessions)
 
     # --- helpers --------------------------------------------------------------------------
+
+    def make_engine(self) -> Engine:
+        return Engine(self.lifecycle)
 
     def attempt(self, run, trigger: str) -> None:  # type: ignore[no-untyped-def]
         """Run one command; check it either appended exactly one event or changed nothing."""
@@ -154,6 +159,7 @@ class StandardLifecycle(RuleBasedStateMachine):
             "evaluation": "close",
             "closed": "follow_up",
             "follow_up": "reopen",
+            "aftercare": "reopen",
             "withdrawn": "reopen",
             "suspended": "resume",
         }.get(state)
@@ -262,6 +268,58 @@ class StandardLifecycle(RuleBasedStateMachine):
             "transfer",
         )
 
+    # --- corrections ------------------------------------------------------------------------
+
+    def data_events(self, kinds: frozenset[str]) -> list[int]:
+        return [e.seq for e in self.case.history if e.type in kinds]
+
+    def fix(self, run, kind: str) -> None:  # type: ignore[no-untyped-def]
+        """Run a correction or void: one event pointing to an earlier one, or nothing at all."""
+        before = snapshot(self.case)
+        try:
+            fixed = run()
+        except CommandRejected as exc:
+            assert self.case == before, "a refused correction changed the case"
+            assert exc.reasons
+            return
+        event(f"{kind} accepted" + (" (inconsistent)" if self.case.inconsistencies else ""))
+        assert self.case.history[:-1] == before.history
+        assert fixed.type == kind and fixed.state == before.state
+        assert 1 <= fixed.payload["target"] < fixed.seq
+
+    @rule(
+        data=st.data(),
+        status=st.sampled_from(list(SessionStatus)),
+        hours=st.integers(-5, 5),
+        reason=reasons,
+    )
+    def correct_a_session(
+        self, data: st.DataObject, status: SessionStatus, hours: int, reason: str | None
+    ) -> None:
+        """Replace a recorded session (a wrong date, a no-show entered as held...)."""
+        seqs = [*self.data_events(frozenset({"session_recorded"})), 1]
+        seq = data.draw(st.sampled_from(seqs))
+        original = self.case.history[seq - 1]
+        number = original.payload["session"].number if seq > 1 else 1
+        when = original.at + timedelta(hours=hours)
+        held = when if status is SessionStatus.HELD else None
+        new = SessionRecord(number, status, held_at=held, scheduled_at=when)
+        self.fix(
+            lambda: self.engine.correct(
+                self.case, seq, new, reason=reason or "", at=self.now, by="wu"
+            ),
+            "corrected",
+        )
+
+    @rule(data=st.data(), reason=reasons)
+    def void_a_record(self, data: st.DataObject, reason: str | None) -> None:
+        """Mark any earlier event entered in error (state changes are always refused)."""
+        seq = data.draw(st.integers(1, self.case.version))
+        self.fix(
+            lambda: self.engine.void(self.case, seq, reason=reason or "", at=self.now, by="wu"),
+            "voided",
+        )
+
     @precondition(
         lambda self: self.case.version > 1 and self.lifecycle.triggers_from(self.case.state)
     )
@@ -288,6 +346,32 @@ class StandardLifecycle(RuleBasedStateMachine):
     @invariant()
     def replay_equals_live(self) -> None:
         assert self.engine.replay(self.case.history) == self.case
+
+    @invariant()
+    def corrections_are_what_the_case_reads(self) -> None:
+        """The case's sessions are the recorded ones, each as last corrected, voids left out."""
+        latest: dict[int, object] = {}
+        for ev in self.case.history:
+            if ev.type == "corrected":
+                latest[ev.payload["target"]] = ev.payload.get("session", latest.get(0))
+            elif ev.type == "voided":
+                latest[ev.payload["target"]] = None
+        expected, held = [], 0
+        for ev in self.case.history:
+            if ev.type == "plan_set" and not (ev.seq in latest and latest[ev.seq] is None):
+                held = 0  # held sessions count toward the plan in force
+            if ev.type == "session_recorded":
+                session = latest.get(ev.seq, ev.payload["session"])
+                if session is not None:
+                    expected.append(session)
+                    held += session.held  # type: ignore[attr-defined]
+        assert list(self.case.sessions) == expected
+        assert self.case.held_sessions == held
+        for ev in self.case.history:
+            if ev.type in ("corrected", "voided"):
+                target = self.case.history[ev.payload["target"] - 1]
+                assert target.type not in ("corrected", "voided")
+                assert ev.state == self.case.history[ev.seq - 2].state  # never a state change
 
     @invariant()
     def state_is_defined(self) -> None:
@@ -358,3 +442,59 @@ class MHTLifecycle(StandardLifecycle):
 
 MHTLifecycle.TestCase.settings = StandardLifecycle.TestCase.settings
 TestMHTLifecycle = MHTLifecycle.TestCase
+
+
+def _renamed(lc: Lifecycle, old: str, new: str, version: int) -> Lifecycle:
+    """``lc`` as a new version with one state renamed (its transitions following it)."""
+    data = lc.to_dict()
+    data["version"] = version
+    for state in data["states"]:
+        if state["name"] == old:
+            state["name"] = new
+    for t in data["transitions"]:
+        t["source"] = [new if s == old else s for s in t["source"]]
+        if t["dest"] == old:
+            t["dest"] = new
+    return DEFAULT_CATALOGUE.lifecycle_from_dict(data)
+
+
+STANDARD_V2 = _renamed(STANDARD, "follow_up", "aftercare", 2)
+VERSIONS = DEFAULT_CATALOGUE.extended(lifecycles=[STANDARD_V2])
+
+
+class MigratedMidway(StandardLifecycle):
+    """The same programs, with the case moved to a version 2 (a state renamed) at some step."""
+
+    migrated = False
+
+    def make_engine(self) -> Engine:
+        return Engine(STANDARD, catalogue=VERSIONS)  # replay finds both versions
+
+    @precondition(lambda self: not self.migrated)
+    @rule(days=st.integers(0, 5), reason=reasons)
+    def migrate(self, days: int, reason: str | None) -> None:
+        self.tick(days)
+        new = Engine(STANDARD_V2, catalogue=VERSIONS)
+        before = snapshot(self.case)
+        try:
+            ev = new.migrate(
+                self.case, states={"follow_up": "aftercare"}, at=self.now, by="wu",
+                reason=reason or "",
+            )  # fmt: skip
+        except CommandRejected:
+            assert self.case == before
+            assert not (reason or "").strip()
+            return
+        assert ev.state == {"follow_up": "aftercare"}.get(before.state, before.state)
+        self.engine, self.lifecycle, self.migrated = new, STANDARD_V2, True
+
+    @invariant()
+    def follows_the_version_it_was_moved_to(self) -> None:
+        if self.migrated:
+            assert self.case.lifecycle is STANDARD_V2
+            assert self.case.state != "follow_up"
+            assert self.case.lifecycle_at(1) is STANDARD
+
+
+MigratedMidway.TestCase.settings = StandardLifecycle.TestCase.settings
+TestMigratedMidway = MigratedMidway.TestCase

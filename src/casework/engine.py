@@ -350,16 +350,15 @@ class Engine:
             )
         except (InvalidValue, ReplayError) as exc:
             raise self._rejected(InvalidCommand, case, trigger, [str(exc)]) from exc
-        if trial.plan is not None and trial.held_sessions > trial.plan.sessions:
-            raise self._rejected(
-                InvalidCommand,
-                case,
-                trigger,
-                [
-                    f"it would make {trial.held_sessions} sessions held of "
-                    f"{trial.plan.sessions} planned: revise the plan first"
-                ],
+        planned = trial.plan.sessions if trial.plan is not None else 0
+        if trial.held_sessions > planned:
+            why = (
+                f"it would make {trial.held_sessions} sessions held of {planned} planned: "
+                "revise the plan first"
+                if trial.plan is not None
+                else "sessions were held under that plan: correct the plan instead"
             )
+            raise self._rejected(InvalidCommand, case, trigger, [why])
         payload["inconsistencies"] = self._inconsistencies(trial)
         return self._record(case, event_type, trigger, payload, at=at, by=by, state=case.state)
 
