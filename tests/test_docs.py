@@ -401,6 +401,19 @@ def test_blocks_of_one_file_share_a_namespace_and_files_do_not(tmp_path: Path) -
     assert run_blocks(second) == 1
 
 
+def test_help_casework_points_to_the_docs() -> None:
+    """``help(casework)`` opens with what casework is, then names the pages, which exist."""
+    import pydoc
+
+    import casework
+
+    text = pydoc.render_doc(casework, renderer=pydoc.plaintext)
+    assert "casework - Social-work case processes as data" in text.split("DESCRIPTION")[0]
+    named = re.findall(r"docs/[\w.]+\.md", casework.__doc__ or "")
+    assert named[0] == "docs/tutorial.md"
+    assert sorted(named) == sorted(f"docs/{page.name}" for page in DOCS.glob("*.md"))
+
+
 # --- the tables of the standard lifecycle in docs/concepts.md --------------------------------
 
 TABLES = ("standard-states", "standard-triggers")
