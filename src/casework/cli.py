@@ -25,10 +25,12 @@ import traceback
 from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING, Any, TextIO, cast
 
+from casework.errors import CaseworkError
+
 if TYPE_CHECKING:
     from casework.store import SQLiteStore
 
-__all__ = ["build_parser", "main", "one_line", "plain"]
+__all__ = ["build_parser", "main", "one_line", "open_store", "plain"]
 
 #: Set to 1 to let errors escape with their traceback instead of the one-line message.
 DEBUG_VARIABLE = "CASEWORK_DEBUG"
@@ -37,8 +39,8 @@ DEBUG_VARIABLE = "CASEWORK_DEBUG"
 REFUSED, MISSING_EXTRA, INTERRUPTED, BROKEN_PIPE = 1, 2, 130, 141
 
 
-class _Refused(Exception):
-    """A problem to report on stderr with exit status 1 (no traceback)."""
+class _Refused(CaseworkError):
+    """A problem with the command's input (a path, a file) to report in one line, status 1."""
 
 
 def _check_store_path(path: str, *, create: bool) -> None:
@@ -53,8 +55,13 @@ def _check_store_path(path: str, *, create: bool) -> None:
         raise _Refused(f"no store at {path} (create one with: casework demo --db {path})")
 
 
-def _open_store(path: str, *, create: bool = False) -> SQLiteStore:
-    """The SQLite store at ``path``: an existing one, or (``create``) a new one if none is."""
+def open_store(path: str, *, create: bool = False) -> SQLiteStore:
+    """The SQLite store a ``--db PATH`` names: an existing one, or (``create``) a new one.
+
+    A directory, a missing file (or, with ``create``, a missing folder) or a file SQLite
+    cannot read is refused with a :class:`~casework.errors.CaseworkError` whose message says
+    what is wrong with ``path``, before anything is written to it.
+    """
     from casework.store import SQLiteStore
 
     _check_store_path(path, create=create)
@@ -74,7 +81,7 @@ def _demo(args: argparse.Namespace) -> int:
         from casework.standard import MHT_LIFECYCLE
         from casework.store import ConflictError
 
-        with _open_store(args.db, create=True) as store:
+        with open_store(args.db, create=True) as store:
             try:  # the demo's own lifecycle: the standard one with MHT screening
                 _, cases = run_xuzhuang(Engine(MHT_LIFECYCLE, store=store))
             except ConflictError as exc:
@@ -85,7 +92,7 @@ def _demo(args: argparse.Namespace) -> int:
 
 
 def _show(args: argparse.Namespace) -> int:
-    with _open_store(args.db) as store:
+    with open_store(args.db) as store:
         case = store.load(args.case_id)
     state = case.lifecycle.state(case.state).label(args.lang)
     worker = f"  worker {case.worker}" if case.worker else ""
@@ -108,7 +115,7 @@ def _export_lines(args: argparse.Namespace, store: SQLiteStore) -> Iterator[str]
 
 
 def _export(args: argparse.Namespace) -> int:
-    with _open_store(args.db) as store:
+    with open_store(args.db) as store:
         out: TextIO
         if args.out is None:
             out = sys.stdout
@@ -250,8 +257,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     never a traceback, unless ``CASEWORK_DEBUG=1`` is set, which lets the exception escape.
     A closed pipe (``casework export | head``) ends the command quietly with status 141.
     """
-    from casework.errors import CaseworkError
-
     args = build_parser().parse_args(argv)
     if os.environ.get(DEBUG_VARIABLE, "") not in ("", "0"):
         status = int(args.func(args))
@@ -268,7 +273,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _fail("interrupted", INTERRUPTED)
     except ImportError as exc:  # an optional extra is missing: the message names it
         return _fail(_missing_extra(exc, args), MISSING_EXTRA)
-    except (_Refused, CaseworkError, OSError) as exc:
+    except (CaseworkError, OSError) as exc:
         return _fail(one_line(exc), REFUSED)
     except sqlite3.Error as exc:
         db = getattr(args, "db", None)
