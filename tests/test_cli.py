@@ -13,6 +13,8 @@ import pytest
 from casework.cli import main
 from casework.demo import CHILDREN
 
+XINQIAO = Path(__file__).resolve().parent.parent / "docs" / "scenarios" / "xinqiao.toml"
+
 
 def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
     code = main(list(argv))
@@ -253,6 +255,15 @@ def test_a_closed_pipe_ends_the_command_quietly(station: Path) -> None:
     assert done.stderr == "" and done.returncode == 141
 
 
+def test_a_missing_simulation_extra_is_named_once(station: Path) -> None:
+    """Without SimPy, ``simulate`` names the extra that brings it, in one line, status 2."""
+    done = casework("simulate", str(XINQIAO), "-n", "2", cwd=station, block="simpy")
+    line = one_line_error(done)
+    assert done.returncode == 2 and line.count("casework") == 2
+    assert line.startswith("casework: simulation needs simpy")
+    assert line.endswith("pip install 'casework[sim]'")
+
+
 def test_casework_debug_shows_the_traceback(station: Path) -> None:
     """CASEWORK_DEBUG=1 lets the error escape, for a developer."""
     argv = ["simulate", str(station / "missing.toml")]
@@ -274,6 +285,7 @@ def test_one_line_joins_a_listing_of_problems() -> None:
         "x.toml: No such file or directory"
     )
     assert one_line(ImportError("casework charts need matplotlib")) == "charts need matplotlib"
+    assert one_line(ImportError("casework's simulation needs simpy")) == "simulation needs simpy"
 
 
 def test_version(tmp_path: Path) -> None:

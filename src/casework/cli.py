@@ -135,6 +135,7 @@ def _export(args: argparse.Namespace) -> int:
 # --- the parser -------------------------------------------------------------------------------
 
 _LITERAL = re.compile(r"``(.+?)``")
+_OWN_NAME = re.compile(r"^casework(?:'s)? ")  # the prefix says it already
 _ROLE = re.compile(r":(?:[a-z]+:)?[a-z]+:`~?(?:[\w.]+\.)?([^`]+)`")
 
 
@@ -213,7 +214,7 @@ def one_line(exc: BaseException) -> str:
     """The message of ``exc`` on one line: a listing of problems is joined with ``;``.
 
     An :class:`OSError` reads ``<file>: <what the system says>``; a message that starts with
-    "casework " (as the extras' do) loses that word, which the command line prints already.
+    "casework " or "casework's " (as the extras' do) loses it: the prefix says it already.
     """
     if isinstance(exc, OSError) and exc.strerror:
         files = [str(f) for f in (exc.filename, exc.filename2) if f is not None]
@@ -226,7 +227,7 @@ def one_line(exc: BaseException) -> str:
     head, rest = lines[0], [line.removeprefix("- ") for line in lines[1:]]
     if rest:
         head = f"{head.rstrip(':')}: {'; '.join(rest)}"
-    return head.removeprefix("casework ")
+    return _OWN_NAME.sub("", head, count=1)
 
 
 def _missing_extra(exc: ImportError, args: argparse.Namespace) -> str:
