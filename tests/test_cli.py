@@ -272,6 +272,38 @@ def test_casework_debug_shows_the_traceback(station: Path) -> None:
     assert "FileNotFoundError" in done.stderr
 
 
+@pytest.mark.parametrize(
+    ("error", "status", "says"),
+    [
+        (KeyboardInterrupt(), 130, "casework: interrupted"),
+        (TypeError("unsupported operand"), 1, "casework: unsupported operand (TypeError in "),
+        (BrokenPipeError(32, "Broken pipe"), 141, ""),
+    ],
+    ids=["interrupt", "a bug", "closed pipe"],
+)
+def test_anything_else_is_one_line_too(
+    error: BaseException,
+    status: int,
+    says: str,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """An interrupt, or an error nothing checked (a bug), is still one line and a status;
+    the bug's line says where, and how to see the traceback."""
+    from casework import cli
+
+    def fails(args: object) -> int:
+        raise error
+
+    monkeypatch.delenv("CASEWORK_DEBUG", raising=False)
+    monkeypatch.setattr(cli, "_demo", fails)  # bound when main() builds the parser
+    assert main(["demo"]) == status
+    err = capsys.readouterr().err
+    assert err.startswith(says) and err.count("\n") == (1 if says else 0)
+    if isinstance(error, TypeError):
+        assert "test_cli.py, line " in err and "set CASEWORK_DEBUG=1 for the traceback" in err
+
+
 def test_one_line_joins_a_listing_of_problems() -> None:
     """A multi-line message (a list of problems) becomes one line, its items joined by ';'."""
     from casework.cli import one_line
