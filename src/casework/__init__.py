@@ -1,7 +1,21 @@
-"""casework: social-work case processes as data.
+"""Social-work case processes as data, for township social-work stations (社工站).
 
 Lifecycles are validated definitions compiled once onto a shared ``transitions`` machine;
 commands become immutable events; a case is whatever its events say.
+
+Documentation (in the ``docs`` folder of the source; every example in it runs as a test):
+
+* docs/tutorial.md: one child's case from referral to closure, to paste into a Python shell;
+* docs/concepts.md: lifecycles, guards, hooks, events, replay and the errors;
+* docs/lifecycles.md: a lifecycle of your own, in code or from JSON or TOML;
+* docs/instruments.md: the MHT and other questionnaires, reliable change;
+* docs/persistence.md: the stores (memory, SQLite, PostgreSQL) and what they guarantee;
+* docs/reporting.md and docs/reports.md: indicators, tables, charts, the yearly report;
+* docs/simulation.md: capacity planning with the real lifecycle;
+* docs/performance.md: measured figures and how they were produced.
+
+The ``casework`` command (``casework --help``) runs the demo, shows and exports stored cases,
+writes a station's yearly report and simulates a scenario.
 """
 
 from casework.assessment import Administration, Assessment, Phase

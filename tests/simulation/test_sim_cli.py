@@ -104,3 +104,18 @@ def test_the_progress_bar_redraws_only_when_it_moves() -> None:
     text = out.getvalue()
     assert text.count("\r") == 101  # once per percent, 0 % to 100 %
     assert text.endswith("[##########] 1000/1000 runs 100%\n")
+
+
+def test_the_scenario_argument_is_always_a_file(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A file not named .toml is still read as a file, and a missing one is an OSError naming
+    it (which the main command prints as one line), never its name parsed as TOML text."""
+    path = tmp_path / "tiny.scenario"
+    path.write_text(SMALL, "utf-8")
+    args = parse(str(path), "-n", "2")
+    assert args.func(args) == 0 and "tiny" in capsys.readouterr().out
+    args = parse(str(tmp_path / "missing.scenario"), "-n", "2")
+    with pytest.raises(FileNotFoundError) as info:
+        args.func(args)
+    assert info.value.filename == str(tmp_path / "missing.scenario")

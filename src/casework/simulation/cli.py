@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 from typing import Any, TextIO
 
 __all__ = ["ProgressBar", "register"]
@@ -43,7 +44,8 @@ def _run(args: argparse.Namespace) -> int:
     from casework.simulation.compare import compare
     from casework.simulation.scenario import load_scenarios
 
-    scenarios = load_scenarios(args.scenario)  # every problem is reported before anything runs
+    # a path, never TOML text; every problem is reported before anything runs
+    scenarios = load_scenarios(Path(args.scenario))
     total = args.replications * len(scenarios)
     progress = None
     if total >= PROGRESS_FROM and not args.quiet:
@@ -77,14 +79,22 @@ def register(subparsers: Any) -> argparse.ArgumentParser:
     p: argparse.ArgumentParser = subparsers.add_parser(
         "simulate",
         help="simulate a project from a scenario file (TOML) and summarise many runs",
-        description=__doc__.splitlines()[0] if __doc__ else None,
+        description="A scenario file in, a summary table out: runs the scenario and each of its "
+        "[variants.*] with the same seeds.",
     )
-    p.add_argument("scenario", metavar="SCENARIO.toml", help="the scenario file")
+    p.add_argument("scenario", metavar="SCENARIO.toml", help="the scenario file (TOML)")
     p.add_argument(
-        "--replications", "-n", type=_positive, default=200, help="runs per scenario (200)"
+        "--replications",
+        "-n",
+        type=_positive,
+        default=200,
+        metavar="N",
+        help="runs per scenario (200)",
     )
-    p.add_argument("--seed", type=int, default=0, help="seed of the study (0)")
-    p.add_argument("--workers", type=_positive, default=1, help="processes to run in (1)")
+    p.add_argument("--seed", type=int, default=0, metavar="S", help="seed of the study (0)")
+    p.add_argument(
+        "--workers", type=_positive, default=1, metavar="K", help="processes to run in (1)"
+    )
     p.add_argument("--lang", choices=("zh", "en"), default="en", help="language of the table")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=_run)
