@@ -8,7 +8,7 @@ from collections.abc import Callable
 from types import ModuleType
 from typing import Any
 
-__all__ = ["callable_name", "display_width", "require"]
+__all__ = ["callable_name", "display_width", "pad", "require"]
 
 
 def callable_name(func: Callable[..., Any]) -> str:
@@ -34,3 +34,8 @@ def require(module: str, extra: str, purpose: str) -> ModuleType:
 def display_width(text: str) -> int:
     """Terminal columns ``text`` takes (wide and full-width characters, e.g. CJK, take two)."""
     return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def pad(text: str, width: int) -> str:
+    """``text`` followed by spaces up to ``width`` terminal columns (CJK characters take two)."""
+    return text + " " * max(0, width - display_width(text))

@@ -13,6 +13,7 @@ from typing import Any, Protocol
 
 import attrs
 
+from casework._support import pad
 from casework.assessment import Assessment
 from casework.errors import ReplayError
 from casework.events import (
@@ -299,7 +300,8 @@ class TimelineEntry:
 
     def __str__(self) -> str:
         when = f"{self.at:%Y-%m-%d %H:%M}"
-        line = f"#{self.seq:<3} {when}  {self.event:<26} {self.state_label:<12} {self.actor}"
+        label = pad(self.state_label, 12)  # by display width: a CJK label takes two columns
+        line = f"#{self.seq:<3} {when}  {self.event:<26} {label} {self.actor}"
         return f"{line}  ({self.note})" if self.note else line
 
 

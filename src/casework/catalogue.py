@@ -9,7 +9,9 @@ shipped definitions are in every catalogue unless ``shipped=False``.
 
 from __future__ import annotations
 
+import importlib
 import json
+import sys
 import tomllib
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
@@ -265,27 +267,63 @@ class Catalogue:
         return self.extended(lifecycles=loaded)
 
     def with_project(self, path: str | Path, *, placeholders: bool = False) -> Catalogue:
-        """This catalogue plus the definition files a project file (``casework.toml``) lists.
+        """This catalogue plus what a project file (``casework.toml``) lists.
 
-        The project file has a ``[casework]`` table whose ``lifecycles`` is a list of paths,
-        relative to the project file::
+        The project file's ``[casework]`` table names the lifecycle files (paths relative to
+        the project file) and, optionally, the app's guards and hooks as ``module:name``
+        (imported with the project's folder on the path)::
 
             [casework]
             lifecycles = ["processes/elderly-v1.toml", "processes/elderly-v2.toml"]
+            guards = { aged_60_or_over = "shiqiao_rules:aged_60_or_over" }
+            hooks = { tell_family = "shiqiao_rules:tell_family" }
+
+        With ``placeholders``, names that are not given (or cannot be imported) get stand-ins,
+        enough to read stores.
         """
         path = Path(path)
         data = _read(path)
         table = data.get("casework") if isinstance(data, Mapping) else None
         if not isinstance(table, Mapping):
             raise DefinitionError(str(path), ["needs a [casework] table"])
-        unknown = sorted(set(table) - {"lifecycles"})
+        problems = []
+        unknown = sorted(set(table) - {"lifecycles", "guards", "hooks"})
+        if unknown:
+            problems.append(
+                f"[casework]: unknown keys {unknown} (known: guards, hooks, lifecycles)"
+            )
         files = table.get("lifecycles", [])
-        problems = [f"[casework]: unknown keys {unknown}"] if unknown else []
         if not isinstance(files, list) or not all(isinstance(f, str) for f in files):
             problems.append("[casework].lifecycles must be a list of file names")
+        imported: dict[str, dict[str, Any]] = {"guards": {}, "hooks": {}}
+        for kind, found in imported.items():
+            names = table.get(kind, {})
+            if not isinstance(names, Mapping):
+                problems.append(f'[casework].{kind} must be a table of name = "module:name"')
+                continue
+            for name, target in names.items():
+                try:
+                    found[name] = _import(target, path.parent)
+                except (ImportError, AttributeError, ValueError) as exc:
+                    if not placeholders:
+                        problems.append(f"[casework].{kind}.{name}: {exc}")
         if problems:
             raise DefinitionError(str(path), problems)
-        return self.with_files([path.parent / f for f in files], placeholders=placeholders)
+        own = self.extended(guards=imported["guards"], hooks=imported["hooks"])
+        return own.with_files([path.parent / f for f in files], placeholders=placeholders)
+
+
+def _import(target: Any, folder: Path) -> Any:
+    """The object ``module:name`` names, imported with ``folder`` first on the path."""
+    if not isinstance(target, str) or ":" not in target:
+        raise ValueError(f'expected "module:name", got {target!r}')
+    module_name, _, attr = target.partition(":")
+    sys.path.insert(0, str(folder))
+    try:
+        module = importlib.import_module(module_name)
+    finally:
+        sys.path.remove(str(folder))
+    return getattr(module, attr)
 
 
 def _names_in(data: Mapping[str, Any]) -> dict[str, set[str]]:

@@ -28,9 +28,18 @@ from typing import TYPE_CHECKING, Any, TextIO, cast
 from casework.errors import CaseworkError
 
 if TYPE_CHECKING:
+    from casework.catalogue import Catalogue
     from casework.store import SQLiteStore
 
-__all__ = ["build_parser", "main", "one_line", "open_store", "plain"]
+__all__ = [
+    "add_definition_options",
+    "build_parser",
+    "catalogue_from_args",
+    "main",
+    "one_line",
+    "open_store",
+    "plain",
+]
 
 #: Set to 1 to let errors escape with their traceback instead of the one-line message.
 DEBUG_VARIABLE = "CASEWORK_DEBUG"
@@ -55,18 +64,60 @@ def _check_store_path(path: str, *, create: bool) -> None:
         raise _Refused(f"no store at {path} (create one with: casework demo --db {path})")
 
 
-def open_store(path: str, *, create: bool = False) -> SQLiteStore:
+def add_definition_options(parser: argparse.ArgumentParser) -> None:
+    """``--lifecycle FILE`` (repeatable) and ``--project FILE``: the station's own definitions."""
+    parser.add_argument(
+        "--lifecycle",
+        metavar="FILE",
+        action="append",
+        default=[],
+        help="a lifecycle definition (TOML or JSON) the store's cases follow; repeat for more "
+        "lifecycles or versions",
+    )
+    parser.add_argument(
+        "--project",
+        metavar="FILE",
+        help="a project file listing the station's definition files "
+        "(default: casework.toml in the working directory, if there is one)",
+    )
+
+
+def catalogue_from_args(args: argparse.Namespace, *, placeholders: bool = True) -> Catalogue:
+    """The catalogue the command works with: the shipped definitions, the project file's
+    (``--project``, else ``./casework.toml``) and every ``--lifecycle`` file.
+
+    With ``placeholders`` (commands that only read a store), a guard or hook a definition
+    names but this process cannot import gets a stand-in.
+    """
+    from casework.catalogue import DEFAULT_CATALOGUE, PROJECT_FILE
+
+    catalogue = DEFAULT_CATALOGUE
+    project = getattr(args, "project", None)
+    if project is None and os.path.isfile(PROJECT_FILE):
+        project = PROJECT_FILE
+    if project is not None:
+        catalogue = catalogue.with_project(project, placeholders=placeholders)
+    files = getattr(args, "lifecycle", None) or []
+    if files:
+        catalogue = catalogue.with_files(files, placeholders=placeholders)
+    return catalogue
+
+
+def open_store(
+    path: str, *, create: bool = False, catalogue: Catalogue | None = None
+) -> SQLiteStore:
     """The SQLite store a ``--db PATH`` names: an existing one, or (``create``) a new one.
 
     A directory, a missing file (or, with ``create``, a missing folder) or a file SQLite
     cannot read is refused with a :class:`~casework.errors.CaseworkError` whose message says
-    what is wrong with ``path``, before anything is written to it.
+    what is wrong with ``path``, before anything is written to it.  ``catalogue`` holds the
+    definitions its cases follow (default: the shipped ones).
     """
     from casework.store import SQLiteStore
 
     _check_store_path(path, create=create)
     try:
-        return SQLiteStore(path)
+        return SQLiteStore(path, catalogue=catalogue)
     except sqlite3.DatabaseError as exc:
         raise _Refused(f"{path} is not a casework store ({exc})") from exc
 
@@ -92,13 +143,15 @@ def _demo(args: argparse.Namespace) -> int:
 
 
 def _show(args: argparse.Namespace) -> int:
-    with open_store(args.db) as store:
+    with open_store(args.db, catalogue=catalogue_from_args(args)) as store:
         case = store.load(args.case_id)
     state = case.lifecycle.state(case.state).label(args.lang)
     worker = f"  worker {case.worker}" if case.worker else ""
     print(f"{case.id}  {case.client.pseudonym}  {state}  ({case.lifecycle.id}){worker}")
     for entry in case.timeline(args.lang):
         print(entry)
+    for problem in case.inconsistencies:
+        print(f"{'不一致' if args.lang == 'zh' else 'inconsistent'}: {problem}")
     return 0
 
 
@@ -115,7 +168,7 @@ def _export_lines(args: argparse.Namespace, store: SQLiteStore) -> Iterator[str]
 
 
 def _export(args: argparse.Namespace) -> int:
-    with open_store(args.db) as store:
+    with open_store(args.db, catalogue=catalogue_from_args(args)) as store:
         out: TextIO
         if args.out is None:
             out = sys.stdout
@@ -184,6 +237,7 @@ def build_parser() -> argparse.ArgumentParser:
     show.add_argument("case_id", metavar="CASE_ID", help="the case's id, e.g. XZ-2023-01")
     show.add_argument("--db", metavar="PATH", required=True, help="the SQLite store")
     show.add_argument("--lang", choices=("zh", "en"), default="en", help="language of labels")
+    add_definition_options(show)
     show.set_defaults(func=_show)
 
     export = sub.add_parser("export", help="write cases or events as JSON lines")
@@ -195,6 +249,7 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="keep personal fields (names, birth dates, session notes); left out by default",
     )
+    add_definition_options(export)
     export.set_defaults(func=_export)
 
     from casework.reporting.cli import register as register_report
