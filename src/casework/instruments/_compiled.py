@@ -15,8 +15,8 @@ from itertools import chain
 from typing import TYPE_CHECKING, Any
 
 from casework.errors import InvalidResponses, InvalidValue
-from casework.instruments.model import TOTAL, FlagKind, Number
-from casework.instruments.scoring import Flag, ScoreResult, accepted_inputs
+from casework.instruments._parts import TOTAL, FlagKind, Number, accepted_inputs
+from casework.instruments.scoring import Flag, ScoreResult
 
 if TYPE_CHECKING:
     from casework.instruments.model import Instrument
