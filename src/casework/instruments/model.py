@@ -42,6 +42,7 @@ from casework.instruments._parts import (  # OPS, Answer: still importable from 
 )
 from casework.instruments._serial import instrument_fields, instrument_to_dict
 from casework.instruments._validate import problems
+from casework.instruments.batch import ScoreBatch, score_many
 from casework.instruments.scoring import ScoreResult
 
 __all__ = [
@@ -128,6 +129,22 @@ class Instrument:
     def score(self, responses: Any, *, group: str | None = None) -> ScoreResult:
         """Score one protocol; see :mod:`casework.instruments.scoring` for accepted answers."""
         return self._compiled.score(responses, group)
+
+    def score_many(
+        self, protocols: Any, *, group: str | Sequence[str | None] | None = None
+    ) -> ScoreBatch:
+        """Score many protocols at once, vectorised with numpy (the ``notebook`` extra).
+
+        ``protocols`` is a list of protocols (each as :meth:`score` accepts), a 2-D numpy
+        array or a pandas DataFrame (columns named by item number); ``group`` is one norm
+        group for all or one per protocol.  The :class:`~casework.instruments.ScoreBatch`
+        holds, in order, results equal to ``[self.score(p, group=g) for p in protocols]``.
+        Bad protocols raise one :class:`~casework.instruments.InvalidProtocols` listing
+        every one with its row and item numbers.  See :mod:`casework.instruments.batch`.
+
+        .. versionadded:: 0.1.0
+        """
+        return score_many(self._compiled, protocols, group)
 
     # -- changing (every change returns a new, re-validated instrument) ---------------------
 
