@@ -365,9 +365,7 @@ def _answers(
                 else:
                     fast = ((protocols == 0) | (protocols == 1)).all(axis=1)
                 matrix = protocols.astype(np.uint8)
-        elif all(r.__class__ is list or r.__class__ is tuple for r in rows) and set(
-            map(len, rows)
-        ) == {c.n}:
+        elif set(map(type, rows)) <= {list, tuple} and set(map(len, rows)) == {c.n}:
             try:
                 packed = np.frombuffer(b"".join(map(bytes, rows)), dtype=np.uint8)
             except (TypeError, ValueError):  # labels, None, floats...: protocol by protocol
