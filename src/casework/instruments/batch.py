@@ -20,8 +20,8 @@ from __future__ import annotations
 
 import operator
 import struct
-from collections.abc import Iterator, Mapping, Sequence
-from itertools import compress
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from itertools import compress, repeat
 from typing import TYPE_CHECKING, Any, overload
 
 import attrs
@@ -190,34 +190,38 @@ class ScoreBatch(Sequence[ScoreResult]):
             totals = self._totals[picked].tolist()
         valid = self._valid[picked].tolist()
         flags = _flag_tuples(self._codes, self._raised[picked])
-        unpack = struct.Struct(f"{c.n}?").unpack
+        # The fast rows' answers: the 0/1 bytes as True/False, unpacked in one C pass.
+        own = [self._answers[i] for i in rows]
+        unpacked = struct.Struct(f"{c.n}?").iter_unpack(self._yes_no[picked].tobytes())
+        answers = [a if a is not None else u for a, u in zip(own, unpacked, strict=True)]
         band_of: dict[Number, Band | None] = {}
-        out = []
-        for j, i in enumerate(rows):
-            answers = self._answers[i]
-            if answers is None:
-                answers = unpack(self._yes_no[i].tobytes())
-            total = totals[j]
+        bands = []
+        for total in totals:
             band = band_of.get(total, _MISSING)
             if band is _MISSING:
                 band = band_of[total] = next((b for b in c.bands if b.low <= total <= b.high), None)
-            g = self._groups[i]
-            standard = None if g is None else c._standard((*raws[j], total), g)
-            out.append(
-                ScoreResult(
-                    c.id,
-                    c.version,
-                    raws[j],
-                    total,
-                    valid[j],
-                    flags[j],
-                    band,
-                    answers,
-                    g,
-                    standard,
-                    c,
-                )
+            bands.append(band)
+        groups = [self._groups[i] for i in rows]
+        standards: Iterable[Any] = (
+            None if g is None else c._standard((*r, t), g)
+            for r, t, g in zip(raws, totals, groups, strict=True)
+        )
+        out = list(
+            map(
+                ScoreResult,
+                repeat(c.id),
+                repeat(c.version),
+                raws,
+                totals,
+                valid,
+                flags,
+                bands,
+                answers,
+                groups,
+                standards,
+                repeat(c),
             )
+        )
         return tuple(out)
 
     def to_frame(self) -> Any:
