@@ -246,3 +246,35 @@ def test_without_numpy_the_error_names_the_extra(monkeypatch: pytest.MonkeyPatch
     monkeypatch.setitem(sys.modules, "numpy", None)
     with pytest.raises(ImportError, match=r"pip install 'casework\[notebook\]'"):
         PHQ9.score_many([[0] * 9])
+
+
+def test_invalid_flagged_and_crisis_protocols_come_out_as_score_gives_them(yes_to: Any) -> None:
+    """Validity >= 7 (not valid), crisis items 85/97, high and low scales: flags in order."""
+    rows = [
+        yes_to(82, 84, 86, 88, 90, 92, 94),  # validity 7: doubtful
+        yes_to(85),
+        yes_to(*range(1, 16), 97),
+        yes_to(),
+        yes_to(*range(1, 101)),
+    ]
+    batch = MHT.score_many(rows)
+    assert list(batch) == _each(MHT, rows)
+    assert [r.valid for r in batch] == [False, True, True, True, False]
+    assert batch[1].flags[0] == "crisis_item:85"
+    assert batch[4].flags[:3] == ("validity_doubtful", "crisis_item:85", "crisis_item:97")
+
+
+def test_an_integer_array_is_read_like_lists_of_ints() -> None:
+    """0/1 ints take the fast path; any other value sends its row through the careful one,
+    which reports it with its row and item numbers."""
+    array = np.zeros((6, 100), dtype=np.int64)
+    array[1, ::3] = 1
+    assert list(MHT.score_many(array)) == _each(MHT, array.tolist())
+    array[2, 4] = 2
+    array[5, 0] = -1
+    with pytest.raises(InvalidProtocols) as caught:
+        MHT.score_many(array)
+    assert caught.value.bad_rows == (2, 5)
+    assert [[item for item, _ in problems] for _, problems in caught.value.rows] == [[5], [1]]
+    likert = np.array([[3, 2, 1, 0, 3, 2, 1, 0, 3]] * 4)
+    assert list(PHQ9.score_many(likert)) == _each(PHQ9, likert.tolist())

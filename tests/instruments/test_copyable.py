@@ -60,7 +60,7 @@ def _protocol(inst: Instrument, data: st.DataObject) -> list[Any]:
     return [data.draw(st.sampled_from(options[i.format])) for i in inst.items]
 
 
-@settings(max_examples=40, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=40, suppress_health_check=[HealthCheck.too_slow], deadline=None)
 @given(inst=st.one_of(variants(), toy_instruments()), data=st.data())
 def test_instruments_and_their_results_copy_with_equality(
     inst: Instrument, data: st.DataObject
@@ -85,7 +85,7 @@ def test_instruments_and_their_results_copy_with_equality(
     assert again.to_dict() == inst.to_dict()
 
 
-@settings(max_examples=25, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=25, suppress_health_check=[HealthCheck.too_slow], deadline=None)
 @given(key=shipped_keys, data=st.data())
 def test_outcomes_copy_with_equality(key: str, data: st.DataObject) -> None:
     """Changes, reliable changes, cut-offs, reliabilities and cohort summaries copy equal."""
@@ -105,7 +105,7 @@ def test_outcomes_copy_with_equality(key: str, data: st.DataObject) -> None:
     assert better in Direction
 
 
-@settings(max_examples=20, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=20, suppress_health_check=[HealthCheck.too_slow], deadline=None)
 @given(key=shipped_keys, data=st.data())
 def test_batches_copy_with_equality(key: str, data: st.DataObject) -> None:
     """A ScoreBatch pickles and deep-copies with its columns and instrument."""

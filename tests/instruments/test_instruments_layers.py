@@ -50,7 +50,7 @@ def test_the_parts_of_a_definition_import_nothing_else_from_the_package() -> Non
 def test_scoring_compiling_validating_and_serialising_never_import_the_instrument() -> None:
     """They work on the parts; only the instrument (model) and the layers above import them."""
     graph = _graph()
-    for low in ("scoring", "_compiled", "_validate", "_serial", "batch"):
+    for low in ("scoring", "_compiled", "_validate", "_serial", "batch", "_vector"):
         deps = graph[f"{PREFIX}.{low}"]
         assert f"{PREFIX}.model" not in deps, low
         assert PREFIX not in deps, low

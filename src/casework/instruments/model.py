@@ -6,10 +6,10 @@ plain dict, and is checked as a whole when it is built (every problem in one
 :class:`~casework.errors.DefinitionError`).  Scoring tables are compiled once, at construction.
 
 Layers (no module imports one above it): the parts (:mod:`._parts`, pure data) at the bottom;
-the results (:mod:`.scoring`), the checks (:mod:`._validate`), the compiler (:mod:`._compiled`),
-batch scoring (:mod:`.batch`) and plain-data reading and writing (:mod:`._serial`) on the
-parts; :class:`Instrument` on top of them, so that building one validates and compiles it
-without any registry or late import.
+the results (:mod:`.scoring`, :mod:`.batch`), the checks (:mod:`._validate`), the compiler
+(:mod:`._compiled`, and :mod:`._vector` for batches) and plain-data reading and writing
+(:mod:`._serial`) on the parts; :class:`Instrument` on top of them, so that building one
+validates and compiles it without any registry or late import.
 """
 
 from __future__ import annotations
@@ -42,7 +42,8 @@ from casework.instruments._parts import (  # OPS, Answer: still importable from 
 )
 from casework.instruments._serial import instrument_fields, instrument_to_dict
 from casework.instruments._validate import problems
-from casework.instruments.batch import ScoreBatch, score_many
+from casework.instruments._vector import score_many
+from casework.instruments.batch import ScoreBatch
 from casework.instruments.scoring import ScoreResult
 
 __all__ = [
