@@ -121,14 +121,14 @@ def _answers(
                     fast = ((protocols == 0) | (protocols == 1)).all(axis=1)
                 matrix = protocols.astype(np.uint8)
         elif set(map(type, rows)) <= {list, tuple} and set(map(len, rows)) == {c.n}:
+            read = np.ones(count, dtype=bool)
             try:
-                packed = np.frombuffer(b"".join(map(bytes, rows)), dtype=np.uint8)
-            except (TypeError, ValueError):  # labels, None, floats...: protocol by protocol
-                pass
-            else:
-                matrix = packed.reshape(count, c.n)
-                ones = packed.max() <= 1
-                fast = np.ones(count, dtype=bool) if ones else (matrix <= 1).all(axis=1)
+                joined = b"".join(map(bytes, rows))
+            except (TypeError, ValueError):  # labels, None, floats... in some protocols
+                joined = b"".join(_bytes_or_zeros(rows, read, c.n))
+            packed = np.frombuffer(joined, dtype=np.uint8)
+            matrix = packed.reshape(count, c.n)
+            fast = read if packed.max() <= 1 else read & (matrix <= 1).all(axis=1)
     answers: list[tuple[Any, ...] | None] = [None] * count
     scores: list[Sequence[Any]] = [b""] * count
     bad: list[tuple[int, Problems]] = []
@@ -143,6 +143,18 @@ def _answers(
     if matrix is None:
         matrix = np.zeros((count, c.n), dtype=np.uint8)
     return matrix, fast, answers, scores
+
+
+def _bytes_or_zeros(rows: list[Any], read: Any, n: int) -> list[bytes]:
+    """Each protocol as bytes, or zeros (marked unread in ``read``) when it has other answers."""
+    out = []
+    for i, row in enumerate(rows):
+        try:
+            out.append(bytes(row))
+        except (TypeError, ValueError):
+            out.append(bytes(n))
+            read[i] = False
+    return out
 
 
 def _item_scores(c: _Compiled, matrix: Any, fast: Any, scores: list[Sequence[Any]], np: Any) -> Any:
