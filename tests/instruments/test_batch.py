@@ -278,3 +278,17 @@ def test_an_integer_array_is_read_like_lists_of_ints() -> None:
     assert [[item for item, _ in problems] for _, problems in caught.value.rows] == [[5], [1]]
     likert = np.array([[3, 2, 1, 0, 3, 2, 1, 0, 3]] * 4)
     assert list(PHQ9.score_many(likert)) == _each(PHQ9, likert.tolist())
+
+
+def test_a_dataframe_column_that_is_no_item_is_reported_not_scored() -> None:
+    """An id column is not an item: every row says so (set it as the index instead)."""
+    frame = pd.DataFrame([[0] * 9, [1] * 9], columns=range(1, 10))
+    frame["child"] = ["a", "b"]
+    with pytest.raises(InvalidProtocols) as caught:
+        PHQ9.score_many(frame)
+    assert caught.value.rows == (
+        (0, ((None, "'child' is not an item number"),)),
+        (1, ((None, "'child' is not an item number"),)),
+    )
+    batch = PHQ9.score_many(frame.set_index("child"))
+    assert batch.labels == ("a", "b") and list(batch) == _each(PHQ9, [[0] * 9, [1] * 9])

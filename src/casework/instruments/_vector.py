@@ -46,9 +46,11 @@ def _rows(
         pd = require("pandas", "notebook", "Instrument.score_many on a DataFrame")
         labels = tuple(protocols.index)
         numbers = [_item_number(col) for col in protocols.columns]
-        if sorted(n for n in numbers if n is not None) == list(range(1, c.n + 1)) and not bool(
-            protocols.isna().to_numpy().any()
-        ):
+        whole_table = sorted(numbers, key=lambda n: -1 if n is None else n) == list(
+            range(1, c.n + 1)
+        )
+        if whole_table and not bool(protocols.isna().to_numpy().any()):
+            # Exactly the items as columns, nothing missing: the table is the protocols.
             order = sorted(range(len(numbers)), key=lambda i: numbers[i] or 0)
             return None, protocols.iloc[:, order].to_numpy(), labels
         columns = list(protocols.columns)
