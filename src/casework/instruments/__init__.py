@@ -4,6 +4,7 @@
 default rules; the factories (``mht(...)``...) build them with other thresholds.
 """
 
+from casework.instruments.batch import InvalidProtocols, ScoreBatch
 from casework.instruments.gad7 import gad7
 from casework.instruments.gds15 import gds15
 from casework.instruments.mht import CONTENT_SCALES, mht
@@ -62,6 +63,7 @@ __all__ = [
     "Flag",
     "FlagKind",
     "Instrument",
+    "InvalidProtocols",
     "Item",
     "NormTable",
     "Option",
@@ -72,6 +74,7 @@ __all__ = [
     "ScaleChange",
     "ScaleScore",
     "ScaleScores",
+    "ScoreBatch",
     "ScoreResult",
     "Threshold",
     "Total",

@@ -15,8 +15,8 @@ from itertools import chain
 from typing import TYPE_CHECKING, Any
 
 from casework.errors import InvalidResponses, InvalidValue
-from casework.instruments.model import TOTAL, FlagKind, Number
-from casework.instruments.scoring import Flag, ScoreResult, accepted_inputs
+from casework.instruments._parts import TOTAL, FlagKind, Number, accepted_inputs
+from casework.instruments.scoring import Flag, ScoreResult
 
 if TYPE_CHECKING:
     from casework.instruments.model import Instrument
@@ -86,6 +86,7 @@ class _Compiled:
             self.expect.append(fmt.describe())
         self.strict, self.any_strict = tuple(strict), any(strict)
         self.item_weights = tuple(item.weights for item in inst.items)
+        self.whole = all(isinstance(w, int) for ws in self.item_weights for w in ws)
         # Fast path: one format for every item -> one dict input -> option index; the weights
         # are then picked per item (or from one dict when every item has the same key).
         self.one_format = len({i.format for i in inst.items}) == 1
@@ -132,7 +133,8 @@ class _Compiled:
             sorted({n for s in inst.scales if s.key in inst.total.scales for n in s.items})
         )
         self.index = {k: i for i, k in enumerate(self.scale_keys)} | {TOTAL: len(self.scale_keys)}
-        self.total_getter = _getter([self.index[k] for k in inst.total.scales])
+        self.total_columns = tuple(self.index[k] for k in inst.total.scales)
+        self.total_getter = _getter(self.total_columns)
         self.total_range = (inst.total.min, inst.total.max)
         self.total_better = inst.total.better
         self.total_zh, self.total_en = inst.total.zh, inst.total.en
@@ -186,12 +188,11 @@ class _Compiled:
         are whole numbers (other scores are checked rule by rule).
         """
         ranges = [(s.min, s.max) for s in inst.scales] + [(inst.total.min, inst.total.max)]
-        whole = all(isinstance(w, int) for ws in self.item_weights for w in ws)
         out: list[tuple[int, dict[Any, tuple[str, ...]], tuple[Any, ...]]] = []
         for at in targets:
             mine = tuple((code, op, value) for i, code, op, value in rules if i == at)
             lo, hi = ranges[at]
-            scores = range(int(lo), int(hi) + 1) if whole else range(0)
+            scores = range(int(lo), int(hi) + 1) if self.whole else range(0)
             table = {v: tuple(code for code, op, value in mine if op(v, value)) for v in scores}
             out.append((at, table, mine))
         return tuple(out)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 
-from casework.instruments.model import Item, Number, Option, ResponseFormat
+from casework.instruments._parts import Item, Number, Option, ResponseFormat
 
 __all__ = ["FREQUENCY", "YES_NO", "items", "weight_range"]
 

@@ -8,13 +8,12 @@ in one :class:`~casework.errors.DefinitionError` before the definition itself is
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from casework.errors import CaseworkError, DefinitionError
-from casework.instruments.model import (
+from casework.instruments._parts import (
     Band,
     CrisisItem,
-    Instrument,
     Item,
     NormTable,
     Option,
@@ -23,6 +22,11 @@ from casework.instruments.model import (
     Threshold,
     Total,
 )
+
+if TYPE_CHECKING:
+    from casework.instruments.model import Instrument
+
+__all__ = ["instrument_fields", "instrument_to_dict"]
 
 _SCALAR = (bool, int, float, str)
 
@@ -114,8 +118,11 @@ def _reads(*fields: str) -> Callable[[Any], Any]:
     return register
 
 
-def instrument_from_dict(data: Mapping[str, Any]) -> Instrument:
-    """Build an instrument from plain data (see the module docstring)."""
+def instrument_fields(data: Mapping[str, Any]) -> dict[str, Any]:
+    """The constructor arguments of an instrument read from plain data (see the module
+    docstring); :meth:`Instrument.from_dict <casework.instruments.Instrument.from_dict>` builds
+    (and so validates) the instrument from them.
+    """
     if not isinstance(data, Mapping):
         raise DefinitionError("instrument", [f"$: expected a dict, got {type(data).__name__}"])
     r = _Reader()
@@ -245,20 +252,14 @@ def instrument_from_dict(data: Mapping[str, Any]) -> Instrument:
     made_total = r.one(total_data, "$.total", total) if total_data is not None else None
     if r.problems or made_total is None:
         raise DefinitionError(str(name), r.problems or ["$.total: missing"])
-    return Instrument(
-        header[0],
-        header[1],
-        header[2],
-        header[3],
-        parts["formats"],
-        parts["items"],
-        parts["scales"],
-        made_total,
-        bands=parts["bands"],
-        thresholds=parts["thresholds"],
-        crisis_items=parts["crisis_items"],
-        norms=parts["norms"],
-    )
+    return {
+        "id": header[0],
+        "version": header[1],
+        "zh": header[2],
+        "en": header[3],
+        "total": made_total,
+        **parts,
+    }
 
 
 def _option(o: Option) -> dict[str, Any]:

@@ -7,7 +7,7 @@ from collections import Counter
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
-from casework.instruments.model import OPS, TOTAL, Number
+from casework.instruments._parts import OPS, TOTAL, Number, accepted_inputs
 
 if TYPE_CHECKING:
     from casework.instruments.model import Instrument
@@ -37,8 +37,6 @@ def problems(inst: Instrument) -> list[str]:
 
 
 def _formats(inst: Instrument, out: list[str]) -> dict[str, list[Any]]:
-    from casework.instruments.scoring import accepted_inputs
-
     formats: dict[str, list[Any]] = {}
     for fmt in inst.formats:
         if fmt.key in formats:

@@ -10,12 +10,12 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 
 from casework.instruments._formats import YES_NO, items, weight_range
+from casework.instruments._parts import Number
 from casework.instruments.model import (
     CrisisItem,
     Direction,
     FlagKind,
     Instrument,
-    Number,
     Scale,
     Threshold,
     Total,

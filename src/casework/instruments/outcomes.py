@@ -14,7 +14,7 @@ from collections.abc import Iterable
 import attrs
 
 from casework.errors import InvalidValue
-from casework.instruments.model import TOTAL, Direction, Number
+from casework.instruments._parts import TOTAL, Direction, Number
 from casework.instruments.reliability import Reliability, estimate_reliability
 from casework.instruments.scoring import ScoreResult
 

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 import attrs
 
 from casework.errors import InvalidValue
-from casework.instruments.model import TOTAL, Number
+from casework.instruments._parts import TOTAL, Number
 from casework.instruments.scoring import ScoreResult
 
 __all__ = ["Reliability", "cronbach_alpha", "estimate_reliability", "kr20"]

@@ -23,38 +23,13 @@ from typing import TYPE_CHECKING, Any
 import attrs
 
 from casework.errors import InvalidValue
-from casework.instruments.model import TOTAL, Band, Direction, FlagKind, Number, ResponseFormat
+from casework.instruments._parts import TOTAL, Band, Direction, FlagKind, Number, accepted_inputs
 
 if TYPE_CHECKING:
     from casework.instruments._compiled import _Compiled
-    from casework.instruments.model import Answer
+    from casework.instruments._parts import Answer
 
 __all__ = ["Flag", "ScaleScore", "ScaleScores", "ScoreResult", "accepted_inputs"]
-
-
-def accepted_inputs(fmt: ResponseFormat) -> tuple[dict[Any, int], dict[str, int], list[str]]:
-    """Every input an answer format accepts: exact inputs and folded strings -> option index.
-
-    Also returns the collisions (one input meaning two options), which make a broken format.
-    """
-    exact: dict[Any, int] = {}
-    folded: dict[str, int] = {}
-    clashes: list[str] = []
-    for index, opt in enumerate(fmt.options):
-        inputs: list[Any] = [opt.value, opt.zh, opt.en, *opt.aliases]
-        if isinstance(opt.value, bool):
-            inputs.append(str(int(opt.value)))
-        elif isinstance(opt.value, int):
-            inputs.append(str(opt.value))
-        for raw in inputs:
-            targets: list[tuple[dict[Any, int], Any]] = [(exact, raw)]
-            if isinstance(raw, str):
-                targets.append((folded, raw.strip().casefold()))
-            for table, key in targets:
-                if table.get(key, index) != index:
-                    clashes.append(f"format {fmt.key!r}: input {raw!r} means two options")
-                table[key] = index
-    return exact, folded, clashes
 
 
 @attrs.frozen
