@@ -89,3 +89,31 @@ def test_cases_cross_a_process_boundary() -> None:
         echoed = pool.submit(copy.copy, case).result(timeout=120)
     assert rebuilt == case
     assert echoed == case
+
+
+def test_errors_pickle_with_their_attributes() -> None:
+    from casework.errors import (
+        DefinitionError,
+        GuardFailed,
+        InvalidResponses,
+        InvalidValue,
+        ReplayError,
+        UnknownDefinition,
+    )
+    from casework.store import ConflictError, CorruptRecord, UnknownLifecycle
+
+    errors = [
+        GuardFailed("c-1", "intervention", "evaluate", allowed=("end_early",), failed={"g": "r"}),
+        InvalidResponses("mht", [(3, "not an answer"), (None, "too short")]),
+        InvalidValue("Client.sex", "'x' is not one of: male, female"),
+        DefinitionError("x", ["a", "b"]),
+        ReplayError("c-1", 4, "unknown state"),
+        UnknownDefinition("lifecycle", "x", 2, ["x v1"]),
+        ConflictError("c-1", 3, 4),
+        CorruptRecord("c-1", 2, "bad"),
+        UnknownLifecycle("c-1", "x", ("x v1",), 2),
+    ]
+    for error in errors:
+        again = pickle.loads(pickle.dumps(error))
+        assert type(again) is type(error) and str(again) == str(error)
+        assert vars(again) == vars(error)

@@ -7,6 +7,7 @@ attributes let the app build its own message instead.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from typing import Any
 
 __all__ = [
     "CaseworkError",
@@ -26,7 +27,21 @@ __all__ = [
 
 
 class CaseworkError(Exception):
-    """Base class of every error raised by casework."""
+    """Base class of every error raised by casework.
+
+    Errors pickle with their attributes (a worker process's error reaches its parent intact),
+    whatever their constructors take.
+    """
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (_restore, (type(self), self.args, dict(self.__dict__)))
+
+
+def _restore(cls: type[CaseworkError], args: tuple[Any, ...], state: dict[str, Any]) -> Any:
+    error = cls.__new__(cls)
+    error.args = args
+    error.__dict__.update(state)
+    return error
 
 
 class CommittedHookFailed(CaseworkError):
