@@ -131,12 +131,16 @@ def test_demo_and_report_agree_on_the_cut_off(lang: str) -> None:
 
 
 def test_demo_store_holds_the_whole_station(tmp_path: Path) -> None:
-    """``casework demo --db`` saves the station's journal: the report is a full ledger."""
+    """With ``station=True`` the store gets the station's journal: the report is a full
+    ledger, not zeros under "station"."""
+    from casework.engine import Engine
     from casework.reporting import Dataset, YearReport
+    from casework.standard import MHT_LIFECYCLE
     from casework.store import SQLiteStore
 
     db = tmp_path / "demo.db"
-    assert main(["demo", "--db", str(db)]) == 0
+    with SQLiteStore(db) as store:
+        run_xuzhuang(Engine(MHT_LIFECYCLE, store=store), station=True)
     with SQLiteStore(db) as store:
         ds = Dataset.from_store(store)
     assert ds.station is not None and ds.station.name == "许庄街道社工站"
@@ -147,6 +151,17 @@ def test_demo_store_holds_the_whole_station(tmp_path: Path) -> None:
     assert figures["sessions"] == 50 and figures["volunteer_hours"] > 0
     assert all("示例" in a.title for a in ds.activities)  # illustrative, and labelled so
     assert all("示例" in t.name for t in ds.teams.values())
+
+
+def test_the_cases_alone_by_default(tmp_path: Path) -> None:
+    """Without ``station``, only the five cases are recorded (no journal in the store)."""
+    from casework.engine import Engine
+    from casework.standard import MHT_LIFECYCLE
+    from casework.store import SQLiteStore
+
+    with SQLiteStore(tmp_path / "cases.db") as store:
+        run_xuzhuang(Engine(MHT_LIFECYCLE, store=store))
+        assert {e.case_id for e in store.stream()} == {c[0] for c in CHILDREN}
 
 
 def test_station_journal_is_the_same_in_memory() -> None:

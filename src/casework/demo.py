@@ -181,19 +181,20 @@ _ACTIVITIES = (
 
 
 def run_xuzhuang(
-    engine: Engine | None = None, *, station: bool = True
+    engine: Engine | None = None, *, station: bool = False
 ) -> tuple[Engine, list[Case]]:
     """Drive the five cases from referral to closure; returns the engine and the cases.
 
-    When the engine has a store, the station's journal (:func:`station_journal`) is saved
-    there too, so a report on that store shows the whole station; ``station=False`` records
-    the cases alone (to put them beside another station's journal).
+    ``station=True`` also records the station's journal (:func:`station_journal`), saved to
+    the engine's store with the cases, so a report on that store shows the whole station
+    (its staff, volunteers, partners and activities) rather than zeros; without it the
+    cases are recorded alone (to put them beside another station's journal).
     """
-    if not station:
-        engine = engine or Engine(MHT_LIFECYCLE)
-        return engine, _run_cases(engine)
-    engine, cases, _ = run_station(engine)
-    return engine, cases
+    if station:
+        engine, cases, _ = run_station(engine)
+        return engine, cases
+    engine = engine or Engine(MHT_LIFECYCLE)
+    return engine, _run_cases(engine)
 
 
 def run_station(engine: Engine | None = None) -> tuple[Engine, list[Case], Journal]:

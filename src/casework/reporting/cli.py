@@ -102,8 +102,8 @@ def demo_report(db: str | os.PathLike[str], out: str | os.PathLike[str], lang: s
     from casework.standard import MHT_LIFECYCLE
     from casework.store import SQLiteStore
 
-    with SQLiteStore(db) as store:  # the demo saves the station's journal with the cases
-        run_xuzhuang(Engine(MHT_LIFECYCLE, store=store))
+    with SQLiteStore(db) as store:  # the station's journal is saved with the cases
+        run_xuzhuang(Engine(MHT_LIFECYCLE, store=store), station=True)
     args = ["--db", os.fspath(db), "--year", "2023", "--lang", lang, "--out", os.fspath(out)]
     code = main(args)
     if code != 0:
