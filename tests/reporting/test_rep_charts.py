@@ -37,7 +37,9 @@ def _lines(fig: Any, gid: str) -> list[Any]:
 
 def _texts(fig: Any) -> str:
     """Every text the figure shows (titles, ticks, legends, annotations), joined."""
-    fig.canvas.draw()
+    with warnings.catch_warnings():  # drawn only to lay the texts out, not to be seen
+        warnings.filterwarnings("ignore", message=r"Glyph \d+ .*missing from font")
+        fig.canvas.draw()
     found = [t.get_text() for t in fig.findobj(lambda a: hasattr(a, "get_text"))]
     return "\n".join(found)
 
