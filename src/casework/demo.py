@@ -303,9 +303,11 @@ def summary(cases: list[Case], lang: str = "en") -> str:
     text = _TEXT[lang]
     held = sum(c.held_sessions for c in cases)
     closed = sum(1 for c in cases if not c.is_open)
+    colon = "：" if lang == "zh" else ": "
     lines = [
         str(text["title"]),
-        f"{text['cases']}: {len(cases)}   {text['sessions']}: {held}   {text['closed']}: {closed}",
+        f"{text['cases']}{colon}{len(cases)}   {text['sessions']}{colon}{held}   "
+        f"{text['closed']}{colon}{closed}",
         "",
         "".join(_pad(h, 12) for h in text["head"]),
     ]

@@ -175,6 +175,14 @@ def test_timeline_legend_in_chinese(cases: list[Any]) -> None:
 # --- monthly trends ------------------------------------------------------------------------
 
 
+def test_timeline_dates_in_chinese(cases: list[Any]) -> None:
+    """A zh timeline's date ticks are 月 and 日, not Apr and May."""
+    fig = charts.caseload_timeline(cases, lang="zh")
+    _texts(fig)
+    ticks = [t.get_text() for t in fig.axes[0].get_xticklabels()]
+    assert any(t.endswith("月") for t in ticks) and not any("Apr" in t for t in ticks)
+
+
 def test_trends_draw_a_panel_per_indicator_and_a_bar_per_month() -> None:
     rows = [{"month": f"2023-{m:02d}", "sessions": m, "participants": 10 * m} for m in (1, 2, 3)]
     fig = charts.indicator_trends(rows, lang="en", labels={"sessions": "sessions held"})

@@ -95,3 +95,13 @@ def test_one_child_store_gets_its_report_from_the_command_line(
     assert report_main(args) == 0
     assert ONE["zh"] in capsys.readouterr().out
     assert ONE["zh"] in out.read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize(("n", "identical"), [(1, False), (2, True)])
+def test_small_station_gets_its_charts_too(n: int, identical: bool) -> None:
+    """The charts of a one-child or uniform cohort are drawn (profile, cohort, timeline)."""
+    pytest.importorskip("matplotlib")
+    report = yearly_report(Dataset(children(n, identical=identical)), 2023, diagram=False)
+    names = [c.name for c in report.charts]
+    assert "timeline" in names and "cohort-mht" in names
+    assert sum(name.startswith("profile-") for name in names) == n

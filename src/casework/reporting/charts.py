@@ -151,6 +151,8 @@ _TEXT: Mapping[str, Mapping[str, str]] = {
         "trends": "Indicators by month",
         "month": "month",
         "no_data": "no data",
+        "colon": ": ",
+        "comma": ", ",
     },
     "zh": {
         "before": "前测",
@@ -170,6 +172,8 @@ _TEXT: Mapping[str, Mapping[str, str]] = {
         "trends": "指标月度趋势",
         "month": "月份",
         "no_data": "无数据",
+        "colon": "：",
+        "comma": "，",
     },
 }
 
@@ -538,7 +542,7 @@ def _profile_heading(
             if not result.valid:
                 bits[-1] += f" ({text['doubtful']})"
         bits.append(text["total"].format(t=f"{result.total:g}/{result.total_max:g}"))
-        parts.append(f"{name}: " + ", ".join(bits))
+        parts.append(f"{name}{text['colon']}" + text["comma"].join(bits))
     cutoff = text["cutoff"].format(line=f"{total_line:g}")
     return "\n".join([f"{title or text['profile']}  ({cutoff})", *parts])
 
@@ -717,7 +721,7 @@ def caseload_timeline(
         ax.set_yticks(range(len(cases)), [label(c) for c in cases])
         ax.set_ylim(len(cases) - 0.5, -0.5)
         ax.xaxis_date()
-        _date_axis(ax)
+        _date_axis(ax, lang)
         if since is not None:
             ax.set_xlim(left=date2num(_as_dt(since)))
         from matplotlib.patches import Patch
@@ -751,11 +755,21 @@ def _dates() -> Any:
     return importlib.import_module("matplotlib.dates")
 
 
-def _date_axis(ax: Axes) -> None:
+#: Date tick formats in Chinese (years, months, days, hours, minutes, seconds), for
+#: ``ConciseDateFormatter``: 2023年, 3月, 15日 rather than Mar and 15.
+_ZH_DATES: Mapping[str, list[str]] = {
+    "formats": ["%Y年", "%m月", "%d日", "%H:%M", "%H:%M", "%S.%f"],
+    "zero_formats": ["", "%Y年", "%m月", "%m月%d日", "%H:%M", "%H:%M"],
+    "offset_formats": ["", "%Y年", "%Y年%m月", "%Y年%m月%d日", "%Y年%m月%d日", "%Y年%m月%d日"],
+}
+
+
+def _date_axis(ax: Axes, lang: str = "en") -> None:
     dates = _dates()
     locator = dates.AutoDateLocator(maxticks=8)
     ax.xaxis.set_major_locator(locator)
-    ax.xaxis.set_major_formatter(dates.ConciseDateFormatter(locator))
+    extra = _ZH_DATES if lang == "zh" else {}
+    ax.xaxis.set_major_formatter(dates.ConciseDateFormatter(locator, **extra))
 
 
 # --- indicator trends by month ------------------------------------------------------------------
