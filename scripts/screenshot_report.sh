@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Render a casework HTML report in headless Chromium and save a screenshot, to look at it the
 # way a person would (CJK text drawn, not boxes; charts present and not overlapping; tables
-# readable) before handing a report over.
+# readable) before handing a report over.  Chart text is SVG <text>: this browser draws the
+# Chinese from its own fonts, so it needs a CJK font (apt-get install fonts-noto-cjk).
 #
 # Usage:
 #   scripts/screenshot_report.sh REPORT.html [OUT.png] [WIDTH,HEIGHT]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -99,3 +100,75 @@ def test_a_missing_extra_is_one_clear_line(
     err = capsys.readouterr().err
     assert err.startswith("casework: ") and "pip install 'casework[notebook]'" in err
     assert "Traceback" not in err
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_summary_shows_flags_and_notes_as_words_not_codes(lang: str) -> None:
+    """Flags are their labels, notes are in the summary's language (issue 12)."""
+    _, cases = run_xuzhuang()
+    text = summary(cases, lang)
+    assert "scale_high:" not in text
+    if lang == "zh":
+        assert "对人焦虑偏高" in text and "筛查：" in text
+        assert "estimated:" not in text and "reliability" not in text
+        assert "由本组 5 名服务对象的前测估计（KR-20）" in text
+    else:
+        assert "high anxiety about other people" in text
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_demo_and_report_agree_on_the_cut_off(lang: str) -> None:
+    """Both judge "recovered" against the MHT's own cut-off, and print the same note."""
+    from casework.reporting import Dataset
+    from casework.reporting.indicators import outcomes as outcome_table
+
+    _, cases = run_xuzhuang()
+    text = summary(cases, lang)
+    notes = outcome_table(Dataset(cases), lang=lang).note_texts()
+    cutoff = next(n for n in notes if "65" in n)
+    assert cutoff in text
+    assert "no clinical cut-off" not in text and "未设临界值" not in text
+
+
+def test_demo_store_holds_the_whole_station(tmp_path: Path) -> None:
+    """With ``station=True`` the store gets the station's journal: the report is a full
+    ledger, not zeros under "station"."""
+    from casework.engine import Engine
+    from casework.reporting import Dataset, YearReport
+    from casework.standard import MHT_LIFECYCLE
+    from casework.store import SQLiteStore
+
+    db = tmp_path / "demo.db"
+    with SQLiteStore(db) as store:
+        run_xuzhuang(Engine(MHT_LIFECYCLE, store=store), station=True)
+    with SQLiteStore(db) as store:
+        ds = Dataset.from_store(store)
+    assert ds.station is not None and ds.station.name == "许庄街道社工站"
+    assert [p.name for p in ds.projects.values()] == ["心桥舒屋"]
+    figures = YearReport(ds, 2023).figures()
+    for key in ("social_workers", "volunteers", "teams", "partners", "projects", "activities"):
+        assert figures[key] > 0, key
+    assert figures["sessions"] == 50 and figures["volunteer_hours"] > 0
+    assert all("示例" in a.title for a in ds.activities)  # illustrative, and labelled so
+    assert all("示例" in t.name for t in ds.teams.values())
+
+
+def test_the_cases_alone_by_default(tmp_path: Path) -> None:
+    """Without ``station``, only the five cases are recorded (no journal in the store)."""
+    from casework.engine import Engine
+    from casework.standard import MHT_LIFECYCLE
+    from casework.store import SQLiteStore
+
+    with SQLiteStore(tmp_path / "cases.db") as store:
+        run_xuzhuang(Engine(MHT_LIFECYCLE, store=store))
+        assert {e.case_id for e in store.stream()} == {c[0] for c in CHILDREN}
+
+
+def test_station_journal_is_the_same_in_memory() -> None:
+    """Without a store, :func:`run_station` gives the journal to pass to a Dataset."""
+    from casework.demo import run_station
+    from casework.reporting import Dataset
+
+    _, cases, journal = run_station()
+    ds = Dataset(cases, [journal])
+    assert len(ds.activities) == 4 and len(ds.volunteers) == 3 and len(ds.workers) == 2

@@ -1,9 +1,12 @@
-"""The Xuzhuang demo: the 心桥舒屋 project's five children in 2023, referral to closure.
+"""The Xuzhuang demo: the 心桥舒屋 project's five children in 2023, referral to closure,
+and the station around them.
 
 Names, dates, MHT answers and other details are illustrative; the shape (five children
 screened after home visits, consent from each child and guardian, the MHT before and after,
 ten weekly home sessions each, evaluation and closure) follows the newspaper report in the
-project's seed material.
+project's seed material.  The station's journal registers 许庄街道社工站, its 心桥舒屋
+project (5 cases x 10 sessions, as the article says) and its workers, with a volunteer team,
+partners and a few community activities that are purely illustrative (their names say so).
 """
 
 from __future__ import annotations
@@ -15,15 +18,39 @@ from datetime import date, datetime, timedelta
 from dateutil import rrule
 
 from casework._support import display_width
-from casework.assessment import Phase, baseline, outcomes, post_after
+from casework.assessment import Phase, baseline, outcomes, pairs, post_after
 from casework.case import Case
-from casework.engine import Engine
-from casework.instruments import CONTENT_SCALES, MHT, FlagKind, change
+from casework.engine import Engine, EventSink
+from casework.errors import InvalidValue
+from casework.instruments import CONTENT_SCALES, MHT, FlagKind, change, estimate_reliability
+from casework.journal import Journal
 from casework.plan import SessionMode, SessionPlan, SessionRecord
 from casework.records import Client, Consent, ConsentGiver, Guardian, TargetGroup, Worker
+from casework.reporting import labels
+from casework.reporting.indicators import default_cutoff
+from casework.reporting.recording import record_activity, record_volunteer_hours, register
+from casework.reporting.records import (
+    Activity,
+    PartnerOrganisation,
+    PlannedOutputs,
+    Project,
+    Station,
+    Volunteer,
+    VolunteerHours,
+    VolunteerService,
+    VolunteerTeam,
+)
 from casework.standard import MHT_LIFECYCLE
 
-__all__ = ["CHILDREN", "WORKERS", "run_xuzhuang", "summary"]
+__all__ = [
+    "CHILDREN",
+    "JOURNAL_ID",
+    "WORKERS",
+    "run_station",
+    "run_xuzhuang",
+    "station_journal",
+    "summary",
+]
 
 #: Illustrative children: (case id, pseudonym, birth date, sex, guardian relation, profile).
 #: A profile gives, per MHT scale, how likely a yes is at baseline (others: 0.25).
@@ -83,9 +110,102 @@ def _measure(
     engine.record_assessment(case, "mht", answers, phase=phase, at=at, by=by)
 
 
-def run_xuzhuang(engine: Engine | None = None) -> tuple[Engine, list[Case]]:
-    """Drive the five cases from referral to closure; returns the engine and the cases."""
+#: The station journal's id.
+JOURNAL_ID = "xuzhuang-journal"
+_ADMIN = "admin"
+_REGISTERED = date(2023, 1, 2)
+
+
+def station_journal(store: EventSink | None = None) -> Journal:
+    """The Xuzhuang station's 2023 journal: the station, its 心桥舒屋 project, its workers,
+    and an illustrative volunteer team, partners, activities and volunteer hours.
+
+    With ``store``, every event is saved there too.  Everything marked 示例 is illustrative.
+    """
+    at, by = _REGISTERED, _ADMIN
+    journal = Journal.open(JOURNAL_ID, station="xuzhuang", at=at, by=by, store=store)
+    records: list[Station | Project | Worker | VolunteerTeam | Volunteer | PartnerOrganisation]
+    records = [
+        Station("xuzhuang", "许庄街道社工站", "许庄街道", date(2021, 11, 1)),
+        Project(
+            "xinqiao",
+            "心桥舒屋",
+            "child_care",
+            date(2023, 3, 1),
+            date(2023, 12, 31),
+            target_groups={"child_in_difficulty"},
+            planned=PlannedOutputs(cases=5, sessions_per_case=10),
+        ),
+        *WORKERS,
+        VolunteerTeam("xiangyang", "向阳花开志愿服务队（示例）", date(2022, 5, 1)),
+        *(Volunteer(f"vol-{n:02d}", "xiangyang", date(2022, 5, 1)) for n in (1, 2, 3)),
+        PartnerOrganisation("xuzhuang-community", "许庄社区居委会（示例）", "community"),
+        PartnerOrganisation("clinic", "街道卫生服务中心（示例）", "charity"),
+    ]
+    for record in records:
+        register(journal, record, at=at, by=by, store=store)
+    for activity in _ACTIVITIES:
+        record_activity(journal, activity, by=WORKERS[0].id, store=store)
+    service = VolunteerService(
+        "vol-02", date(2023, 9, 20), 3.0, "xinqiao", "accompanied a follow-up home visit"
+    )
+    record_volunteer_hours(journal, service, by=WORKERS[0].id, store=store)
+    return journal
+
+
+def _hours(*pairs: tuple[str, float]) -> tuple[VolunteerHours, ...]:
+    return tuple(VolunteerHours(v, h) for v, h in pairs)
+
+
+#: Illustrative community activities of 2023, in date order (titles say 示例).
+_ACTIVITIES = (
+    Activity(
+        "act-2023-01", "free_clinic", date(2023, 4, 15), "社区义诊（示例）", "许庄社区广场", 46,
+        volunteers=_hours(("vol-01", 3.0), ("vol-02", 3.0)),
+        partners=("xuzhuang-community", "clinic"),
+    ),
+    Activity(
+        "act-2023-02", "free_haircut", date(2023, 5, 20), "爱心义剪（示例）", "许庄社区活动中心",
+        28, volunteers=_hours(("vol-03", 2.5)), partners=("xuzhuang-community",),
+    ),
+    Activity(
+        "act-2023-03", "group_session", date(2023, 6, 10), "心桥舒屋亲子小组（示例）",
+        "许庄街道社工站", 10, project="xinqiao",
+        volunteers=_hours(("vol-01", 2.0), ("vol-02", 2.0)),
+    ),
+    Activity(
+        "act-2023-04", "health_consultation", date(2023, 9, 16), "老年健康讲座（示例）",
+        "许庄社区活动中心", 35, volunteers=_hours(("vol-03", 2.0)), partners=("clinic",),
+    ),
+)  # fmt: skip
+
+
+def run_xuzhuang(
+    engine: Engine | None = None, *, station: bool = False
+) -> tuple[Engine, list[Case]]:
+    """Drive the five cases from referral to closure; returns the engine and the cases.
+
+    ``station=True`` also records the station's journal (:func:`station_journal`), saved to
+    the engine's store with the cases, so a report on that store shows the whole station
+    (its staff, volunteers, partners and activities) rather than zeros; without it the
+    cases are recorded alone (to put them beside another station's journal).
+    """
+    if station:
+        engine, cases, _ = run_station(engine)
+        return engine, cases
     engine = engine or Engine(MHT_LIFECYCLE)
+    return engine, _run_cases(engine)
+
+
+def run_station(engine: Engine | None = None) -> tuple[Engine, list[Case], Journal]:
+    """The station's journal and the five cases; both saved to the engine's store, if any."""
+    engine = engine or Engine(MHT_LIFECYCLE)
+    journal = station_journal(engine.store)
+    cases = _run_cases(engine)
+    return engine, cases, journal
+
+
+def _run_cases(engine: Engine) -> list[Case]:
     lead, counsellor = WORKERS[0].id, WORKERS[1].id
     cases = []
     for i, (case_id, pseudonym, born, sex, relation, profile) in enumerate(CHILDREN):
@@ -131,7 +251,7 @@ def run_xuzhuang(engine: Engine | None = None) -> tuple[Engine, list[Case]]:
         engine.fire(case, "evaluate", at=end, by=lead)
         engine.fire(case, "close", at=end + timedelta(days=3), by=lead, reason="goals met")
         cases.append(case)
-    return engine, cases
+    return cases
 
 
 _TEXT = {
@@ -183,9 +303,11 @@ def summary(cases: list[Case], lang: str = "en") -> str:
     text = _TEXT[lang]
     held = sum(c.held_sessions for c in cases)
     closed = sum(1 for c in cases if not c.is_open)
+    colon = "：" if lang == "zh" else ": "
     lines = [
         str(text["title"]),
-        f"{text['cases']}: {len(cases)}   {text['sessions']}: {held}   {text['closed']}: {closed}",
+        f"{text['cases']}{colon}{len(cases)}   {text['sessions']}{colon}{held}   "
+        f"{text['closed']}{colon}{closed}",
         "",
         "".join(_pad(h, 12) for h in text["head"]),
     ]
@@ -205,15 +327,27 @@ def summary(cases: list[Case], lang: str = "en") -> str:
     return "\n".join(lines)
 
 
+_PHASE_ZH = {"screening": "筛查", "baseline": "前测", "mid": "中测", "post": "后测"}
+
+
 def _mht_section(cases: list[Case], lang: str) -> list[str]:
+    """The MHT before and after, judged as the yearly report judges it: reliability from
+    the cohort's baselines, the MHT's own clinical cut-off (65) for "recovered".
+    """
     text = _TEXT[lang]
-    assessed = [c for c in cases if baseline(c, "mht") is not None]
+    assessed = [c for c, _, _ in pairs(cases, "mht")]
     if not assessed:
         return []
-    summary_ = outcomes(assessed, "mht")
+    cutoff = default_cutoff(MHT)
+    try:
+        reliability = estimate_reliability([pre.result for _, pre, _ in pairs(assessed, "mht")])
+    except InvalidValue:  # too few, or identical, baselines: as the report says
+        return ["", labels.no_reliable_change_note("mht", len(assessed)).text(lang)]
+    summary_ = outcomes(assessed, "mht", reliability=reliability, cutoff=cutoff)
     by_case = dict(zip([c.id for c in assessed], summary_.outcomes, strict=True))
     lines = ["", str(text["mht"]), "".join(_pad(h, 14) for h in text["mhead"])]
     details = []
+    colon, semi = ("：", "；") if lang == "zh" else (": ", "; ")
     for c in assessed:
         pre = baseline(c, "mht")
         post = post_after(c, pre) if pre is not None else None
@@ -231,20 +365,33 @@ def _mht_section(cases: list[Case], lang: str) -> list[str]:
         lines.append("".join(_pad(x, 14) for x in cells).rstrip())
         moved = sorted(change(pre.result, post.result).scales, key=lambda s: s.change)[:3]
         names = {s.key: (s.zh if lang == "zh" else s.en) for s in pre.result.scales.values()}
-        scales = ", ".join(
+        sep = "、" if lang == "zh" else ", "
+        scales = sep.join(
             f"{names[s.key]} {s.pre}→{s.post}" for s in moved if s.key in CONTENT_SCALES
         )
-        shown = [f.code for f in pre.result.flag_details if f.kind is not FlagKind.INFO]
-        flags = ", ".join(shown) or text["none"]
+        shown = [
+            f.zh if lang == "zh" else f.en
+            for f in pre.result.flag_details
+            if f.kind is not FlagKind.INFO
+        ]
+        flags = sep.join(shown) or text["none"]
         alert = (
-            "; ".join(f"{a.payload['phase']}: {' '.join(a.payload[lang])}" for a in c.alerts)
+            "; ".join(
+                f"{_phase(a.payload['phase'], lang)}{colon}{' '.join(a.payload[lang])}"
+                for a in c.alerts
+            )
             or text["none"]
         )
-        details.append(f"  {c.client.pseudonym}: {text['scales']}: {scales}")
+        details.append(f"  {c.client.pseudonym}{colon}{text['scales']}{colon}{scales}")
         details.append(
-            f"  {_pad('', len(c.client.pseudonym) * 2)}{text['flags']}: {flags}; "
-            f"{text['alerts']}: {alert}"
+            f"  {_pad('', len(c.client.pseudonym) * 2)}{text['flags']}{colon}{flags}{semi}"
+            f"{text['alerts']}{colon}{alert}"
         )
     lines += details
-    lines += [f"  {note}" for note in summary_.notes]
+    notes = [labels.reliability_note("mht", reliability), labels.cutoff_note("mht", cutoff)]
+    lines += [f"  {note.text(lang)}" for note in notes]
     return lines
+
+
+def _phase(phase: str, lang: str) -> str:
+    return _PHASE_ZH.get(phase, phase) if lang == "zh" else phase

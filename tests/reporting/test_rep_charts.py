@@ -37,7 +37,9 @@ def _lines(fig: Any, gid: str) -> list[Any]:
 
 def _texts(fig: Any) -> str:
     """Every text the figure shows (titles, ticks, legends, annotations), joined."""
-    fig.canvas.draw()
+    with warnings.catch_warnings():  # drawn only to lay the texts out, not to be seen
+        warnings.filterwarnings("ignore", message=r"Glyph \d+ .*missing from font")
+        fig.canvas.draw()
     found = [t.get_text() for t in fig.findobj(lambda a: hasattr(a, "get_text"))]
     return "\n".join(found)
 
@@ -173,6 +175,14 @@ def test_timeline_legend_in_chinese(cases: list[Any]) -> None:
 # --- monthly trends ------------------------------------------------------------------------
 
 
+def test_timeline_dates_in_chinese(cases: list[Any]) -> None:
+    """A zh timeline's date ticks are 月 and 日, not Apr and May."""
+    fig = charts.caseload_timeline(cases, lang="zh")
+    _texts(fig)
+    ticks = [t.get_text() for t in fig.axes[0].get_xticklabels()]
+    assert any(t.endswith("月") for t in ticks) and not any("Apr" in t for t in ticks)
+
+
 def test_trends_draw_a_panel_per_indicator_and_a_bar_per_month() -> None:
     rows = [{"month": f"2023-{m:02d}", "sessions": m, "participants": 10 * m} for m in (1, 2, 3)]
     fig = charts.indicator_trends(rows, lang="en", labels={"sessions": "sessions held"})
@@ -206,23 +216,130 @@ def test_a_cjk_font_is_used_for_chinese_when_one_is_installed(cases: list[Any]) 
     assert label.get_fontfamily()[0] == font
 
 
-def test_charts_still_draw_without_a_cjk_font(
-    cases: list[Any], monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """No CJK font: the chart is drawn anyway (boxes for Chinese glyphs), never refused."""
+@pytest.fixture
+def no_cjk_font(monkeypatch: pytest.MonkeyPatch) -> Any:
+    """This machine as one without any CJK font; the "once" of the warning starts afresh."""
     monkeypatch.setattr(charts, "cjk_font", lambda: None)
+    charts._warn_once.cache_clear()
+    yield
+    charts._warn_once.cache_clear()
+
+
+def test_charts_still_draw_without_a_cjk_font(cases: list[Any], no_cjk_font: None) -> None:
+    """No CJK font: the chart is drawn anyway (boxes for Chinese glyphs), never refused."""
     with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # matplotlib warns about each missing glyph
+        warnings.simplefilter("ignore", charts.CJKFontWarning)
         fig = charts.mht_profile(cases[0], lang="zh")
         png = charts.to_png(fig)
     assert png.startswith(b"\x89PNG")
     assert fig.axes[0].get_yticklabels()[0].get_fontfamily() == ["DejaVu Sans"]
 
 
-def test_svg_draws_text_as_outlines(cases: list[Any]) -> None:
-    """SVG output needs no font to show: no <text> elements, glyphs as paths."""
-    svg = charts.to_svg(charts.caseload_timeline(cases, lang="zh"))
-    assert svg.startswith("<svg") and "<text" not in svg and "<path" in svg
+def test_without_a_cjk_font_png_says_so_once_in_one_warning(
+    cases: list[Any], no_cjk_font: None
+) -> None:
+    """One CJKFontWarning for any number of charts, and no warning per missing glyph."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        for _ in range(2):
+            charts.to_png(charts.mht_profile(cases[0], lang="zh"))
+            charts.to_png(charts.caseload_timeline(cases, lang="zh"))
+    assert [w.category for w in caught] == [charts.CJKFontWarning]
+    message = str(caught[0].message)
+    assert "\n" not in message and "no CJK font" in message and "fonts-noto-cjk" in message
+
+
+def test_english_charts_do_not_warn_without_a_cjk_font(cases: list[Any], no_cjk_font: None) -> None:
+    """An English chart needs no CJK font: no warning."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        charts.to_png(charts.mht_profile(cases[0], lang="en"))
+
+
+@pytest.mark.parametrize("chart", ["timeline", "profile", "cohort", "trends"])
+def test_svg_keeps_chinese_titles_and_legends_as_text(cases: list[Any], chart: str) -> None:
+    """SVG charts hold their labels as <text> in a CJK font stack, not as glyph outlines."""
+    import re
+
+    fig = {
+        "timeline": lambda: charts.caseload_timeline(cases, lang="zh"),
+        "profile": lambda: charts.mht_profile(cases[0], lang="zh"),
+        "cohort": lambda: charts.cohort_totals(cases, lang="zh"),
+        "trends": lambda: charts.indicator_trends(
+            [{"month": "2023-03", "opened": 5}], ["opened"], lang="zh"
+        ),
+    }[chart]()
+    svg = charts.to_svg(fig)
+    texts = re.findall(r"<text[^>]*>([^<]*)</text>", svg)
+    expected = {
+        "timeline": ["个案进程 (n=5)", "结案", "介入"],
+        "profile": ["前测", "后测", "量表满分"],
+        "cohort": ["MHT 总分前后对比 (n=5)", "前测", "后测", "临界值 65"],
+        "trends": ["指标月度趋势"],
+    }[chart]
+    for label in expected:
+        assert any(label in t for t in texts), (label, texts)
+    assert svg.startswith("<svg") and "<text" in svg
+    assert 'id="DejaVuSans-' not in svg  # no glyph outlines
+    families = set(re.findall(r"font-family: ([^;\"]*)", svg))
+    assert families == {charts.SVG_FONTS} and "'Noto Sans CJK SC'" in charts.SVG_FONTS
+
+
+def test_svg_charts_need_no_cjk_font_and_warn_about_nothing(
+    cases: list[Any], no_cjk_font: None
+) -> None:
+    """Built for SVG only, a zh chart on a machine without CJK fonts raises no warning at
+    all, and still holds its Chinese as text for the reader's browser to draw."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with charts.for_svg():
+            fig = charts.caseload_timeline(cases, lang="zh")
+        svg = charts.to_svg(fig)
+    assert ">个案进程 (n=5)</text>" in svg
+
+
+def test_a_stale_font_cache_is_rebuilt_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A CJK font installed after matplotlib cached its font list is found (and the cache
+    rewritten), not reported missing forever."""
+    import copy
+    from pathlib import Path
+
+    from matplotlib import font_manager
+
+    if not any(Path(p).is_file() for p in charts.CJK_FONT_FILES):
+        pytest.skip("no known CJK font file here (apt-get install fonts-wqy-microhei)")
+    stale = copy.copy(font_manager.fontManager)
+    stale.ttflist = [f for f in stale.ttflist if charts._known_cjk([f]) is None]
+    dumped: list[object] = []
+    monkeypatch.setattr(font_manager, "fontManager", stale)
+    monkeypatch.setattr(font_manager, "json_dump", lambda fm, path: dumped.append(path))
+    charts.cjk_font.cache_clear()
+    try:
+        assert charts._known_cjk(stale.ttflist) is None
+        found = charts.cjk_font()
+        assert found is not None and found in {f.name for f in stale.ttflist}
+        assert len(dumped) == 1 and str(dumped[0]).endswith(".json")
+        assert charts.cjk_font() == found and len(dumped) == 1  # once
+    finally:
+        charts.cjk_font.cache_clear()
+
+
+def test_no_font_file_anywhere_means_none(monkeypatch: pytest.MonkeyPatch) -> None:
+    """No CJK font listed and no known file: None (and nothing is added)."""
+    import copy
+
+    from matplotlib import font_manager
+
+    stale = copy.copy(font_manager.fontManager)
+    stale.ttflist = [f for f in stale.ttflist if charts._known_cjk([f]) is None]
+    monkeypatch.setattr(font_manager, "fontManager", stale)
+    monkeypatch.setattr(charts, "CJK_FONT_FILES", ())
+    monkeypatch.setattr(charts, "_font_files", lambda: [])
+    charts.cjk_font.cache_clear()
+    try:
+        assert charts.cjk_font() is None
+    finally:
+        charts.cjk_font.cache_clear()
 
 
 def test_missing_matplotlib_names_the_extra(

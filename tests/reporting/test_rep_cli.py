@@ -4,9 +4,11 @@ file), a missing store, and the screenshot script on the result when Chromium is
 from __future__ import annotations
 
 import argparse
+import re
 import shutil
 import subprocess
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -98,16 +100,12 @@ def test_a_missing_store_is_an_error_not_a_new_file(
     assert not missing.exists() and not (tmp_path / "r").exists()
 
 
-@pytest.mark.skipif(CHROMIUM is None, reason="Chromium is not installed (apt-get install chromium)")
-def test_the_report_renders_in_headless_chromium(demo: tuple[Path, Path]) -> None:
-    """The screenshot script renders the report: a PNG of the window size, not blank, with
-    the dark ink of text and charts present in its top and bottom halves."""
+def _screenshot(page: Path, shot: Path, size: str) -> Any:
+    """Run the screenshot script on ``page``; the screenshot's RGB pixels."""
     import matplotlib.image as mpimg
 
-    _, page = demo
-    shot = page.parent / "shot.png"
     done = subprocess.run(
-        [str(SCRIPT), str(page), str(shot), "1000,1600"],
+        [str(SCRIPT), str(page), str(shot), size],
         capture_output=True,
         text=True,
         timeout=120,
@@ -115,10 +113,57 @@ def test_the_report_renders_in_headless_chromium(demo: tuple[Path, Path]) -> Non
     )
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == str(shot)
-    pixels = mpimg.imread(shot)
+    return mpimg.imread(shot)[..., :3]
+
+
+def _charts_with(html: str, cjk: str | None = None) -> str:
+    """The page's charts alone; with ``cjk``, every CJK character in them replaced by it."""
+    figures = "".join(re.findall(r'<figure class="chart".*?</figure>', html, flags=re.DOTALL))
+    if cjk is not None:
+        figures = re.sub(r"[\u4e00-\u9fff\u3000-\u303f\uff00-\uffef]", cjk, figures)
+    return f"{html[: html.index('<body>')]}<body><main>{figures}</main></body></html>"
+
+
+def _browser_has_cjk_font() -> bool:
+    fc_list = shutil.which("fc-list")
+    if fc_list is None:
+        return False
+    found = subprocess.run(
+        [fc_list, ":lang=zh", "family"], capture_output=True, text=True, check=False
+    )
+    return bool(found.stdout.strip())
+
+
+@pytest.mark.skipif(CHROMIUM is None, reason="Chromium is not installed (apt-get install chromium)")
+def test_the_report_renders_in_headless_chromium(demo: tuple[Path, Path]) -> None:
+    """The screenshot script renders the report: a PNG of the window size, not blank, with
+    the dark ink of text and charts present in its top and bottom halves."""
+    _, page = demo
+    pixels = _screenshot(page, page.parent / "shot.png", "1000,1600")
     assert pixels.shape[:2] == (1600, 1000)
-    dark = pixels[..., :3].mean(axis=2) < 0.5
+    dark = pixels.mean(axis=2) < 0.5
     assert dark[:800].mean() > 0.005 and dark[800:].mean() > 0.005
+
+
+@pytest.mark.skipif(CHROMIUM is None, reason="Chromium is not installed (apt-get install chromium)")
+@pytest.mark.skipif(
+    not _browser_has_cjk_font(),
+    reason="no CJK font for the browser (apt-get install fonts-noto-cjk or fonts-wqy-microhei)",
+)
+def test_the_screenshot_shows_chinese_not_boxes(demo: tuple[Path, Path]) -> None:
+    """Dark ink is not enough (boxes are ink too): the charts' screenshot must differ from
+    the same charts with every Chinese character replaced by one no font has (U+F0000),
+    which the browser draws as an empty box.  Identical screenshots mean the Chinese was
+    boxes already: missing glyphs, or outlines drawn without a CJK font."""
+    _, page = demo
+    html = page.read_text(encoding="utf-8")
+    real, boxes = page.parent / "charts.html", page.parent / "boxes.html"
+    real.write_text(_charts_with(html), encoding="utf-8")
+    boxes.write_text(_charts_with(html, "\U000f0000"), encoding="utf-8")
+    a = _screenshot(real, page.parent / "charts.png", "1000,2400")
+    b = _screenshot(boxes, page.parent / "boxes.png", "1000,2400")
+    changed = (abs(a - b).sum(axis=2) > 0.3).mean()
+    assert changed > 0.002, f"only {changed:.5f} of the pixels differ: Chinese drawn as boxes"
 
 
 def test_the_screenshot_script_explains_itself() -> None:

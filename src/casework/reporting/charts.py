@@ -6,10 +6,20 @@ involved, so charts can be drawn in a server, a test or a notebook alike, and no
 between calls.  matplotlib is the ``casework[notebook]`` extra and is imported only when a
 chart is drawn.
 
-Labels come in Chinese (``lang="zh"``) or English (``lang="en"``).  A CJK-capable font is
-chosen when matplotlib can find one (Noto Sans CJK, Source Han Sans, WenQuanYi, SimHei...);
-without one the charts are still drawn (Chinese text then shows as empty boxes and matplotlib
-warns), never refused.  :func:`cjk_font` says which font was found.
+Labels come in Chinese (``lang="zh"``) or English (``lang="en"``).  Two ways out, two font
+rules:
+
+* :func:`to_svg` (what the HTML report embeds) keeps every label as SVG ``<text>`` with a
+  CJK-capable CSS font stack (:data:`SVG_FONTS`), so the reader's browser draws the Chinese
+  with its own fonts: a report written on a machine without any CJK font still shows Chinese
+  wherever it is opened.  Charts built for SVG only (inside :func:`for_svg`) never warn about
+  fonts.
+* PNG (:func:`to_png`) and notebook figures are drawn here, so they need a CJK font here.
+  :func:`cjk_font` finds one among :data:`CJK_FONTS` (Noto Sans CJK, Source Han Sans,
+  WenQuanYi, SimHei...), also when matplotlib's font cache predates its installation (known
+  font files, :data:`CJK_FONT_FILES`, or those of the ``mplfonts`` package, are added to the
+  font list once).  Without one the charts are still drawn, Chinese as empty boxes, and
+  :class:`CJKFontWarning` says so once, in one line, instead of a warning per glyph.
 
 The MHT reporting order is the reference's: validity first, then the total against its
 cut-off (65), then the profile of the eight content scales, each against its own maximum
@@ -20,10 +30,14 @@ from __future__ import annotations
 
 import io
 import math
+import re
+import warnings
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import date, datetime
 from functools import lru_cache
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from casework.assessment import Assessment, baseline, pairs, post_after
@@ -37,9 +51,13 @@ if TYPE_CHECKING:
 
 __all__ = [
     "CJK_FONTS",
+    "CJK_FONT_FILES",
+    "SVG_FONTS",
+    "CJKFontWarning",
     "caseload_timeline",
     "cjk_font",
     "cohort_totals",
+    "for_svg",
     "indicator_trends",
     "mht_profile",
     "to_png",
@@ -66,6 +84,51 @@ CJK_FONTS: tuple[str, ...] = (
 )
 _LATIN = "DejaVu Sans"  # ships with matplotlib, so it is always there
 
+#: Where CJK font files are installed by the usual packages (Debian's fonts-noto-cjk and
+#: fonts-wqy-*, macOS, Windows): when one exists but matplotlib's font list (a cache made
+#: before the font was installed) lacks it, it is added.
+CJK_FONT_FILES: tuple[str, ...] = (
+    "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc",
+    "/usr/share/fonts/noto-cjk/NotoSansCJK-Regular.ttc",
+    "/usr/share/fonts/google-noto-cjk/NotoSansCJK-Regular.ttc",
+    "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc",
+    "/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc",
+    "/usr/share/fonts/wenquanyi/wqy-microhei/wqy-microhei.ttc",
+    "/usr/share/fonts/opentype/noto/NotoSerifCJK-Regular.ttc",
+    "/System/Library/Fonts/PingFang.ttc",
+    "/System/Library/Fonts/STHeiti Light.ttc",
+    "C:/Windows/Fonts/msyh.ttc",
+    "C:/Windows/Fonts/simhei.ttf",
+)
+
+#: The CSS font stack of SVG text: the Latin font the layout was measured with, then the
+#: CJK fonts readers have (Linux, macOS, Windows), then the browser's own sans-serif.
+SVG_FONTS = ", ".join(
+    [
+        f"'{_LATIN}'",
+        *(
+            f"'{f}'"
+            for f in (
+                "Noto Sans CJK SC",
+                "Noto Sans SC",
+                "Source Han Sans SC",
+                "PingFang SC",
+                "Hiragino Sans GB",
+                "Microsoft YaHei",
+                "WenQuanYi Micro Hei",
+                "WenQuanYi Zen Hei",
+                "SimHei",
+            )
+        ),
+        "sans-serif",
+    ]
+)
+
+
+class CJKFontWarning(UserWarning):
+    """No CJK font was found: Chinese in PNG charts and notebook figures shows as boxes."""
+
+
 #: Colours: before (baseline) and after (post); the cut-off lines.
 BEFORE, AFTER, CUTOFF = "#9bb7d4", "#1f5f8b", "#c0392b"
 
@@ -88,6 +151,8 @@ _TEXT: Mapping[str, Mapping[str, str]] = {
         "trends": "Indicators by month",
         "month": "month",
         "no_data": "no data",
+        "colon": ": ",
+        "comma": ", ",
     },
     "zh": {
         "before": "前测",
@@ -107,6 +172,8 @@ _TEXT: Mapping[str, Mapping[str, str]] = {
         "trends": "指标月度趋势",
         "month": "月份",
         "no_data": "无数据",
+        "colon": "：",
+        "comma": "，",
     },
 }
 
@@ -136,16 +203,97 @@ def cjk_font() -> str | None:
     """The CJK-capable font family matplotlib will use, or None when it finds none.
 
     Looked up once per process among :data:`CJK_FONTS`, then any family whose name says CJK.
+    When none is in matplotlib's font list but a known font file exists
+    (:data:`CJK_FONT_FILES`, or the fonts of the ``mplfonts`` package), the font list is
+    stale: those files are added to it (and the cache rewritten) once, and looked up again.
     """
     _matplotlib()
     from matplotlib import font_manager
 
-    names = {f.name for f in font_manager.fontManager.ttflist}
+    found = _known_cjk(font_manager.fontManager.ttflist)
+    if found is None and _add_font_files(font_manager):
+        found = _known_cjk(font_manager.fontManager.ttflist)
+    return found
+
+
+def _known_cjk(fonts: Sequence[Any]) -> str | None:
+    names = {f.name for f in fonts}
     for family in CJK_FONTS:
         if family in names:
             return family
     others = sorted(n for n in names if "CJK" in n or "Han Sans" in n or "Hei" in n)
     return others[0] if others else None
+
+
+def _font_files() -> list[Path]:
+    """The known CJK font files on this machine, system ones first, then ``mplfonts``'."""
+    paths = [Path(p) for p in CJK_FONT_FILES]
+    import importlib.util
+
+    spec = importlib.util.find_spec("mplfonts")
+    if spec is not None and spec.origin is not None:
+        paths += sorted((Path(spec.origin).parent / "fonts").glob("NotoSansCJK*.otf"))
+    return [p for p in paths if p.is_file()]
+
+
+def _add_font_files(font_manager: Any) -> bool:
+    """Add the known CJK font files matplotlib's (stale) font list lacks; True if any."""
+    manager = font_manager.fontManager
+    listed = {str(Path(f.fname)) for f in manager.ttflist}
+    added = False
+    for path in _font_files():
+        if str(path) in listed:
+            continue
+        try:
+            manager.addfont(str(path))
+        except (OSError, RuntimeError, ValueError):  # an unreadable or broken file
+            continue
+        added = True
+    if added:  # the next process starts from the rebuilt list
+        try:
+            from matplotlib import get_cachedir
+
+            cache = Path(get_cachedir()) / f"fontlist-v{manager.__version__}.json"
+            font_manager.json_dump(manager, cache)
+        except (OSError, AttributeError):
+            pass
+    return added
+
+
+_NO_CJK = (
+    "casework: no CJK font found, so Chinese in PNG charts and notebook figures shows as "
+    "boxes (HTML reports are unaffected); install one, e.g. apt-get install fonts-noto-cjk"
+)
+_GLYPH_MISSING = r"Glyph \d+ .*missing from (current )?font"
+
+
+#: True while charts are built for SVG only (:func:`for_svg`).
+_SVG_ONLY: ContextVar[bool] = ContextVar("casework_svg_only", default=False)
+
+
+def _warn_no_cjk() -> None:
+    """Say that Chinese will show as boxes: once per process, never for SVG-only charts."""
+    if not _SVG_ONLY.get():
+        _warn_once()
+
+
+@lru_cache(maxsize=1)
+def _warn_once() -> None:
+    warnings.warn(_NO_CJK, CJKFontWarning, stacklevel=2)
+
+
+@contextmanager
+def for_svg() -> Iterator[None]:
+    """Build charts that will only be saved by :func:`to_svg`: the reader's browser draws
+    their text, so a missing CJK font here is no reason to warn.
+    """
+    token = _SVG_ONLY.set(True)
+    try:
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", message=_GLYPH_MISSING)
+            yield
+    finally:
+        _SVG_ONLY.reset(token)
 
 
 def _families(lang: str) -> list[str]:
@@ -156,6 +304,8 @@ def _families(lang: str) -> list[str]:
     """
     cjk = cjk_font()
     if cjk is None:
+        if lang == "zh":
+            _warn_no_cjk()
         return [_LATIN]
     return [cjk, _LATIN] if lang == "zh" else [_LATIN, cjk]
 
@@ -168,7 +318,7 @@ def _style(lang: str) -> Iterator[None]:
         {
             "font.family": _families(lang),
             "axes.unicode_minus": False,  # the CJK fonts lack U+2212
-            "svg.fonttype": "path",  # text as outlines: an SVG needs no font to display
+            "svg.fonttype": "none",  # text as text: the reader's browser draws the glyphs
             "axes.spines.top": False,
             "axes.spines.right": False,
         }
@@ -187,20 +337,48 @@ def _figure(width: float, height: float) -> Figure:
     return fig
 
 
+_FONT_FAMILY = re.compile(r"font-family:[^;\"]*")
+
+
 def to_svg(fig: Figure) -> str:
-    """The figure as SVG text (text drawn as outlines, so no font is needed to show it)."""
-    with _style("en"):  # svg.fonttype is read when saving
-        buf = io.StringIO()
+    """The figure as SVG text whose labels are ``<text>`` elements in :data:`SVG_FONTS`.
+
+    The browser that shows it draws the glyphs, from the fonts it has; the layout was
+    measured here (with a CJK font when there is one, approximately without).  No warning
+    about missing glyphs: they are not drawn here.
+    """
+    mpl = _matplotlib()
+    buf = io.StringIO()
+    with mpl.rc_context({"svg.fonttype": "none"}), warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message=_GLYPH_MISSING)
         fig.savefig(buf, format="svg")
-    text = buf.getvalue()
+    text = _FONT_FAMILY.sub(f"font-family: {SVG_FONTS}", buf.getvalue())
     start = text.find("<svg")
     return text[start:] if start >= 0 else text
 
 
+_CJK = re.compile(r"[\u3000-\u9fff\uac00-\ud7af\uff00-\uffef]")
+
+
+def _shows_cjk(fig: Figure) -> bool:
+    """Whether any text of the figure has a CJK character."""
+    from matplotlib.text import Text
+
+    return any(_CJK.search(t.get_text()) for t in fig.findobj(Text))
+
+
 def to_png(fig: Figure, dpi: int = 110) -> bytes:
-    """The figure as PNG bytes."""
+    """The figure as PNG bytes.
+
+    Without a CJK font, Chinese glyphs are boxes: :class:`CJKFontWarning` says so (once)
+    instead of matplotlib's warning per missing glyph.
+    """
     buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=dpi)
+    with warnings.catch_warnings():
+        if cjk_font() is None and _shows_cjk(fig):
+            _warn_no_cjk()
+            warnings.filterwarnings("ignore", message=_GLYPH_MISSING)
+        fig.savefig(buf, format="png", dpi=dpi)
     return buf.getvalue()
 
 
@@ -364,7 +542,7 @@ def _profile_heading(
             if not result.valid:
                 bits[-1] += f" ({text['doubtful']})"
         bits.append(text["total"].format(t=f"{result.total:g}/{result.total_max:g}"))
-        parts.append(f"{name}: " + ", ".join(bits))
+        parts.append(f"{name}{text['colon']}" + text["comma"].join(bits))
     cutoff = text["cutoff"].format(line=f"{total_line:g}")
     return "\n".join([f"{title or text['profile']}  ({cutoff})", *parts])
 
@@ -543,7 +721,7 @@ def caseload_timeline(
         ax.set_yticks(range(len(cases)), [label(c) for c in cases])
         ax.set_ylim(len(cases) - 0.5, -0.5)
         ax.xaxis_date()
-        _date_axis(ax)
+        _date_axis(ax, lang)
         if since is not None:
             ax.set_xlim(left=date2num(_as_dt(since)))
         from matplotlib.patches import Patch
@@ -577,11 +755,21 @@ def _dates() -> Any:
     return importlib.import_module("matplotlib.dates")
 
 
-def _date_axis(ax: Axes) -> None:
+#: Date tick formats in Chinese (years, months, days, hours, minutes, seconds), for
+#: ``ConciseDateFormatter``: 2023年, 3月, 15日 rather than Mar and 15.
+_ZH_DATES: Mapping[str, list[str]] = {
+    "formats": ["%Y年", "%m月", "%d日", "%H:%M", "%H:%M", "%S.%f"],
+    "zero_formats": ["", "%Y年", "%m月", "%m月%d日", "%H:%M", "%H:%M"],
+    "offset_formats": ["", "%Y年", "%Y年%m月", "%Y年%m月%d日", "%Y年%m月%d日", "%Y年%m月%d日"],
+}
+
+
+def _date_axis(ax: Axes, lang: str = "en") -> None:
     dates = _dates()
     locator = dates.AutoDateLocator(maxticks=8)
     ax.xaxis.set_major_locator(locator)
-    ax.xaxis.set_major_formatter(dates.ConciseDateFormatter(locator))
+    extra = _ZH_DATES if lang == "zh" else {}
+    ax.xaxis.set_major_formatter(dates.ConciseDateFormatter(locator, **extra))
 
 
 # --- indicator trends by month ------------------------------------------------------------------

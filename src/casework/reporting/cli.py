@@ -13,7 +13,7 @@ import argparse
 import os
 import sys
 from collections.abc import Sequence
-from datetime import date, datetime
+from datetime import datetime
 from pathlib import Path
 
 __all__ = ["demo_report", "main", "register", "report"]
@@ -93,35 +93,17 @@ def main(argv: Sequence[str] | None = None) -> int:
 def demo_report(db: str | os.PathLike[str], out: str | os.PathLike[str], lang: str = "zh") -> Path:
     """Build a demo store at ``db`` and write its 2023 report to ``out`` (for screenshots).
 
-    The store holds the Xuzhuang demo's five children (:mod:`casework.demo`) and a station
-    journal registering 许庄街道社工站 and its 心桥舒屋 project (5 cases x 10 sessions, as
-    the article says); everything in it is illustrative.
+    The store holds the Xuzhuang demo (:mod:`casework.demo`): its five children and the
+    station's journal (许庄街道社工站, its 心桥舒屋 project of 5 cases x 10 sessions as the
+    article says, its workers, and illustrative volunteers and activities).
     """
     from casework.demo import run_xuzhuang
     from casework.engine import Engine
-    from casework.journal import Journal
-    from casework.reporting.recording import register
-    from casework.reporting.records import PlannedOutputs, Project, Station
     from casework.standard import MHT_LIFECYCLE
     from casework.store import SQLiteStore
 
-    with SQLiteStore(db) as store:
-        journal = Journal.open(
-            "xuzhuang-journal", station="xuzhuang", at=date(2023, 1, 2), by="admin", store=store
-        )
-        station = Station("xuzhuang", "许庄街道社工站", "许庄街道", date(2021, 11, 1))
-        register(journal, station, at=date(2023, 1, 2), by="admin", store=store)
-        project = Project(
-            "xinqiao",
-            "心桥舒屋",
-            "child_care",
-            date(2023, 3, 1),
-            date(2023, 12, 31),
-            target_groups={"child_in_difficulty"},
-            planned=PlannedOutputs(cases=5, sessions_per_case=10),
-        )
-        register(journal, project, at=date(2023, 1, 2), by="admin", store=store)
-        run_xuzhuang(Engine(MHT_LIFECYCLE, store=store))
+    with SQLiteStore(db) as store:  # the station's journal is saved with the cases
+        run_xuzhuang(Engine(MHT_LIFECYCLE, store=store), station=True)
     args = ["--db", os.fspath(db), "--year", "2023", "--lang", lang, "--out", os.fspath(out)]
     code = main(args)
     if code != 0:

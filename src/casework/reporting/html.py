@@ -5,10 +5,11 @@ A :class:`YearlyReport` is built from a :class:`~casework.reporting.dataset.Data
 (plain tables, CJK-aware widths), :meth:`~YearlyReport.to_html` for one HTML file, and
 ``_repr_html_`` in a notebook.
 
-The HTML file needs nothing but itself: CSS is inline, charts are inline SVG with their text
-drawn as outlines (so no font has to be installed where it is opened), a lifecycle diagram is
-inline SVG from Graphviz when Graphviz is installed, and nothing refers to a URL, a font file
-or a script.  It opens in a browser with no network.
+The HTML file needs nothing but itself: CSS is inline, charts are inline SVG whose titles,
+labels and legends are SVG ``<text>`` in a CJK-capable font stack (so the reader's browser
+draws the Chinese with its own fonts, even when the machine that wrote the report had no CJK
+font), a lifecycle diagram is inline SVG from Graphviz when Graphviz is installed, and
+nothing refers to a URL, a font file or a script.  It opens in a browser with no network.
 
 Privacy by default: the report shows pseudonymous ids and leaves out personal fields (names,
 birth dates, notes) unless ``include_personal=True``; the tables come from the privacy-aware
@@ -107,8 +108,9 @@ class Chart:
 # --- the report ---------------------------------------------------------------------------------
 
 _CSS = """
-body { font-family: "Noto Sans CJK SC", "Source Han Sans SC", "PingFang SC",
-  "Microsoft YaHei", "WenQuanYi Zen Hei", "Helvetica Neue", Arial, sans-serif;
+body { font-family: "Noto Sans CJK SC", "Noto Sans SC", "Source Han Sans SC", "PingFang SC",
+  "Hiragino Sans GB", "Microsoft YaHei", "WenQuanYi Micro Hei", "WenQuanYi Zen Hei", SimHei,
+  "Helvetica Neue", Arial, sans-serif;
   margin: 0; color: #222; background: #fafafa; }
 main { max-width: 1100px; margin: 0 auto; padding: 24px 32px 48px; background: #fff; }
 h1 { font-size: 1.6em; margin: 0 0 4px; }
@@ -321,14 +323,17 @@ def yearly_report(
     drawn: dict[str, list[Chart]] = {s: [] for s in _SECTIONS}
     extra: dict[str, str] = {}
     if charts:
+        from casework.reporting.charts import for_svg
+
         label = _case_label(include_personal, key)
-        drawn["casework"] += _timeline(active, period, lang, label)
-        drawn["outcomes"], extra["outcomes"] = _outcome_charts(active, period, lang, label)
-        monthly = next((t for t in tables["monthly"] if t.name == "monthly"), None)
-        if monthly is not None and any(  # a year of zeros is said by the table alone
-            r.get(c) for r in monthly.rows for c in TREND_MEASURES
-        ):
-            drawn["monthly"].append(_trends(monthly, year, lang))
+        with for_svg():  # the reader's browser draws the text: no font needed here
+            drawn["casework"] += _timeline(active, period, lang, label)
+            drawn["outcomes"], extra["outcomes"] = _outcome_charts(active, period, lang, label)
+            monthly = next((t for t in tables["monthly"] if t.name == "monthly"), None)
+            if monthly is not None and any(  # a year of zeros is said by the table alone
+                r.get(c) for r in monthly.rows for c in TREND_MEASURES
+            ):
+                drawn["monthly"].append(_trends(monthly, year, lang))
     sections = [
         Section(
             _heading(name, lang),

@@ -11,11 +11,11 @@ import bisect
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, datetime, timedelta
 
-from casework.assessment import SHIPPED_INSTRUMENTS, pairs
+from casework.assessment import SHIPPED_INSTRUMENTS, Assessment, pairs
 from casework.assessment import outcomes as cohort_outcomes
 from casework.case import Case
 from casework.errors import InvalidValue
-from casework.instruments import CutOff, Direction, FlagKind, Instrument
+from casework.instruments import CutOff, Direction, FlagKind, Instrument, estimate_reliability
 from casework.lifecycle import StateClass
 from casework.records import as_datetime
 from casework.reporting import labels, measures
@@ -54,7 +54,7 @@ def _table(
     lang: str,
     *,
     value_labels: Mapping[str, Mapping[str, Label]] | None = None,
-    notes: Sequence[str] = (),
+    notes: Sequence[str | Label] = (),
     title: Label | None = None,
 ) -> Table:
     return Table(
@@ -499,30 +499,27 @@ def outcomes(
     included); ``recovered``: reliably improved and past the cut-off (default: the
     instrument's own clinical rule, :func:`default_cutoff`; pass ``cutoffs`` to change it,
     ``None`` for none).  Reliability is estimated from the cohort's baselines; the table's
-    notes say so.  An instrument nobody completed has a row of zeros.
+    notes say so (in both languages).  When it cannot be estimated (fewer than two people,
+    or baselines that do not vary) the reliable-change columns are None, ``improved`` is
+    still counted, and a note says why; an instrument nobody completed has a row of zeros
+    and a note saying so.  Never raises for a small or uniform cohort.
     """
     rows: list[dict[str, object]] = []
-    notes: list[str] = []
+    notes: list[Label] = []
     for name in instruments:
         instrument = SHIPPED_INSTRUMENTS.get(name)
         if cutoffs is not None and name in cutoffs:
             cutoff = cutoffs[name]
         else:
             cutoff = default_cutoff(instrument) if instrument is not None else None
-        cohort = [
-            case
-            for case, _, post in pairs(list(ds.cases), name)
+        found = [
+            (case, pre, post)
+            for case, pre, post in pairs(list(ds.cases), name)
             if period is None or post.at.replace(tzinfo=None) in period
         ]
-        row: dict[str, object] = {"instrument": name, "n": len(cohort)}
-        counts = dict.fromkeys(
-            ("improved", "reliably_improved", "recovered", "unchanged", "deteriorated"), 0
-        )
-        if cohort:
-            summary = cohort_outcomes(cohort, name, cutoff=cutoff)
-            counts = {k: getattr(summary, k) for k in counts}
-            notes += [f"{name}: {n}" for n in summary.notes]
-        rows.append({**row, **counts})
+        row, why = _outcome_row(name, found, cutoff)
+        rows.append(row)
+        notes += why
     instrument_labels = {
         n: Label(labels.instrument_label(n, "zh"), labels.instrument_label(n, "en"))
         for n in instruments
@@ -544,6 +541,39 @@ def outcomes(
         notes=notes,
         title=_titled("outcomes", period),
     )
+
+
+_RELIABLE = ("reliably_improved", "recovered", "unchanged", "deteriorated")
+
+
+def _outcome_row(
+    name: str, found: Sequence[tuple[Case, Assessment, Assessment]], cutoff: CutOff | None
+) -> tuple[dict[str, object], list[Label]]:
+    """One instrument's outcome row and the notes saying what it rests on (or why not)."""
+    row: dict[str, object] = {"instrument": name, "n": len(found), "improved": 0}
+    if not found:
+        return {**row, **dict.fromkeys(_RELIABLE, 0)}, [labels.no_reliable_change_note(name, 0)]
+    results = [(pre.result, post.result) for _, pre, post in found]
+    row["improved"] = sum(
+        1 for pre, post in results if (post.total - pre.total) * _sign(pre.better) > 0
+    )
+    try:
+        reliability = estimate_reliability([pre for pre, _ in results])
+    except InvalidValue:
+        totals = {pre.total for pre, _ in results}
+        same = float(next(iter(totals))) if len(totals) == 1 and len(results) > 1 else None
+        why = labels.no_reliable_change_note(name, len(found), same=same)
+        return {**row, **dict.fromkeys(_RELIABLE, None)}, [why]
+    summary = cohort_outcomes(
+        [case for case, _, _ in found], name, reliability=reliability, cutoff=cutoff
+    )
+    row.update({k: getattr(summary, k) for k in ("improved", *_RELIABLE)})
+    return row, [labels.reliability_note(name, reliability), labels.cutoff_note(name, cutoff)]
+
+
+def _sign(better: Direction) -> int:
+    """+1 when a higher score is better, -1 when a lower one is."""
+    return -1 if better is Direction.LOWER else 1
 
 
 # --- trends --------------------------------------------------------------------------------

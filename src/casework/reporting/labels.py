@@ -9,13 +9,17 @@ defined below, once.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping
-from typing import Final
+from typing import TYPE_CHECKING, Final
 
 import attrs
 
 from casework.errors import InvalidValue
 from casework.lifecycle import Lifecycle
+
+if TYPE_CHECKING:
+    from casework.instruments import CutOff, Reliability
 
 __all__ = [
     "ACTIVITY_KINDS",
@@ -29,7 +33,10 @@ __all__ = [
     "SOURCES",
     "Label",
     "check_lang",
+    "cutoff_note",
     "instrument_label",
+    "no_reliable_change_note",
+    "reliability_note",
     "scale_label",
     "state_label",
     "state_labels",
@@ -306,3 +313,99 @@ def scale_label(instrument: str, key: str, lang: str) -> str:
         if scale.key == key:
             return scale.zh if check_lang(lang) == "zh" else scale.en
     return key
+
+
+# --- what outcome figures rest on ---------------------------------------------------------
+
+_ESTIMATED = re.compile(r"estimated: (?P<method>.+) from n=(?P<n>\d+)")
+_RULE = re.compile(r"\S+ rule '(?P<rule>[^']+)'")
+_METHODS: Final[Mapping[str, str]] = {"KR-20": "KR-20", "Cronbach's alpha": "Cronbach α 系数"}
+
+
+def _named(instrument: str) -> Label:
+    return Label(instrument_label(instrument, "zh"), instrument_label(instrument, "en"))
+
+
+def reliability_note(instrument: str, reliability: Reliability) -> Label:
+    """Where the reliability behind an outcome table came from, in both languages.
+
+    ``reliability.source`` is ``"supplied"`` or ``"estimated: KR-20 from n=5"``.
+    """
+    name = _named(instrument)
+    figures = f"r={reliability.r:.3f}, SD={reliability.sd:.3f}"
+    zh_figures = figures.replace(", ", "，")
+    found = _ESTIMATED.fullmatch(reliability.source)
+    if found is not None:
+        method, n = found["method"], found["n"]
+        return Label(
+            f"{name.zh}：信度 {zh_figures}，由本组 {n} 名服务对象的前测估计"
+            f"（{_METHODS.get(method, method)}）",
+            f"{name.en}: reliability {figures}, estimated from the cohort's own {n} "
+            f"baselines ({method})",
+        )
+    if reliability.source == "supplied":
+        return Label(
+            f"{name.zh}：信度 {zh_figures}（给定值）", f"{name.en}: reliability {figures}, supplied"
+        )
+    return Label(
+        f"{name.zh}：信度 {zh_figures}（{reliability.source}）",
+        f"{name.en}: reliability {figures} ({reliability.source})",
+    )
+
+
+def cutoff_note(instrument: str, cutoff: CutOff | None) -> Label:
+    """The clinical cut-off behind "recovered", or that there is none, in both languages."""
+    name = _named(instrument)
+    if cutoff is None:
+        return Label(
+            f"{name.zh}：未设临界值，无人可计为“康复”",
+            f"{name.en}: no clinical cut-off, so nobody can be counted as recovered",
+        )
+    rule = _RULE.fullmatch(cutoff.source)
+    if rule is not None:
+        return Label(
+            f"{name.zh}：临界值 {cutoff.value:g}（量表自身的规则 {rule['rule']}）",
+            f"{name.en}: clinical cut-off {cutoff.value:g} (the instrument's own rule "
+            f"{rule['rule']!r})",
+        )
+    return Label(
+        f"{name.zh}：临界值 {cutoff.value:g}（{cutoff.source}）",
+        f"{name.en}: clinical cut-off {cutoff.value:g} ({cutoff.source})",
+    )
+
+
+def no_reliable_change_note(instrument: str, n: int, *, same: float | None = None) -> Label:
+    """Why reliable change could not be estimated for an instrument, in both languages.
+
+    ``n`` is how many people were measured before and after; ``same`` is the one baseline
+    score they all share (no variance), when that is the reason.
+    """
+    name = _named(instrument)
+    if n == 0:
+        return Label(
+            f"{name.zh}：没有服务对象同时有前测和后测，无法评估可靠变化",
+            f"{name.en}: nobody has both a baseline and a post assessment, "
+            "so reliable change cannot be estimated",
+        )
+    if n < 2:
+        return Label(
+            f"{name.zh}：只有 {n} 名服务对象有前后测，估计信度至少需要 2 名，"
+            "因此无法评估可靠变化（仅列出有所改善的人数）",
+            f"{name.en}: only {n} person has a baseline and a post; estimating reliability "
+            "needs at least 2, so reliable change cannot be estimated (only 'improved' is "
+            "counted)",
+        )
+    if same is not None:
+        return Label(
+            f"{name.zh}：{n} 名服务对象的前测总分都是 {same:g}，没有变异，无法估计信度，"
+            "因此无法评估可靠变化（仅列出有所改善的人数）",
+            f"{name.en}: all {n} baseline totals are {same:g}, with no variance to estimate "
+            "reliability from, so reliable change cannot be estimated (only 'improved' is "
+            "counted)",
+        )
+    return Label(
+        f"{name.zh}：无法由本组 {n} 名服务对象的前测估计信度，因此无法评估可靠变化"
+        "（仅列出有所改善的人数）",
+        f"{name.en}: reliability cannot be estimated from the cohort's {n} baselines, so "
+        "reliable change cannot be estimated (only 'improved' is counted)",
+    )

@@ -150,10 +150,11 @@ class YearReport:
         if station is None:
             return []
         h = {k: HEADINGS[k].text(self.lang) for k in ("station", "township", "founded")}
+        colon = "：" if self.lang == "zh" else ": "
         return [
-            f"{h['station']}: {station.name}",
-            f"{h['township']}: {station.township}",
-            f"{h['founded']}: {station.founded.isoformat()}",
+            f"{h['station']}{colon}{station.name}",
+            f"{h['township']}{colon}{station.township}",
+            f"{h['founded']}{colon}{station.founded.isoformat()}",
         ]
 
     def to_text(self) -> str:

@@ -47,6 +47,10 @@ def _columns(value: Iterable[str]) -> tuple[str, ...]:
     return tuple(value)
 
 
+def _notes(value: Iterable[str | Label]) -> tuple[str | Label, ...]:
+    return tuple(value)
+
+
 def _value_labels(value: Mapping[str, Mapping[str, Label]]) -> dict[str, dict[str, Label]]:
     return {k: dict(v) for k, v in value.items()}
 
@@ -60,7 +64,8 @@ class Table:
     """An indicator's result: ``name`` (its key in ``labels.INDICATORS``), columns, rows.
 
     ``value_labels`` maps a column to the labels of its coded values (states, service areas,
-    activity kinds...); ``notes`` say what the figures rest on; ``lang`` is the language
+    activity kinds...); ``notes`` say what the figures rest on (a :class:`Label` is shown in
+    the table's language, a string as it is); ``lang`` is the language
     ``str`` and ``_repr_html_`` use (``table.in_lang("zh")`` for the other).
     """
 
@@ -69,7 +74,7 @@ class Table:
     rows: list[dict[str, Any]] = attrs.field(converter=_rows)
     title: Label
     value_labels: dict[str, dict[str, Label]] = attrs.field(factory=dict, converter=_value_labels)
-    notes: tuple[str, ...] = ()
+    notes: tuple[str | Label, ...] = attrs.field(default=(), converter=_notes)
     lang: str = attrs.field(default="en", validator=_lang)
 
     def __attrs_post_init__(self) -> None:
@@ -99,6 +104,11 @@ class Table:
     def in_lang(self, lang: str) -> Table:
         """The same table, displayed in ``lang`` (``"zh"`` or ``"en"``)."""
         return attrs.evolve(self, lang=labels.check_lang(lang))
+
+    def note_texts(self, lang: str | None = None) -> list[str]:
+        """The notes as display text in ``lang`` (default: the table's)."""
+        lang = labels.check_lang(lang or self.lang)
+        return [n.text(lang) if isinstance(n, Label) else str(n) for n in self.notes]
 
     def heading(self, key: str, lang: str | None = None) -> str:
         """The label of column ``key`` in ``lang`` (default: the table's)."""
@@ -179,7 +189,7 @@ class Table:
 
         out = [self.title.text(lang), line(heads), "  ".join("-" * w for w in widths)]
         out += [line(row) for row in cells]
-        out += [f"  {n}" for n in self.notes]
+        out += [f"  {n}" for n in self.note_texts(lang)]
         return "\n".join(out)
 
     def __str__(self) -> str:
@@ -201,7 +211,7 @@ class Table:
                 for v, num in zip(row, numeric, strict=True)
             )
             body.append(f"<tr>{tds}</tr>")
-        notes = "".join(f"<p><small>{esc(n)}</small></p>" for n in self.notes)
+        notes = "".join(f"<p><small>{esc(n)}</small></p>" for n in self.note_texts(lang))
         return (
             f'<h{level} class="casework-title">{esc(self.title.text(lang))}</h{level}>'
             f'<table class="casework-table" data-indicator="{esc(self.name)}">'
