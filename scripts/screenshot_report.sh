@@ -63,7 +63,7 @@ if [[ "$1" == "--demo" ]]; then
     if "$python" - "$workdir/demo.db" "$report" >"$workdir/report.log" 2>&1 <<'PY'
 import sys
 
-from casework.reporting.cli import demo_report
+from casework.cli.report import demo_report
 
 demo_report(sys.argv[1], sys.argv[2], lang="zh")
 PY

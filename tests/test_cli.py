@@ -89,7 +89,8 @@ def test_export_events_to_a_file(db: Path, capsys: pytest.CaptureFixture[str]) -
     lines = out_file.read_text(encoding="utf-8").splitlines()
     assert code == 0 and out == "" and f"wrote {len(lines)} events" in err
     records = [json.loads(line) for line in lines]
-    assert {r["case_id"] for r in records} == {c[0] for c in CHILDREN}
+    # the five children's cases, and the station's journal (its staff, activities, volunteers)
+    assert {r["case_id"] for r in records} == {c[0] for c in CHILDREN} | {"xuzhuang-journal"}
     sessions = [r for r in records if r["type"] == "session_recorded"]
     assert sessions and all("notes" not in r["payload"]["session"] for r in sessions)
     opened = [r for r in records if r["type"] == "case_opened"]
@@ -195,7 +196,7 @@ REFUSALS = [
     (["report", "--db", "{s}/notes.txt", "--year", "2023", "--no-charts"], ["notes.txt"]),
     (
         ["report", "--db", "{s}/station.db", "--year", "2023", "--no-charts", "--out", "{s}/no/r"],
-        ["no/r", "No such file or directory"],
+        ["no folder", "no/r", "create the folder first"],
     ),
 ]
 

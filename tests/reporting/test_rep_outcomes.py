@@ -11,8 +11,8 @@ import pytest
 from casework import demo
 from casework.assessment import Phase
 from casework.case import Case
+from casework.cli.report import main as report_main
 from casework.reporting import Dataset
-from casework.reporting.cli import main as report_main
 from casework.reporting.html import yearly_report
 from casework.reporting.indicators import outcomes
 

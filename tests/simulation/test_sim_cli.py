@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from casework.cli.simulate import ProgressBar, register
 from casework.simulation import ScenarioError
-from casework.simulation.cli import ProgressBar, register
 
 XINQIAO = Path(__file__).resolve().parents[2] / "docs" / "scenarios" / "xinqiao.toml"
 SMALL = """

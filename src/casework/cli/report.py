@@ -16,6 +16,15 @@ from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
 
+from casework.cli._common import (
+    Parser,
+    Refused,
+    add_definition_options,
+    catalogue_from_args,
+    open_store,
+    run,
+)
+
 __all__ = ["demo_report", "main", "register", "report"]
 
 
@@ -43,6 +52,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         action="store_false",
         help="tables only (no matplotlib needed)",
     )
+    add_definition_options(p)
     p.set_defaults(func=report)
 
 
@@ -50,15 +60,13 @@ def report(args: argparse.Namespace) -> int:
     """Run ``casework report``: print the ledger, write the HTML; 1 when the store is missing."""
     from casework.reporting.dataset import Dataset
     from casework.reporting.html import yearly_report
-    from casework.store import SQLiteStore
 
-    if not os.path.exists(args.db):
-        print(
-            f"casework: no store at {args.db} (create one with: casework demo --db {args.db})",
-            file=sys.stderr,
-        )
-        return 1
-    with SQLiteStore(args.db) as store:
+    if not 1900 <= args.year <= 9998:
+        raise Refused(f"--year {args.year}: not a year a station reports on (1900 to 9998)")
+    out = Path(args.out or f"report-{args.year}.html")
+    if not out.parent.is_dir():  # before anything is printed or computed
+        raise Refused(f"no folder {out.parent} for the report {out} (create the folder first)")
+    with open_store(args.db, catalogue=catalogue_from_args(args)) as store:
         dataset = Dataset.from_store(store)
     built = yearly_report(
         dataset,
@@ -68,26 +76,18 @@ def report(args: argparse.Namespace) -> int:
         charts=args.charts,
         generated=datetime.now().replace(microsecond=0),
     )
-    print(built.to_text(), end="")
-    out = Path(args.out or f"report-{args.year}.html")
     built.write(out)
+    print(built.to_text(), end="")
     charts = len(built.charts)
     print(f"wrote {out} ({len(built.tables)} tables, {charts} charts)", file=sys.stderr)
     return 0
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run ``report`` on its own (``python -m casework.reporting.cli --db ... --year ...``)."""
-    from casework.errors import CaseworkError
-
-    parser = argparse.ArgumentParser(prog="casework")
+    """Run ``report`` on its own (``python -m casework.cli.report --db ... --year ...``)."""
+    parser: argparse.ArgumentParser = Parser(prog="casework")
     register(parser.add_subparsers(dest="command", required=True))
-    args = parser.parse_args(["report", *(argv if argv is not None else sys.argv[1:])])
-    try:
-        return int(args.func(args))
-    except CaseworkError as exc:
-        print(f"casework: {exc}", file=sys.stderr)
-        return 1
+    return run(parser.parse_args(["report", *(argv if argv is not None else sys.argv[1:])]))
 
 
 def demo_report(db: str | os.PathLike[str], out: str | os.PathLike[str], lang: str = "zh") -> Path:
