@@ -140,9 +140,10 @@ def dask_executor(
 
     With ``address`` (``"tcp://scheduler:8786"``), connect to that cluster's scheduler;
     without, start a ``LocalCluster`` on this machine with ``n_workers`` single-threaded
-    workers (separate processes, or threads of this process when ``processes=False``) and
-    no dashboard; its scheduler listens on loopback only (dask's default for a local cluster).  The client, and a cluster started here, are closed
-    on leaving the block.  Needs the ``casework[cluster]`` extra.
+    workers (separate processes, or threads of this process when ``processes=False``) and no
+    dashboard; its scheduler listens on loopback only (dask's default for a local cluster).
+    The client, and a cluster started here, are closed on leaving the block.  Needs the
+    ``casework[cluster]`` extra.
 
     .. versionadded:: 0.1.0
     """
