@@ -17,6 +17,7 @@ from casework.simulation import (
     ReplicationFailed,
     Scenario,
     ScenarioError,
+    compare,
     dask_executor,
     replication_seed,
     run_montecarlo,
@@ -208,3 +209,13 @@ def test_missing_dask_is_named_with_its_extra(monkeypatch: pytest.MonkeyPatch) -
         dask_executor(),
     ):
         pass
+
+
+def test_compare_runs_every_scenario_on_one_executor(
+    small_scenario: Callable[..., Scenario],
+) -> None:
+    plans = [small_scenario(name="base"), small_scenario(name="drop", **{"plan.dropout": 0.4})]
+    serial = compare(plans, replications=3, seed=2)
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        spread = compare(plans, replications=3, seed=2, executor=pool)
+    assert [repr(r.runs) for r in spread.results] == [repr(r.runs) for r in serial.results]
