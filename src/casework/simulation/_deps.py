@@ -11,7 +11,7 @@ from types import ModuleType
 
 from casework._support import require
 
-__all__ = ["require", "require_distributed", "require_simpy"]
+__all__ = ["require", "require_dask", "require_distributed", "require_simpy"]
 
 
 def require_simpy() -> ModuleType:
@@ -22,3 +22,8 @@ def require_simpy() -> ModuleType:
 def require_distributed() -> ModuleType:
     """The ``distributed`` module of dask (the ``casework[cluster]`` extra)."""
     return require("distributed", "cluster", "running replications on a dask cluster")
+
+
+def require_dask() -> ModuleType:
+    """The ``dask`` module, for its configuration (the ``casework[cluster]`` extra)."""
+    return require("dask", "cluster", "running replications on a dask cluster")

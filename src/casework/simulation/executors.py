@@ -23,7 +23,7 @@ from concurrent.futures import Executor, Future, ProcessPoolExecutor, as_complet
 from contextlib import contextmanager
 
 from casework.errors import CaseworkError
-from casework.simulation._deps import require_distributed
+from casework.simulation._deps import require_dask, require_distributed
 from casework.simulation.metrics import Metrics
 from casework.simulation.model import simulate
 from casework.simulation.scenario import Scenario
@@ -152,13 +152,15 @@ def dask_executor(
         with distributed.Client(address) as client:
             yield client.get_executor()
         return
-    with (
-        distributed.LocalCluster(
+    dask = require_dask()
+    # no dashboard to show it, so no statistical profiler sampling every worker's stack every
+    # 10 ms; workers take the configuration in force when they are created
+    with dask.config.set({"distributed.worker.profile.enabled": False}):
+        cluster = distributed.LocalCluster(
             n_workers=n_workers,
             threads_per_worker=1,  # the simulation is pure Python: threads would share the GIL
             processes=processes,  # without processes: in-process workers, no sockets at all
             dashboard_address=None,  # (the scheduler listens on 127.0.0.1 by default)
-        ) as cluster,
-        distributed.Client(cluster) as client,
-    ):
+        )
+    with cluster, distributed.Client(cluster) as client:
         yield client.get_executor()
