@@ -7,6 +7,7 @@ between plans are not blurred by luck of the draw as much as independent seeds w
 from __future__ import annotations
 
 from collections.abc import Sequence
+from concurrent.futures import Executor
 from typing import Any
 
 import attrs
@@ -112,9 +113,14 @@ def compare(
     replications: int = 100,
     seed: int = 0,
     workers: int = 1,
+    executor: Executor | None = None,
     progress: Progress | None = None,
 ) -> Comparison:
-    """Run every scenario ``replications`` times with the same seeds, side by side."""
+    """Run every scenario ``replications`` times with the same seeds, side by side.
+
+    ``workers`` and ``executor`` are as for :func:`run_montecarlo`; one executor runs every
+    scenario's study in turn.
+    """
     if not scenarios:
         raise InvalidValue("scenarios", "nothing to compare")
     names = [s.name for s in scenarios]
@@ -132,7 +138,12 @@ def compare(
 
         results.append(
             run_montecarlo(
-                scenario, replications=replications, seed=seed, workers=workers, progress=step
+                scenario,
+                replications=replications,
+                seed=seed,
+                workers=workers,
+                executor=executor,
+                progress=step,
             )
         )
     return Comparison(tuple(results))

@@ -1,8 +1,9 @@
 """Monte Carlo: many runs of one scenario, each with its own explicit seed, as distributions.
 
 Replication ``i`` of a study with seed ``s`` always runs with :func:`replication_seed` ``(s, i)``,
-whichever process runs it, so a study spread over processes (``workers=K``) gives exactly the
-same runs, in the same order, as a serial one.  Results are the per-run
+whichever process runs it, so a study spread over processes (``workers=K``) or run by any
+executor (``executor=``: threads, a process pool, a dask cluster) gives exactly the same runs,
+in the same order, as a serial one.  Results are the per-run
 :class:`~casework.simulation.metrics.Metrics` and, for each indicator, the median and the
 5-95 % interval over runs.
 """
@@ -11,14 +12,20 @@ from __future__ import annotations
 
 import hashlib
 import math
-from collections.abc import Callable, Iterable, Sequence
-from concurrent.futures import ProcessPoolExecutor, as_completed
+from collections.abc import Iterable, Sequence
+from concurrent.futures import Executor
 
 import attrs
 
 from casework.errors import InvalidValue
+from casework.simulation.executors import (
+    Progress,
+    batch_size,
+    run_batches,
+    run_in_processes,
+    run_one_batch,
+)
 from casework.simulation.metrics import HEADLINE, LABELS, Metrics
-from casework.simulation.model import simulate
 from casework.simulation.scenario import Scenario
 from casework.simulation.table import Table
 
@@ -30,9 +37,6 @@ __all__ = [
     "replication_seed",
     "run_montecarlo",
 ]
-
-#: Called as ``progress(done, total)`` after each finished batch of replications.
-Progress = Callable[[int, int], None]
 
 
 def replication_seed(seed: int, index: int) -> int:
@@ -124,22 +128,25 @@ class MonteCarlo:
         return self.table()._repr_html_()
 
 
-def _batch(scenario: Scenario, seeds: Sequence[int]) -> list[Metrics]:
-    """Run one batch of seeds (in this process or a worker process)."""
-    return [simulate(scenario, seed=s).metrics() for s in seeds]
-
-
 def run_montecarlo(
     scenario: Scenario,
     *,
     replications: int = 100,
     seed: int = 0,
     workers: int = 1,
+    executor: Executor | None = None,
     progress: Progress | None = None,
 ) -> MonteCarlo:
-    """Run ``scenario`` ``replications`` times; ``workers > 1`` spreads runs over processes.
+    """Run ``scenario`` ``replications`` times, in this process or spread over workers.
 
-    The result does not depend on ``workers``: the same ``seed`` gives the same runs.
+    ``workers > 1`` starts that many processes for the study; ``executor`` runs it on any
+    :class:`concurrent.futures.Executor` you already have (a ``ThreadPoolExecutor``, a
+    ``ProcessPoolExecutor``, a dask cluster's ``Client.get_executor()``), which is used and
+    left open.  Give one or the other.  The result does not depend on either: the same
+    ``seed`` gives the same runs.  A replication that fails raises
+    :class:`~casework.simulation.executors.ReplicationFailed` naming its seed.
+
+    .. versionchanged:: 0.1.0 ``executor``.
     """
     problems = []
     if isinstance(replications, bool) or not isinstance(replications, int) or replications < 1:
@@ -148,10 +155,21 @@ def run_montecarlo(
         problems.append(f"workers must be a positive whole number, got {workers!r}")
     if isinstance(seed, bool) or not isinstance(seed, int):
         problems.append(f"seed must be a whole number, got {seed!r}")
+    if executor is not None and not isinstance(executor, Executor):
+        problems.append(
+            "executor must be a concurrent.futures.Executor (or None), "
+            f"got {type(executor).__name__} {executor!r}"
+        )
+    elif executor is not None and workers != 1:
+        problems.append(
+            f"give workers or executor, not both (workers={workers!r} with an executor)"
+        )
     if problems:
         raise InvalidValue("run_montecarlo", "; ".join(problems))
     seeds = [replication_seed(seed, i) for i in range(replications)]
-    return MonteCarlo(scenario, seed, tuple(run_seeds(scenario, seeds, workers, progress)))
+    return MonteCarlo(
+        scenario, seed, tuple(run_seeds(scenario, seeds, workers, progress, executor=executor))
+    )
 
 
 def run_seeds(
@@ -159,25 +177,18 @@ def run_seeds(
     seeds: Sequence[int],
     workers: int = 1,
     progress: Progress | None = None,
+    *,
+    executor: Executor | None = None,
 ) -> list[Metrics]:
     """Metrics of one run per seed, in the order of ``seeds``."""
     total = len(seeds)
-    if workers == 1 or total < 2:
-        out: list[Metrics] = []
-        for s in seeds:
-            out.append(_batch(scenario, [s])[0])
-            if progress is not None:
-                progress(len(out), total)
-        return out
-    size = max(1, min(25, total // (workers * 4)))
-    batches = [list(seeds[i : i + size]) for i in range(0, total, size)]
-    results: list[list[Metrics] | None] = [None] * len(batches)
-    done = 0
-    with ProcessPoolExecutor(max_workers=workers) as pool:
-        futures = {pool.submit(_batch, scenario, b): i for i, b in enumerate(batches)}
-        for future in as_completed(futures):
-            results[futures[future]] = future.result()
-            done += len(batches[futures[future]])
-            if progress is not None:
-                progress(done, total)
-    return [m for batch in results if batch is not None for m in batch]
+    if executor is not None:
+        return run_batches(executor, scenario, seeds, batch_size(total, None), progress)
+    if workers > 1 and total > 1:
+        return run_in_processes(scenario, seeds, workers, progress)
+    out: list[Metrics] = []
+    for s in seeds:
+        out.extend(run_one_batch(scenario, [s]))
+        if progress is not None:
+            progress(len(out), total)
+    return out
