@@ -123,10 +123,10 @@ def test_a_failing_replication_names_its_seed_serially_and_on_threads(
     doomed = replication_seed(3, 4)
     real = executors_module.simulate
 
-    def simulate_or_fail(s: Scenario, *, seed: int) -> Any:
+    def simulate_or_fail(s: Scenario, *, seed: int, **options: Any) -> Any:
         if seed == doomed:
             raise ZeroDivisionError("a bug in the model")
-        return real(s, seed=seed)
+        return real(s, seed=seed, **options)
 
     monkeypatch.setattr(executors_module, "simulate", simulate_or_fail)
     for executor in (None, ThreadPoolExecutor(max_workers=2)):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 from datetime import datetime, timedelta
 
 import pytest
@@ -188,3 +189,63 @@ def test_properties_of_any_run(
     # no slot date is used twice: one worker never has two sessions at the same time
     seen = [(s_.worker, s_.when) for c in run.cases for s_ in c.sessions]
     assert len(seen) == len(set(seen))
+
+
+def test_a_stations_own_version_of_the_standard_process_is_simulated_from_the_catalogue(
+    tmp_path: Path, small_scenario: Callable[..., Scenario]
+) -> None:
+    """A lifecycle an app registered in its catalogue is found by the scenario's name."""
+    import json
+    import subprocess
+    import sys
+
+    from casework import DEFAULT_CATALOGUE, MHT_LIFECYCLE, Catalogue
+    from casework.simulation import ScenarioError, run_montecarlo
+    from casework.simulation.scenario import load_scenarios
+
+    own = DEFAULT_CATALOGUE.lifecycle_from_dict({**MHT_LIFECYCLE.to_dict(), "id": "shiqiao"})
+    catalogue = Catalogue(lifecycles=[own])
+    scenario = small_scenario(lifecycle="shiqiao")
+    run = simulate(scenario, seed=1, catalogue=catalogue)
+    assert run.cases and all(c.lifecycle is own for c in run.cases)
+    study = run_montecarlo(scenario, replications=2, seed=1, workers=2, catalogue=catalogue)
+    serial = run_montecarlo(scenario, replications=2, seed=1, catalogue=catalogue)
+    assert repr(study.runs) == repr(serial.runs)  # repr: a NaN metric equals itself there
+    with pytest.raises(ScenarioError, match="'shiqiao' is not one of: standard, standard_mht"):
+        simulate(scenario, seed=1)
+    tiny = DEFAULT_CATALOGUE.lifecycle_from_dict(
+        {
+            "id": "tiny",
+            "states": [
+                {"name": "a", "initial": True},
+                {"name": "b", "category": "closed", "terminal": True},
+            ],
+            "transitions": [{"trigger": "screen", "source": "a", "dest": "b", "event": "done"}],
+        }
+    )
+    with pytest.raises(
+        ScenarioError, match="'tiny' lacks triggers the simulation fires: screen_out"
+    ):
+        simulate(small_scenario(lifecycle="tiny"), seed=1, catalogue=Catalogue(lifecycles=[tiny]))
+    # and from the command line, the lifecycle given as a definition file
+    (tmp_path / "shiqiao.json").write_text(json.dumps(own.to_dict()), encoding="utf-8")
+    scenario_file = tmp_path / "s.toml"
+    text = (Path(__file__).resolve().parents[2] / "docs" / "scenarios" / "xinqiao.toml").read_text(
+        encoding="utf-8"
+    )
+    scenario_file.write_text(
+        text.replace('lifecycle = "standard_mht"', 'lifecycle = "shiqiao"'), encoding="utf-8"
+    )
+    assert load_scenarios(scenario_file)[0].lifecycle == "shiqiao"
+    done = subprocess.run(
+        [sys.executable, "-m", "casework", "simulate", str(scenario_file), "--replications", "1",
+         "--lifecycle", str(tmp_path / "shiqiao.json"), "--quiet"],
+        capture_output=True, text=True, timeout=300, check=False,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    bare = subprocess.run(
+        [sys.executable, "-m", "casework", "simulate", str(scenario_file), "--replications", "1",
+         "--quiet"],
+        capture_output=True, text=True, timeout=300, check=False,
+    )  # fmt: skip
+    assert bare.returncode == 1 and "'shiqiao' is not one of" in bare.stderr

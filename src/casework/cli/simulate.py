@@ -13,6 +13,8 @@ import sys
 from pathlib import Path
 from typing import Any, TextIO
 
+from casework.cli._common import add_definition_options, catalogue_from_args
+
 __all__ = ["ProgressBar", "register"]
 
 #: Runs from which a progress bar is drawn (shorter runs finish before it would be read).
@@ -46,6 +48,7 @@ def _run(args: argparse.Namespace) -> int:
 
     # a path, never TOML text; every problem is reported before anything runs
     scenarios = load_scenarios(Path(args.scenario))
+    catalogue = catalogue_from_args(args, placeholders=False)  # the run fires real guards
     total = args.replications * len(scenarios)
     progress = None
     if total >= PROGRESS_FROM and not args.quiet:
@@ -56,6 +59,7 @@ def _run(args: argparse.Namespace) -> int:
         seed=args.seed,
         workers=args.workers,
         progress=progress,
+        catalogue=catalogue,
     )
     print(result.table(lang=args.lang))
     return 0
@@ -97,5 +101,6 @@ def register(subparsers: Any) -> argparse.ArgumentParser:
     )
     p.add_argument("--lang", choices=("zh", "en"), default="en", help="language of the table")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
+    add_definition_options(p)
     p.set_defaults(func=_run)
     return p

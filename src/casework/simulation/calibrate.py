@@ -132,8 +132,8 @@ def calibrate(
         admitted += "admitted" in types
         screened_out += "screened_out" in types
         for e in case.history:
-            if e.type == "session_recorded":
-                if e.payload["session"].held:
+            if e.type == "session_recorded" and not case.voided(e.seq):
+                if case.effective(e).payload["session"].held:  # as corrected
                     held += 1
                 else:
                     no_show += 1

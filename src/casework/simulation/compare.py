@@ -12,6 +12,7 @@ from typing import Any
 
 import attrs
 
+from casework.catalogue import Catalogue
 from casework.errors import InvalidValue
 from casework.simulation._deps import require
 from casework.simulation.metrics import HEADLINE, LABELS
@@ -115,11 +116,12 @@ def compare(
     workers: int = 1,
     executor: Executor | None = None,
     progress: Progress | None = None,
+    catalogue: Catalogue | None = None,
 ) -> Comparison:
     """Run every scenario ``replications`` times with the same seeds, side by side.
 
-    ``workers`` and ``executor`` are as for :func:`run_montecarlo`; one executor runs every
-    scenario's study in turn.
+    ``workers``, ``executor`` and ``catalogue`` are as for :func:`run_montecarlo`; one
+    executor runs every scenario's study in turn.
     """
     if not scenarios:
         raise InvalidValue("scenarios", "nothing to compare")
@@ -144,6 +146,7 @@ def compare(
                 workers=workers,
                 executor=executor,
                 progress=step,
+                catalogue=catalogue,
             )
         )
     return Comparison(tuple(results))

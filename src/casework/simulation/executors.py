@@ -22,6 +22,7 @@ from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Executor, Future, ProcessPoolExecutor, as_completed
 from contextlib import contextmanager
 
+from casework.catalogue import Catalogue
 from casework.errors import CaseworkError
 from casework.simulation._deps import require_dask, require_distributed
 from casework.simulation.metrics import Metrics
@@ -63,12 +64,14 @@ class ReplicationFailed(CaseworkError):
         return (type(self), (self.seeds, self.problem))
 
 
-def run_one_batch(scenario: Scenario, seeds: Sequence[int]) -> list[Metrics]:
+def run_one_batch(
+    scenario: Scenario, seeds: Sequence[int], catalogue: Catalogue | None = None
+) -> list[Metrics]:
     """The metrics of one run per seed: what a worker (or this process) does with a batch."""
     out = []
     for s in seeds:
         try:
-            out.append(simulate(scenario, seed=s).metrics())
+            out.append(simulate(scenario, seed=s, catalogue=catalogue).metrics())
         except Exception as exc:
             raise ReplicationFailed([s], f"{type(exc).__name__}: {exc}") from exc
     return out
@@ -86,6 +89,8 @@ def run_batches(
     seeds: Sequence[int],
     size: int,
     progress: Progress | None = None,
+    *,
+    catalogue: Catalogue | None = None,
 ) -> list[Metrics]:
     """Metrics of one run per seed, in the order of ``seeds``, the batches run by ``executor``.
 
@@ -97,7 +102,7 @@ def run_batches(
     futures: dict[Future[list[Metrics]], int] = {}
     try:
         for i, b in enumerate(batches):
-            futures[executor.submit(run_one_batch, scenario, b)] = i
+            futures[executor.submit(run_one_batch, scenario, b, catalogue)] = i
         done = 0
         for future in as_completed(futures):
             i = futures[future]
@@ -122,11 +127,16 @@ def _result(future: Future[list[Metrics]], seeds: Sequence[int]) -> list[Metrics
 
 
 def run_in_processes(
-    scenario: Scenario, seeds: Sequence[int], workers: int, progress: Progress | None = None
+    scenario: Scenario,
+    seeds: Sequence[int],
+    workers: int,
+    progress: Progress | None = None,
+    catalogue: Catalogue | None = None,
 ) -> list[Metrics]:
     """Run the seeds in a process pool of ``workers`` started (and shut down) for them."""
+    size = batch_size(len(seeds), workers)
     with ProcessPoolExecutor(max_workers=workers) as pool:
-        return run_batches(pool, scenario, seeds, batch_size(len(seeds), workers), progress)
+        return run_batches(pool, scenario, seeds, size, progress, catalogue=catalogue)
 
 
 @contextmanager

@@ -129,8 +129,8 @@ def measure(scenario: Scenario, cases: Sequence[Case], *, seed: int = 0) -> Metr
         for ev in case.history:
             t = ev.type
             count[t] = count.get(t, 0) + 1
-            if t == "session_recorded":
-                s: SessionRecord = ev.payload["session"]
+            if t == "session_recorded" and not case.voided(ev.seq):
+                s: SessionRecord = case.effective(ev).payload["session"]  # as corrected
                 if s.held:
                     held += 1
                     if s.worker is not None:

@@ -26,6 +26,7 @@ import attrs
 
 from casework.assessment import Phase
 from casework.case import Case
+from casework.catalogue import Catalogue
 from casework.engine import Engine, EventSink
 from casework.errors import GuardFailed
 from casework.lifecycle import Lifecycle
@@ -91,13 +92,15 @@ class Simulation:
         seed: int,
         store: EventSink | None = None,
         lifecycle: Lifecycle | None = None,
+        catalogue: Catalogue | None = None,
     ) -> None:
         simpy = require_simpy()
         self.scenario = scenario
         self.seed = seed
         self.rng = random.Random(seed)
         self.env = simpy.Environment()
-        self.engine = Engine(lifecycle or resolve_lifecycle(scenario.lifecycle), store=store)
+        chosen = lifecycle or resolve_lifecycle(scenario.lifecycle, catalogue)
+        self.engine = Engine(chosen, catalogue=catalogue, store=store)
         self.origin = datetime(scenario.start.year, scenario.start.month, scenario.start.day)
         self.cases: list[Case] = []
         self.slots = simpy.Store(self.env)
@@ -316,9 +319,14 @@ def simulate(
     seed: int = 0,
     store: EventSink | None = None,
     lifecycle: Lifecycle | None = None,
+    catalogue: Catalogue | None = None,
 ) -> Run:
     """Run ``scenario`` once with ``seed``: the same seed gives the same cases, event for event.
 
-    Pass ``store`` to persist every event (as a real station's engine would).
+    Pass ``store`` to persist every event (as a real station's engine would); the scenario's
+    lifecycle is found in ``catalogue`` (default: the store's, else the shipped one).
     """
-    return Simulation(scenario, seed=seed, store=store, lifecycle=lifecycle).run()
+    if catalogue is None:
+        catalogue = getattr(store, "catalogue", None)
+    sim = Simulation(scenario, seed=seed, store=store, lifecycle=lifecycle, catalogue=catalogue)
+    return sim.run()

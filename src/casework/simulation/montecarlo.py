@@ -17,6 +17,7 @@ from concurrent.futures import Executor
 
 import attrs
 
+from casework.catalogue import Catalogue
 from casework.errors import InvalidValue
 from casework.simulation.executors import (
     Progress,
@@ -136,6 +137,7 @@ def run_montecarlo(
     workers: int = 1,
     executor: Executor | None = None,
     progress: Progress | None = None,
+    catalogue: Catalogue | None = None,
 ) -> MonteCarlo:
     """Run ``scenario`` ``replications`` times, in this process or spread over workers.
 
@@ -144,7 +146,9 @@ def run_montecarlo(
     ``ProcessPoolExecutor``, a dask cluster's ``Client.get_executor()``), which is used and
     left open.  Give one or the other.  The result does not depend on either: the same
     ``seed`` gives the same runs.  A replication that fails raises
-    :class:`~casework.simulation.executors.ReplicationFailed` naming its seed.
+    :class:`~casework.simulation.executors.ReplicationFailed` naming its seed.  The
+    scenario's lifecycle is found in ``catalogue`` (default: the shipped one), which is sent
+    to the workers with the scenario.
 
     .. versionchanged:: 0.1.0 ``executor``.
     """
@@ -168,7 +172,11 @@ def run_montecarlo(
         raise InvalidValue("run_montecarlo", "; ".join(problems))
     seeds = [replication_seed(seed, i) for i in range(replications)]
     return MonteCarlo(
-        scenario, seed, tuple(run_seeds(scenario, seeds, workers, progress, executor=executor))
+        scenario,
+        seed,
+        tuple(
+            run_seeds(scenario, seeds, workers, progress, executor=executor, catalogue=catalogue)
+        ),
     )
 
 
@@ -179,16 +187,18 @@ def run_seeds(
     progress: Progress | None = None,
     *,
     executor: Executor | None = None,
+    catalogue: Catalogue | None = None,
 ) -> list[Metrics]:
     """Metrics of one run per seed, in the order of ``seeds``."""
     total = len(seeds)
     if executor is not None:
-        return run_batches(executor, scenario, seeds, batch_size(total, None), progress)
+        size = batch_size(total, None)
+        return run_batches(executor, scenario, seeds, size, progress, catalogue=catalogue)
     if workers > 1 and total > 1:
-        return run_in_processes(scenario, seeds, workers, progress)
+        return run_in_processes(scenario, seeds, workers, progress, catalogue)
     out: list[Metrics] = []
     for s in seeds:
-        out.extend(run_one_batch(scenario, [s]))
+        out.extend(run_one_batch(scenario, [s], catalogue))
         if progress is not None:
             progress(len(out), total)
     return out

@@ -23,7 +23,8 @@ from typing import Any, ClassVar
 
 import attrs
 
-from casework.errors import InvalidValue
+from casework.catalogue import DEFAULT_CATALOGUE, Catalogue
+from casework.errors import InvalidValue, UnknownDefinition
 from casework.lifecycle import Lifecycle
 
 __all__ = [
@@ -349,19 +350,44 @@ class ChangeModel(_Section):
         return f"supplied: r={self.reliability:g}, SD={self.reliability_sd:g}"
 
 
-#: The lifecycles a scenario may name, by id.
-def _known_lifecycles() -> dict[str, Lifecycle]:
-    from casework.standard import MHT_LIFECYCLE, STANDARD
+#: The triggers the simulation fires: a lifecycle it drives must define every one.
+DRIVEN_TRIGGERS = (
+    "screen",
+    "screen_out",
+    "admit",
+    "assess",
+    "plan",
+    "start_intervention",
+    "evaluate",
+    "end_early",
+    "close",
+    "withdraw",
+    "record_consent",
+    "set_plan",
+    "record_session",
+    "record_assessment",
+)
 
-    return {STANDARD.id: STANDARD, MHT_LIFECYCLE.id: MHT_LIFECYCLE}
 
+def resolve_lifecycle(name: str, catalogue: Catalogue | None = None) -> Lifecycle:
+    """The lifecycle a scenario names, from ``catalogue`` (default: the shipped one).
 
-def resolve_lifecycle(name: str) -> Lifecycle:
-    """The shipped lifecycle a scenario names (``standard_mht`` or ``standard``)."""
-    known = _known_lifecycles()
-    if name not in known:
-        raise ScenarioError([("lifecycle", f"{name!r} is not one of: {', '.join(sorted(known))}")])
-    return known[name]
+    The simulation walks children along the standard path, so the lifecycle must define the
+    triggers it fires (:data:`DRIVEN_TRIGGERS`): a station's own version of the standard
+    process does; a process of another shape is refused, naming what it lacks.
+    """
+    found = catalogue if catalogue is not None else DEFAULT_CATALOGUE
+    try:
+        lifecycle = found.lifecycle(name)
+    except UnknownDefinition as exc:
+        known = ", ".join(sorted({lc.id for lc in found.lifecycles}))
+        raise ScenarioError([("lifecycle", f"{name!r} is not one of: {known}")]) from exc
+    missing = [t for t in DRIVEN_TRIGGERS if t not in lifecycle.triggers]
+    if missing:
+        raise ScenarioError(
+            [("lifecycle", f"{name!r} lacks triggers the simulation fires: {', '.join(missing)}")]
+        )
+    return lifecycle
 
 
 @attrs.frozen
@@ -413,9 +439,7 @@ class Scenario(_Section):
             p.append(("teams", f"team names must be unique, got {names}"))
         if self.referrals.per_week > 0 and self.capacity_per_week == 0:
             p.append(("teams", "children are referred but no team has session capacity (all 0)"))
-        if self.lifecycle not in _known_lifecycles():
-            known = ", ".join(sorted(_known_lifecycles()))
-            p.append(("lifecycle", f"{self.lifecycle!r} is not one of: {known}"))
+        p += _text("lifecycle", self.lifecycle)  # found in the catalogue when the run starts
         return p
 
     # --- derived views ---------------------------------------------------------------------
