@@ -102,3 +102,18 @@ def test_a_broken_definition_file_fails_in_one_line(station: Path, tmp_path: Pat
     assert done.returncode == 1
     (line,) = done.stderr.splitlines()
     assert str(bad) in line and "states[0]: unknown keys ['colour']" in line
+
+
+def test_report_reads_the_apps_cases_with_their_definitions(station: Path, tmp_path: Path) -> None:
+    out = tmp_path / "report.html"
+    done = cli(
+        "report", "--db", str(station), "--year", "2024", "--no-charts", "--out", str(out),
+        "--lifecycle", str(V1), "--lifecycle", str(V2), "--lang", "zh",
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    html = out.read_text("utf-8")
+    assert "入户探访" in html and "结案" in html  # the app's own states, by their labels
+    missing = cli("report", "--db", str(station), "--year", "2024", "--no-charts", "--out",
+                  str(tmp_path / "other.html"))  # fmt: skip
+    assert missing.returncode == 1 and "--lifecycle FILE or casework.toml" in missing.stderr
+    assert not (tmp_path / "other.html").exists()

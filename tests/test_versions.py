@@ -1,4 +1,4 @@
-"""An app's own process in a catalogue: declared in TOML, versioned, migrated, stored."""
+"""An app's own process (the docs' elderly programme) in a catalogue: TOML, versions, migration."""
 
 from __future__ import annotations
 
@@ -22,8 +22,9 @@ from casework import (
 from casework.store import MemoryStore, SQLiteStore, UnknownLifecycle
 from strategies import snapshot
 
-DATA = Path(__file__).parent / "data"
-V1, V2 = DATA / "elderly-v1.toml", DATA / "elderly-v2.toml"
+#: The elderly programme of docs/lifecycles.md, as the page ships it.
+PROCESSES = Path(__file__).resolve().parent.parent / "docs" / "processes"
+V1, V2 = PROCESSES / "elderly-v1.toml", PROCESSES / "elderly-v2.toml"
 APP = Catalogue(guards=[aged_60_or_over], hooks=[tell_family])
 CATALOGUE = APP.with_files([V1, V2])
 LC1 = CATALOGUE.lifecycle("qingnuan-xiyang", 1)

@@ -33,6 +33,7 @@ from casework.station import (
     VolunteerService,
     VolunteerTeam,
 )
+from casework.store.errors import UnknownLifecycle
 
 __all__ = ["Dataset", "Fact", "in_period"]
 
@@ -141,8 +142,8 @@ class Dataset:
                 continue
             try:
                 cases.append(Case.replay(events, catalogue))
-            except UnknownDefinition as exc:
-                raise InvalidValue("catalogue", f"case {stream_id!r}: {exc}") from exc
+            except UnknownDefinition as exc:  # as the store itself would say it
+                raise UnknownLifecycle(stream_id, exc.id, exc.known, exc.version) from exc
         return cls(cases, journals)
 
     # --- station records --------------------------------------------------------------------
