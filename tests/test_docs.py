@@ -227,10 +227,7 @@ def run_blocks(path: Path, *, checks: bool = True) -> int:
 #: Pages being rewritten in another change, run without the runner's newer checks (silent
 #: tries, shown output) until it lands; test_pages_awaiting_a_fix_still_need_it fails as soon
 #: as a page passes them, so that its entry is removed here.
-AWAITING_FIX = {
-    "lifecycles.md": "being rewritten: four try/except blocks pass when nothing is raised (the "
-    "set_plan and transfer refusals, the from_dict typos, the hook on an unknown state)",
-}
+AWAITING_FIX: dict[str, str] = {}
 
 
 @pytest.mark.parametrize("path", doc_files(), ids=lambda p: p.name)

@@ -363,25 +363,34 @@ class Engine:
         return self._record(case, event_type, trigger, payload, at=at, by=by, state=case.state)
 
     def _inconsistencies(self, case: Case) -> tuple[tuple[int, str, str, str, str], ...]:
-        """What the guards that let ``case`` into its state say of it now."""
+        """What the guards that let ``case`` into its state say of it now.
+
+        A return to where the case came from (``PREVIOUS``, e.g. out of hospital) has no
+        guards of its own: the entry that counts is the one before the excursion.
+        """
         history = case.history[:-1]  # the correction itself is last
-        entered = None
+        state = case.state
         for i in range(len(history) - 1, 0, -1):
-            if history[i - 1].state != history[i].state:
-                entered = i
-                break
-        if entered is None or history[entered].type == MIGRATED_EVENT:
-            return ()
-        ev, before = history[entered], history[entered - 1]
-        if case.lifecycle_at(ev.seq) is not case.lifecycle:
-            return ()  # entered under an earlier version, whose guards no longer apply
-        transition = case.lifecycle.transition(before.state, ev.trigger)
-        if transition is None:
-            return ()
-        probe = attrs.evolve(case, state=before.state)
+            ev, before = history[i], history[i - 1]
+            if ev.state != state or before.state == state:
+                continue
+            if ev.type == MIGRATED_EVENT or case.lifecycle_at(ev.seq) is not case.lifecycle:
+                return ()  # entered under an earlier version, whose guards no longer apply
+            transition = case.lifecycle.transition(before.state, ev.trigger)
+            if transition is None:
+                return ()
+            if transition.dest == PREVIOUS:
+                continue
+            return self._judged(case, ev, before.state, transition.guards)
+        return ()
+
+    def _judged(
+        self, case: Case, ev: Event, before: str, guards: Sequence[Any]
+    ) -> tuple[tuple[int, str, str, str, str], ...]:
+        probe = attrs.evolve(case, state=before)
         command = Command(ev.trigger, ev.at, ev.actor, ev.payload)
         found = []
-        for guard in transition.guards:
+        for guard in guards:
             try:
                 reason = guard(probe, command)
             except Exception as exc:
