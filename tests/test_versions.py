@@ -19,7 +19,7 @@ from casework import (
     SessionRecord,
     UnknownDefinition,
 )
-from casework.store import MemoryStore, SQLiteStore, UnknownLifecycle
+from casework.store import InvalidAppend, MemoryStore, SQLiteStore, UnknownLifecycle
 from strategies import snapshot
 
 #: The elderly programme of docs/lifecycles.md, as the page ships it.
@@ -184,3 +184,55 @@ def test_a_project_file_lists_the_definition_files(tmp_path: Path) -> None:
     project.write_text('[casework]\nlifecycle = "x"\n', "utf-8")
     with pytest.raises(DefinitionError, match="unknown keys"):
         APP.with_project(project)
+
+
+def test_an_apps_payload_types_are_stored_through_its_catalogue() -> None:
+    import attrs
+
+    @attrs.frozen
+    class HomeCheck:  # an app's own record, carried by its own event
+        rooms_safe: bool
+        heating: str
+
+    lc = APP.lifecycle_from_dict(
+        {
+            "id": "home-checks",
+            "states": [
+                {"name": "open", "initial": True},
+                {"name": "done", "category": "closed", "terminal": True},
+            ],
+            "transitions": [
+                {"trigger": "check", "source": "open", "event": "home_checked"},
+                {"trigger": "finish", "source": "open", "dest": "done", "event": "finished"},
+            ],
+        }
+    )
+    catalogue = APP.extended(lifecycles=[lc], payload_types=[HomeCheck])
+    store = MemoryStore(catalogue=catalogue)
+    engine = Engine("home-checks", store=store)
+    case = engine.open("HC-1", grandma(), at=datetime(2024, 1, 1), by="sw")
+    engine.fire(case, "check", at=datetime(2024, 1, 2), by="sw", found=HomeCheck(True, "coal"))
+    assert store.load("HC-1") == case
+    assert store.load("HC-1").history[-1].payload["found"] == HomeCheck(True, "coal")
+    unaware = Engine(lc, store=MemoryStore(catalogue=APP.extended(lifecycles=[lc])))
+    other = unaware.open("HC-2", grandma(), at=datetime(2024, 1, 1), by="sw")
+    with pytest.raises(InvalidAppend, match="HomeCheck is not registered on the codec"):
+        unaware.fire(other, "check", at=datetime(2024, 1, 3), by="sw", found=HomeCheck(False, "x"))
+    assert other.version == 1  # the refused command changed nothing
+
+
+def test_a_stand_in_guard_refuses_every_command_naming_what_is_missing() -> None:
+    readable = Catalogue().load_lifecycle(V1, placeholders=True)
+    engine = Engine(readable)
+    case = enrolled_until_assessment(engine)
+    engine.set_plan(case, SessionPlan(sessions=2), at=datetime(2024, 2, 28), by="sw")
+    with pytest.raises(Exception) as info:
+        engine.fire(case, "enrol", at=datetime(2024, 3, 1), by="sw")
+    assert "'aged_60_or_over' is not available here" in str(info.value)
+
+
+def enrolled_until_assessment(engine: Engine):  # type: ignore[no-untyped-def]
+    case = engine.open("SQ-9", grandma(), at=datetime(2024, 2, 26, 9), by="sw")
+    engine.record_consent(case, Consent("client", datetime(2024, 2, 26, 9, 30)), by="sw")
+    engine.fire(case, "assess", at=datetime(2024, 2, 28), by="sw")
+    return case
