@@ -428,22 +428,11 @@ class Engine:
         try:
             when = as_datetime(at)
             event = self._event(case, event_type, trigger, payload, at=when, by=by, state=state)
-            early = case.last_at is not None and when < case.last_at
         except InvalidValue as exc:
             raise self._rejected(InvalidCommand, case, trigger, [str(exc)]) from exc
-        except TypeError:
-            raise self._rejected(
-                InvalidCommand,
-                case,
-                trigger,
-                ["the command's time and the case's times mix naive and timezone-aware"],
-            ) from None
-        if early:
-            raise self._failed(
-                case,
-                trigger,
-                {CHRONOLOGY: f"dated {when:%Y-%m-%d %H:%M}, before the case's latest event"},
-            )
+        disorder = self._out_of_order(case, trigger, when)
+        if disorder is not None:
+            raise disorder
         if self.hooks.observing:
             try:
                 self.hooks.run("event", event.type, case, event)
@@ -494,27 +483,10 @@ class Engine:
                 else f"lifecycle {lc.id!r} has no trigger {trigger!r}"
             )
             raise self._rejected(kind, case, trigger, [why])
-        history = case.history
-        if history:
-            last = history[-1].at  # case.last_at, without the property call
-            try:
-                early = command.at < last
-            except TypeError:
-                raise self._rejected(
-                    InvalidCommand,
-                    case,
-                    trigger,
-                    ["the command's time and the case's times mix naive and timezone-aware"],
-                ) from None
-            if early:
-                raise self._failed(
-                    case,
-                    trigger,
-                    {
-                        CHRONOLOGY: f"dated {command.at:%Y-%m-%d %H:%M}, before the case's latest "
-                        f"event ({last:%Y-%m-%d %H:%M})"
-                    },
-                )
+        if case.history:
+            disorder = self._out_of_order(case, trigger, command.at)
+            if disorder is not None:
+                raise disorder
         hooks = self.hooks
         try:
             # an engine's only hook is often record_assessment's scoring hook: other commands
@@ -749,6 +721,31 @@ class Engine:
         return tuple(t for t, c in self.check(case, at=at, **payload).items() if c.allowed)
 
     # --- errors ------------------------------------------------------------------------------
+
+    def _out_of_order(self, case: Case, trigger: str, when: datetime) -> CommandRejected | None:
+        """The refusal of a command dated before the case's latest event, or None."""
+        if not case.history:
+            return None
+        last = case.history[-1].at
+        try:
+            early = when < last
+        except TypeError:
+            return self._rejected(
+                InvalidCommand,
+                case,
+                trigger,
+                ["the command's time and the case's times mix naive and timezone-aware"],
+            )
+        if not early:
+            return None
+        return self._failed(
+            case,
+            trigger,
+            {
+                CHRONOLOGY: f"dated {when:%Y-%m-%d %H:%M}, before the case's latest event "
+                f"({last:%Y-%m-%d %H:%M})"
+            },
+        )
 
     def _reasons(self, case: Case, command: Command) -> dict[str, str]:
         transition = self.lifecycle.transition(case.state, command.trigger)

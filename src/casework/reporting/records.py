@@ -3,32 +3,7 @@
 They are write-side facts recorded in journals and live in :mod:`casework.station`.
 """
 
-from casework.station import (
-    Activity,
-    ActivityKind,
-    PartnerOrganisation,
-    PartnerRole,
-    PlannedOutputs,
-    Project,
-    ServiceArea,
-    Station,
-    Volunteer,
-    VolunteerHours,
-    VolunteerService,
-    VolunteerTeam,
-)
+from casework import station
+from casework.station import *  # noqa: F403 - the same names, from where they live
 
-__all__ = [
-    "Activity",
-    "ActivityKind",
-    "PartnerOrganisation",
-    "PartnerRole",
-    "PlannedOutputs",
-    "Project",
-    "ServiceArea",
-    "Station",
-    "Volunteer",
-    "VolunteerHours",
-    "VolunteerService",
-    "VolunteerTeam",
-]
+__all__ = station.__all__

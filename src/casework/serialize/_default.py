@@ -5,26 +5,13 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
+from casework import station
 from casework.lifecycle import StateClass
 from casework.plan import SessionMode, SessionPlan, SessionRecord, SessionStatus
 from casework.records import Client, Consent, ConsentGiver, Guardian, Role, Sex, TargetGroup, Worker
 from casework.serialize._codec import Codec
 from casework.serialize._instruments import register_assessment_types
 from casework.serialize._migrations import Migrations
-from casework.station import (
-    Activity,
-    ActivityKind,
-    PartnerOrganisation,
-    PartnerRole,
-    PlannedOutputs,
-    Project,
-    ServiceArea,
-    Station,
-    Volunteer,
-    VolunteerHours,
-    VolunteerService,
-    VolunteerTeam,
-)
 
 if TYPE_CHECKING:
     from casework.catalogue import Catalogue
@@ -57,20 +44,7 @@ CORE_TYPES: tuple[type, ...] = (
 
 
 #: The station records and enums journals carry (:mod:`casework.station`), by class name.
-STATION_TYPES: tuple[type, ...] = (
-    Station,
-    Project,
-    PlannedOutputs,
-    ServiceArea,
-    VolunteerTeam,
-    Volunteer,
-    PartnerOrganisation,
-    PartnerRole,
-    Activity,
-    ActivityKind,
-    VolunteerHours,
-    VolunteerService,
-)
+STATION_TYPES: tuple[type, ...] = tuple(getattr(station, name) for name in station.__all__)
 
 
 def register_station_types(codec: Codec) -> Codec:
