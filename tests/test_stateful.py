@@ -28,6 +28,8 @@ from casework import (
     SessionStatus,
     TransitionNotAllowed,
     UnknownTrigger,
+    Worker,
+    standard_lifecycle,
 )
 from casework.lifecycle import LIBRARY_COMMANDS
 from strategies import MHT_HIGH, MHT_LOW, T0, child, drive_to, mht_answers, snapshot
@@ -95,6 +97,9 @@ class StandardLifecycle(RuleBasedStateMachine):
         assert [e.type for e in extra] in ([], ["alert_raised"])
         assert event.seq == before.version + 1
         assert event.trigger == trigger
+        if event.type == "approval_requested":  # nothing moves until it is approved
+            assert event.state == before.state and self.case.worker == before.worker
+            return
         dests = self.lifecycle.destinations(before.state, trigger)
         assert event.state in dests
 
@@ -498,3 +503,83 @@ class MigratedMidway(StandardLifecycle):
 
 MigratedMidway.TestCase.settings = StandardLifecycle.TestCase.settings
 TestMigratedMidway = MigratedMidway.TestCase
+
+
+WITH_APPROVALS = standard_lifecycle(
+    id="standard_approved", approvals=("close", "set_plan"), handoffs=("transfer", "refer_out")
+)
+STAFF = [Worker("wu"), Worker("li"), Worker("zhang", "supervisor")]
+
+
+class WithApprovals(StandardLifecycle):
+    """The same programs on a lifecycle whose closures and plans need a supervisor, and whose
+    transfers and referrals out the receiver accepts."""
+
+    lifecycle = WITH_APPROVALS
+
+    def make_engine(self) -> Engine:
+        return Engine(WITH_APPROVALS, workers=STAFF)
+
+    @initialize(
+        minor=st.booleans(),
+        start=st.sampled_from(["referral", "screening", "intake", "assessment", "planning"]),
+    )
+    def open_case(self, minor: bool, start: str) -> None:
+        """As the base machine, but no further than planning: beyond it a plan needs approval."""
+        super().open_case(minor, start)
+
+    @precondition(lambda self: bool(self.case.pending))
+    @rule(data=st.data(), by=st.sampled_from(["wu", "li", "zhang", "stranger", "county hospital"]),
+          approve=st.booleans(), reason=reasons)  # fmt: skip
+    def decide(self, data: st.DataObject, by: str, approve: bool, reason: str | None) -> None:
+        request = data.draw(st.sampled_from(self.case.pending))
+        before = snapshot(self.case)
+        try:
+            if approve:
+                ev = self.engine.approve(self.case, request.seq, by=by, at=self.now)
+            else:
+                ev = self.engine.refuse(
+                    self.case, request.seq, reason=reason or "", by=by, at=self.now
+                )
+        except CommandRejected:
+            assert self.case == before, "a refused decision changed the case"
+            return
+        assert by != request.requested_by, "a request was decided by the one who made it"
+        assert request not in self.case.pending
+        if not approve:
+            assert ev.type == "approval_refused"
+            assert (self.case.state, self.case.worker, self.case.plan) == (
+                before.state, before.worker, before.plan,
+            ), "a refusal moved the case"  # fmt: skip
+        event(f"{'approved' if approve else 'refused'} {request.trigger}")
+
+    @precondition(lambda self: bool(self.case.pending))
+    @rule(days=st.integers(0, 3))
+    def the_right_person_approves(self, days: int) -> None:
+        """The supervisor approves (or the receiver accepts) the oldest request: runs get deep."""
+        self.tick(days)
+        request = self.case.pending[0]
+        by = request.approver if request.handoff else "zhang"
+        before = snapshot(self.case)
+        try:
+            self.engine.approve(self.case, request.seq, by=by, at=self.now)
+        except CommandRejected:  # its guards, asked again now, may refuse
+            assert self.case == before
+            return
+        event(f"approved {request.trigger}")
+
+    @invariant()
+    def pending_is_what_the_log_says(self) -> None:
+        asked = {e.seq: e for e in self.case.history if e.type == "approval_requested"}
+        for e in self.case.history:
+            settled = e.payload.get("request") if e.type == "approval_refused" else None
+            approval = e.payload.get("approval")
+            if isinstance(approval, dict) or hasattr(approval, "get"):
+                settled = approval.get("request")  # type: ignore[union-attr]
+                assert e.actor != approval.get("requested_by")  # type: ignore[union-attr]
+            asked.pop(settled, None)  # type: ignore[arg-type]
+        assert [a.seq for a in self.case.pending] == sorted(asked)
+
+
+WithApprovals.TestCase.settings = StandardLifecycle.TestCase.settings
+TestWithApprovals = WithApprovals.TestCase

@@ -18,6 +18,8 @@ from casework.assessment import Assessment
 from casework.errors import ReplayError
 from casework.events import (
     ALERT_EVENT,
+    APPROVAL_REFUSED,
+    APPROVAL_REQUESTED,
     CORRECTED_EVENT,
     MIGRATED_EVENT,
     OPEN_EVENT,
@@ -34,6 +36,7 @@ __all__ = [
     "Case",
     "Inconsistency",
     "Lifecycles",
+    "PendingApproval",
     "TimelineEntry",
     "data_key",
 ]
@@ -61,6 +64,22 @@ VOIDABLE = frozenset({*CORRECTABLE, "consent_withdrawn"})
 def data_key(event_type: str) -> str | None:
     """The payload key of the data a correction of an ``event_type`` event replaces."""
     return CORRECTABLE.get(event_type)
+
+
+@attrs.frozen
+class PendingApproval:
+    """A transition waiting for approval, or a handoff waiting for its receiver.
+
+    ``seq`` is the request's event; ``approver`` a role (``"supervisor"``) or, for a handoff,
+    the receiver's id (the worker a transfer names, the agency of a referral out).
+    """
+
+    seq: int
+    trigger: str
+    approver: str
+    handoff: bool
+    requested_by: str
+    at: datetime
 
 
 @attrs.frozen
@@ -108,6 +127,8 @@ class Case:
     corrections: dict[int, Mapping[str, Any] | None] = attrs.Factory(dict)
     #: What the latest correction left inconsistent with the guards of the current state.
     inconsistencies: tuple[Inconsistency, ...] = ()
+    #: Transitions waiting for approval and handoffs waiting for their receiver, oldest first.
+    pending: tuple[PendingApproval, ...] = ()
 
     def __repr__(self) -> str:
         return (
@@ -283,6 +304,8 @@ class Case:
             if problem is not None:
                 raise ReplayError(self.id, event.seq, f"{event.type}: {problem}")
             effect(self, event)
+        if self.pending or event.type == APPROVAL_REQUESTED:
+            _settle(self, event)
         self.history.append(event)
 
 
@@ -344,6 +367,30 @@ def migration_target(event: Event, lifecycles: Lifecycle | Lifecycles) -> Lifecy
             "holds every version it followed",
         )
     return lifecycles.lifecycle(name, version)
+
+
+# --- approvals and handoffs ---------------------------------------------------------------------
+
+
+def _settle(case: Case, ev: Event) -> None:
+    """Keep ``case.pending`` up to date: a request joins it; its approval or refusal ends it."""
+    p = ev.payload
+    if ev.type == APPROVAL_REQUESTED:
+        approver, trigger = p.get("approver"), p.get("requested")
+        if not isinstance(approver, str) or not isinstance(trigger, str):
+            raise ReplayError(case.id, ev.seq, "approval_requested: names no trigger or approver")
+        waiting = PendingApproval(
+            ev.seq, trigger, approver, bool(p.get("handoff")), ev.actor, ev.at
+        )
+        case.pending = (*case.pending, waiting)
+        return
+    if ev.type == APPROVAL_REFUSED:
+        settled = p.get("request")
+    else:
+        approval = p.get("approval")
+        settled = approval.get("request") if isinstance(approval, Mapping) else None
+    if settled is not None:
+        case.pending = tuple(a for a in case.pending if a.seq != settled)
 
 
 # --- migrations and corrections -----------------------------------------------------------------

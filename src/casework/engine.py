@@ -7,7 +7,7 @@ one immutable event → appended to the case's log.  A refused or failing comman
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, datetime
 from types import MappingProxyType
 from typing import Any, Protocol
@@ -23,7 +23,7 @@ from casework.assessment import (
     alerts_for,
     scoring_hook,
 )
-from casework.case import CORRECTABLE, Case, correction_problem, payload_problem
+from casework.case import CORRECTABLE, Case, PendingApproval, correction_problem, payload_problem
 from casework.catalogue import DEFAULT_CATALOGUE, Catalogue
 from casework.errors import (
     CaseworkError,
@@ -41,6 +41,8 @@ from casework.errors import (
 )
 from casework.events import (
     ALERT_EVENT,
+    APPROVAL_REFUSED,
+    APPROVAL_REQUESTED,
     CORRECTED_EVENT,
     EMPTY_PAYLOAD,
     LIBRARY_COMMANDS,
@@ -53,9 +55,9 @@ from casework.events import (
 from casework.guards import valid_consent
 from casework.hooks import Hooks
 from casework.instruments import Instrument
-from casework.lifecycle import PREVIOUS, Lifecycle
+from casework.lifecycle import PREVIOUS, RECEIVER, RECEIVER_KEYS, Lifecycle, Transition
 from casework.plan import SessionPlan, SessionRecord
-from casework.records import Client, Consent, ConsentGiver, as_datetime
+from casework.records import Client, Consent, ConsentGiver, Worker, as_datetime
 
 __all__ = ["Engine", "EventSink", "TriggerCheck"]
 
@@ -101,6 +103,7 @@ class Engine:
         catalogue: Catalogue | None = None,
         store: EventSink | None = None,
         instruments: Mapping[str, Instrument] | None = None,
+        workers: Mapping[str, Worker] | Iterable[Worker] = (),
     ) -> None:
         given = catalogue if catalogue is not None else getattr(store, "catalogue", None)
         if given is not None and not isinstance(given, Catalogue):
@@ -128,6 +131,9 @@ class Engine:
             )
         self.catalogue = given
         self.lifecycle = lifecycle
+        #: The station's workers by id (their roles say who may approve what), as the app
+        #: supplies them.
+        self.workers = dict(workers) if isinstance(workers, Mapping) else {w.id: w for w in workers}
         _machine.machine_for(lifecycle)  # compiled now, so a definition's cost is paid once
         self.hooks = Hooks(lifecycle)
         self.store = store
@@ -460,7 +466,14 @@ class Engine:
         return self.execute(case, command)
 
     def execute(self, case: Case, command: Command) -> Event:
-        """Check ``command`` against the lifecycle, record it as one event, and return it."""
+        """Check ``command`` against the lifecycle, record it as one event, and return it.
+
+        A transition that needs approval records an ``approval_requested`` event instead
+        (see :meth:`approve`).
+        """
+        return self._execute(case, command, approved=False)
+
+    def _execute(self, case: Case, command: Command, *, approved: bool) -> Event:
         lc = self.lifecycle
         trigger = command.trigger
         if case.lifecycle is not lc and case.lifecycle != lc:
@@ -487,6 +500,12 @@ class Engine:
             disorder = self._out_of_order(case, trigger, command.at)
             if disorder is not None:
                 raise disorder
+        if transition.approval is not None and not approved:
+            return self._request(case, command, transition)
+        if "approval" in command.payload and not approved:
+            raise self._rejected(
+                InvalidCommand, case, trigger, ["an approval is recorded by engine.approve"]
+            )
         hooks = self.hooks
         try:
             # an engine's only hook is often record_assessment's scoring hook: other commands
@@ -571,6 +590,118 @@ class Engine:
             run("event", event.type, case, event)
         except Exception as exc:
             raise self._hook_failed(case, event.trigger, exc) from exc
+
+    # --- approvals and handoffs --------------------------------------------------------------
+
+    def approve(
+        self, case: Case, seq: int, *, by: str, at: date | datetime, note: str | None = None
+    ) -> Event:
+        """Approve the request recorded as event ``seq`` (or accept the handoff): the
+        transition it asked for happens now, its guards asked again, by ``by``.
+
+        The approver must hold the role the transition names (from the engine's ``workers``)
+        or, for a handoff, be its receiver; nobody approves their own request.
+        """
+        request = self._pending(case, seq, "approve", by)
+        original = case.history[seq - 1].payload["command"]
+        approval = {"request": seq, "requested_by": request.requested_by}
+        if note:
+            approval["note"] = note
+        try:
+            command = Command(
+                request.trigger, as_datetime(at), _actor(by), {**original, "approval": approval}
+            )
+        except InvalidValue as exc:
+            raise self._rejected(InvalidCommand, case, "approve", [str(exc)]) from exc
+        return self._execute(case, command, approved=True)
+
+    def refuse(self, case: Case, seq: int, *, reason: str, by: str, at: date | datetime) -> Event:
+        """Refuse the request recorded as event ``seq`` (or decline the handoff), saying why.
+
+        The case stays where it was; only the log changes.
+        """
+        request = self._pending(case, seq, "refuse", by)
+        if not isinstance(reason, str) or not reason.strip():
+            raise self._rejected(InvalidCommand, case, "refuse", ["a refusal needs a reason"])
+        payload = {"request": seq, "reason": reason}
+        return self._record(
+            case, APPROVAL_REFUSED, request.trigger, payload, at=at, by=by, state=case.state
+        )
+
+    #: Accepting and declining a handoff are approving and refusing its request.
+    accept = approve
+    decline = refuse
+
+    def _request(self, case: Case, command: Command, transition: Transition) -> Event:
+        """Record a request for ``transition``, once its guards pass (nothing moves yet)."""
+        trigger = command.trigger
+        if self.hooks.prepares(trigger):
+            try:
+                command = self.hooks.prepare(case, command)
+            except (InvalidValue, InvalidResponses) as exc:
+                raise self._rejected(InvalidCommand, case, trigger, [str(exc)]) from exc
+        if trigger in LIBRARY_COMMANDS:
+            problem = payload_problem(self.lifecycle.event_type(trigger), command.payload)
+            if problem is not None:
+                raise self._rejected(InvalidCommand, case, trigger, [problem])
+        failed = self._reasons(case, command)
+        if failed:
+            raise self._failed(case, trigger, failed)
+        waiting = [a.seq for a in case.pending if a.trigger == trigger]
+        if waiting:
+            raise self._rejected(
+                InvalidCommand, case, trigger, [f"already waiting for approval as #{waiting[0]}"]
+            )
+        handoff = transition.approval == RECEIVER
+        approver = command.payload.get(RECEIVER_KEYS[trigger]) if handoff else transition.approval
+        payload = {
+            "requested": trigger,
+            "approver": approver,
+            "handoff": handoff,
+            "command": dict(command.payload),
+        }
+        return self._record(
+            case,
+            APPROVAL_REQUESTED,
+            trigger,
+            payload,
+            at=command.at,
+            by=command.actor,
+            state=case.state,
+        )
+
+    def _pending(self, case: Case, seq: int, what: str, by: str) -> PendingApproval:
+        """The pending request ``seq`` that ``by`` may decide, or the refusal saying why not."""
+        request = next((a for a in case.pending if a.seq == seq), None)
+        if request is None:
+            waiting = ", ".join(f"#{a.seq} {a.trigger}" for a in case.pending) or "none"
+            raise self._rejected(
+                InvalidCommand, case, what, [f"no request #{seq} is waiting (waiting: {waiting})"]
+            )
+        problem = self._approver_problem(request, by)
+        if problem is not None:
+            raise self._failed(case, what, {"approver": problem})
+        return request
+
+    def _approver_problem(self, request: PendingApproval, by: str) -> str | None:
+        if by == request.requested_by:
+            return f"{by!r} made the request: another worker must decide it"
+        if request.handoff:
+            if by != request.approver:
+                return f"only the receiver, {request.approver!r}, accepts or declines this handoff"
+            return None
+        worker = self.workers.get(by)
+        if worker is None:
+            return (
+                f"{by!r} is not among the station's workers this engine knows "
+                "(give them with Engine(workers=...))"
+            )
+        if worker.role != request.approver:
+            return (
+                f"{by!r} is a {worker.role.value}; {request.trigger} needs a "
+                f"{request.approver}'s approval"
+            )
+        return None
 
     # --- library commands --------------------------------------------------------------------
 

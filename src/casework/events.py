@@ -14,6 +14,8 @@ import attrs
 
 __all__ = [
     "ALERT_EVENT",
+    "APPROVAL_REFUSED",
+    "APPROVAL_REQUESTED",
     "CORRECTED_EVENT",
     "EMPTY_PAYLOAD",
     "LIBRARY_COMMANDS",
@@ -41,6 +43,10 @@ LIBRARY_COMMANDS: Mapping[str, str] = MappingProxyType(
 OPEN_EVENT = "case_opened"
 #: Recorded by casework itself after an assessment raising a safety flag.
 ALERT_EVENT = "alert_raised"
+#: A transition that needs approval (or a handoff the receiver must accept) was asked for.
+APPROVAL_REQUESTED = "approval_requested"
+#: The approver (or the receiver of a handoff) said no; the case stays where it was.
+APPROVAL_REFUSED = "approval_refused"
 #: Recorded by an engine moving a case to another version of its lifecycle.
 MIGRATED_EVENT = "migrated"
 #: A correction of an earlier data event: it points to the original, which stays in the log.

@@ -17,13 +17,15 @@ from casework._support import callable_name
 from casework.errors import DefinitionError
 from casework.events import (
     ALERT_EVENT,
+    APPROVAL_REFUSED,
+    APPROVAL_REQUESTED,
     CORRECTED_EVENT,
     LIBRARY_COMMANDS,
     MIGRATED_EVENT,
     OPEN_EVENT,
     VOIDED_EVENT,
 )
-from casework.records import Phase
+from casework.records import Phase, Role
 
 if TYPE_CHECKING:
     from casework.case import Case
@@ -56,8 +58,21 @@ ANY, ANY_OPEN, ANY_CLOSED = "*", "@open", "@closed"
 
 #: Event types only casework itself records; no transition may record them.
 RESERVED_EVENTS = frozenset(
-    {OPEN_EVENT, ALERT_EVENT, MIGRATED_EVENT, CORRECTED_EVENT, VOIDED_EVENT}
+    {
+        OPEN_EVENT,
+        ALERT_EVENT,
+        MIGRATED_EVENT,
+        CORRECTED_EVENT,
+        VOIDED_EVENT,
+        APPROVAL_REQUESTED,
+        APPROVAL_REFUSED,
+    }
 )
+#: ``Transition.approval`` naming the receiver of a handoff (the worker a transfer names in
+#: ``to``, the agency a referral out names in ``agency``) rather than a role.
+RECEIVER = "@receiver"
+#: The payload key naming the receiver, per handoff trigger.
+RECEIVER_KEYS: Mapping[str, str] = {"transfer": "to", "refer_out": "agency"}
 
 
 class StateClass(enum.StrEnum):
@@ -120,6 +135,11 @@ class Transition:
     ``dest=None`` is an internal transition (the state does not change); ``dest=PREVIOUS``
     returns to the state the case left to enter the source state (used by *resume*).
     Sources may name states or use ``"*"``, ``"@open"``, ``"@closed"``.
+
+    ``approval`` makes it two-step: firing it records a request, and the transition happens
+    only when a worker with that role (e.g. ``"supervisor"``) approves it; ``"@receiver"``
+    makes a handoff that the receiver it names accepts (a transfer's ``to``, a referral's
+    ``agency``).
     """
 
     trigger: str
@@ -131,6 +151,7 @@ class Transition:
     after: tuple[Hook, ...] = attrs.field(default=(), converter=_names)
     zh: str = ""
     en: str = ""
+    approval: str | None = None
 
     @property
     def event_type(self) -> str:
@@ -297,6 +318,7 @@ class Lifecycle:
                     "after": [callable_name(h) for h in t.after],
                     "zh": t.zh,
                     "en": t.en,
+                    **({"approval": t.approval} if t.approval is not None else {}),
                 }
                 for t in self.transitions
             ],
@@ -459,6 +481,7 @@ _TRANSITION_KEYS = {
     "after",
     "zh",
     "en",
+    "approval",
 }
 
 
@@ -536,6 +559,8 @@ def _validate_transitions(lc: Lifecycle, known: set[str]) -> Iterator[str]:
                 )
         elif not t.event:
             yield f"{where}: needs an event name (the past-tense fact it records)"
+        if t.approval is not None:
+            yield from _approval_problems(t, where)
         if t.event_type in RESERVED_EVENTS:
             yield f"{where}: {t.event_type!r} is reserved for casework's own events"
         previous = event_of.setdefault(t.trigger, t.event_type)
@@ -565,6 +590,18 @@ def _validate_transitions(lc: Lifecycle, known: set[str]) -> Iterator[str]:
             yield (
                 f"state {s.name!r} lists assessments, but record_assessment is not allowed from it"
             )
+
+
+def _approval_problems(t: Transition, where: str) -> Iterator[str]:
+    roles = [r.value for r in Role]
+    if t.approval == RECEIVER:
+        if t.trigger not in RECEIVER_KEYS:
+            yield (
+                f"{where}: only {', '.join(sorted(RECEIVER_KEYS))} name a receiver to accept "
+                "a handoff"
+            )
+    elif t.approval not in roles:
+        yield f"{where}: approval {t.approval!r} is not a role ({', '.join(roles)}) or {RECEIVER!r}"
 
 
 def _validate_graph(lc: Lifecycle, names: list[str], initial: list[str]) -> Iterator[str]:

@@ -58,6 +58,8 @@ class Role(enum.StrEnum):
     VOLUNTEER = "volunteer"
     STUDENT_INTERN = "student_intern"
     VOLUNTEER_COUNSELLOR = "volunteer_counsellor"
+    SUPERVISOR = "supervisor"
+    STATION_HEAD = "station_head"
 
 
 class TargetGroup(enum.StrEnum):

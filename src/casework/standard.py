@@ -12,10 +12,12 @@ from collections.abc import Mapping, Sequence
 import attrs
 
 from casework import guards as g
+from casework.errors import DefinitionError
 from casework.lifecycle import (
     ANY,
     ANY_OPEN,
     PREVIOUS,
+    RECEIVER,
     Guard,
     Lifecycle,
     State,
@@ -44,9 +46,15 @@ def standard_lifecycle(
     *,
     id: str = "standard",
     rules: Mapping[str, Sequence[Guard]] | None = None,
+    approvals: Sequence[str] = (),
+    approver: str = "supervisor",
+    handoffs: Sequence[str] = (),
 ) -> Lifecycle:
     """Build the standard lifecycle, with extra guards per trigger from ``rules``.
 
+    ``approvals`` names triggers (e.g. ``("close", "set_plan")``) that a worker with the
+    ``approver`` role must approve before they take effect; ``handoffs`` (``"transfer"``,
+    ``"refer_out"``) makes those two-step, accepted or declined by their receiver.
     ``standard_lifecycle(id="standard_mht", rules=mht_rules())`` is :data:`MHT_LIFECYCLE`.
     Use the prebuilt values rather than building the same definition again.
     """
@@ -190,11 +198,30 @@ def standard_lifecycle(
             en="record assessment",
         ),
     ]
-    unknown = sorted(set(rules or {}) - {t.trigger for t in transitions})
-    if unknown:
-        raise ValueError(f"rules for unknown triggers: {unknown}")
+    triggers = {t.trigger for t in transitions}
+    unknown = sorted(set(rules or {}) - triggers)
+    problems = [f"rules for unknown triggers: {unknown}"] if unknown else []
+    problems += [f"approvals: no trigger {t!r}" for t in approvals if t not in triggers]
+    problems += [
+        f"handoffs: {t!r} is not a handoff (transfer, refer_out)"
+        for t in handoffs
+        if t not in ("transfer", "refer_out")
+    ]
+    if problems:
+        raise DefinitionError(id, problems)
+
+    def approval(trigger: str) -> str | None:
+        if trigger in handoffs:
+            return RECEIVER
+        return approver if trigger in approvals else None
+
     transitions = [
-        attrs.evolve(t, guards=(*t.guards, *(rules or {}).get(t.trigger, ()))) for t in transitions
+        attrs.evolve(
+            t,
+            guards=(*t.guards, *(rules or {}).get(t.trigger, ())),
+            approval=approval(t.trigger),
+        )
+        for t in transitions
     ]
     return Lifecycle(
         id=id,
