@@ -58,14 +58,26 @@ class MemoryStore(BaseStore):
         with self._lock:
             prev = self._summaries.get(case_id)
             actual = prev.version if prev is not None else 0
-            if actual != expected_version:
+            stored = self._data.get(case_id, ())
+            last = stored[-1][0] if stored else 0
+            if actual != expected_version or last != actual:
+                corrupt = self._disagreement(case_id, actual, last)
+                if corrupt is not None:
+                    raise corrupt
                 if prev is None:
                     raise UnknownCase(case_id)
                 raise ConflictError(case_id, expected_version, actual)
+            if prev is not None:
+                self._check_follows(prev, events)
             summary = self._summary_of(events, prev)
             self._data.setdefault(case_id, []).extend(row[1:] for row in rows)
             self._order.extend((case_id, row[1]) for row in rows)
             self._summaries[case_id] = summary
+
+    def _plan_rows(self, case_id: str) -> list[ReadRow]:
+        # called by append, under the lock already
+        plans = ("plan_set", "plan_revised", None)
+        return [row for row in reversed(self._data.get(case_id, ())) if row[2] in plans]
 
     def _rows(self, case_id: str) -> list[ReadRow]:
         self._open()

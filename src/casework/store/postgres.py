@@ -31,7 +31,7 @@ from casework.store._sql import (
     summary_row,
     summary_update,
 )
-from casework.store.errors import ConflictError, StoreError, UnknownCase
+from casework.store.errors import ConflictError, StoreError
 
 if TYPE_CHECKING:
     import psycopg
@@ -225,11 +225,9 @@ class PostgresStore(SqlStore):
                         (case_id,),
                     ).fetchone()
                     prev = summary_from_row(found) if found is not None else None
-                    actual = prev.version if prev is not None else 0
-                    if actual != expected_version:
-                        if prev is None:
-                            raise UnknownCase(case_id)
-                        raise ConflictError(case_id, expected_version, actual)
+                    self._check_stored(case_id, prev, expected_version)
+                    if prev is not None:
+                        self._check_follows(prev, events)
                     summary = self._summary_of(events, prev)
                     if prev is None:  # claim the case first: a concurrent opener waits here
                         cur = conn.execute(
@@ -245,7 +243,7 @@ class PostgresStore(SqlStore):
                     with conn.cursor() as cur:
                         cur.executemany(_INSERT_EVENT, rows)
             except (errors.UniqueViolation, errors.SerializationFailure) as exc:
-                raise ConflictError(case_id, expected_version, None) from exc
+                raise self._refused(case_id, expected_version, exc) from exc
 
     # --- reading ---------------------------------------------------------------------------
 

@@ -32,7 +32,7 @@ from casework.store._sql import (
     summary_row,
     summary_update,
 )
-from casework.store.errors import ConflictError, StoreError, UnknownCase
+from casework.store.errors import StoreError
 
 __all__ = ["SQLiteStore"]
 
@@ -194,11 +194,9 @@ class SQLiteStore(SqlStore):
                         f"SELECT {SUMMARY_COLUMNS} FROM cases WHERE case_id = ?", (case_id,)
                     ).fetchone()
                     prev = summary_from_row(found) if found is not None else None
-                    actual = prev.version if prev is not None else 0
-                    if actual != expected_version:
-                        if prev is None:
-                            raise UnknownCase(case_id)
-                        raise ConflictError(case_id, expected_version, actual)
+                    self._check_stored(case_id, prev, expected_version)
+                    if prev is not None:
+                        self._check_follows(prev, events)
                     db.executemany(_INSERT_EVENT, rows)
                     summary = self._summary_of(events, prev)
                     if prev is None:
@@ -209,8 +207,8 @@ class SQLiteStore(SqlStore):
                     else:  # only the columns that changed: an index is touched only if its own
                         sql, params = summary_update(prev, summary)
                         db.execute(sql, params)
-            except sqlite3.IntegrityError as exc:  # another writer took the number first
-                raise ConflictError(case_id, expected_version, None) from exc
+            except sqlite3.IntegrityError as exc:  # a number taken: by a writer, or a lost row
+                raise self._refused(case_id, expected_version, exc) from exc
 
     # --- reading ---------------------------------------------------------------------------
 
