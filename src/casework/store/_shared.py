@@ -21,7 +21,15 @@ from casework.serialize import Codec, DecodeError, SchemaTooNew, default_codec
 from casework.store.base import JOURNALS, CaseQuery, CaseSummary
 from casework.store.errors import CorruptRecord, InvalidAppend, UnknownCase, UnknownLifecycle
 
-__all__ = ["ROW_COLUMNS", "BaseStore", "ReadRow", "Row", "split_record"]
+__all__ = [
+    "ROW_COLUMNS",
+    "BaseStore",
+    "ReadRow",
+    "Row",
+    "check_version",
+    "disagreement",
+    "split_record",
+]
 
 _OPENINGS = (OPEN_EVENT, JOURNAL_OPENED)
 
@@ -197,6 +205,45 @@ def _refuse_text(row: Row) -> None:
             ) from None
 
 
+def disagreement(case_id: str, version: int, last: int | None) -> CorruptRecord | None:
+    """The corruption when a case's summary says ``version`` but its last stored event
+    is ``last`` (None: no event), or None when they agree.
+
+    Stores ask on a refused append and on every read of a case, so that a lost row is
+    reported as what it is, not as a conflict that no reload can resolve, nor as a shorter
+    case.
+    """
+    last = last or 0
+    if last == version:
+        return None
+    if last < version:
+        return CorruptRecord(
+            case_id,
+            last + 1,
+            f"event #{last + 1} is missing: the case's summary says version {version}, "
+            f"but its last stored event is #{last}",
+        )
+    if version == 0:
+        return CorruptRecord(
+            case_id, None, f"the case's summary row is missing (events up to #{last} stored)"
+        )
+    return CorruptRecord(
+        case_id,
+        version + 1,
+        f"the case's summary says version {version}, but events up to #{last} are stored",
+    )
+
+
+def check_version(case_id: str, rows: Sequence[ReadRow], version: int | None) -> None:
+    """Refuse to read a case whose numbered rows ``1..n`` stop short of (or run past) the
+    version its summary keeps; rows with a gap are left for the reader to report as such.
+    """
+    if rows[-1][0] == len(rows) and version != len(rows):
+        corrupt = disagreement(case_id, version or 0, len(rows))
+        if corrupt is not None:
+            raise corrupt
+
+
 def _lifecycles(
     value: Mapping[str, Lifecycle] | Iterable[Lifecycle] | None,
 ) -> dict[str, Lifecycle]:
@@ -326,34 +373,6 @@ class BaseStore:
                 return next(iter(self.lifecycles.values()))
             raise UnknownLifecycle(prev.case_id, prev.lifecycle or "?", tuple(self.lifecycles))
         return lifecycle
-
-    @staticmethod
-    def _disagreement(case_id: str, version: int, last: int | None) -> CorruptRecord | None:
-        """The corruption when a case's summary says ``version`` but its last stored event
-        is ``last`` (None: no event), or None when they agree.
-
-        Stores ask on a refused append, so that a lost row is reported as what it is, not as
-        a conflict that no reload can resolve.
-        """
-        last = last or 0
-        if last == version:
-            return None
-        if last < version:
-            return CorruptRecord(
-                case_id,
-                last + 1,
-                f"event #{last + 1} is missing: the case's summary says version {version}, "
-                f"but its last stored event is #{last}",
-            )
-        if version == 0:
-            return CorruptRecord(
-                case_id, None, f"the case's summary row is missing (events up to #{last} stored)"
-            )
-        return CorruptRecord(
-            case_id,
-            version + 1,
-            f"the case's summary says version {version}, but events up to #{last} are stored",
-        )
 
     def _lifecycle_of(self, opening: Event) -> Lifecycle:
         name = opening.payload.get("lifecycle")

@@ -10,7 +10,7 @@ from datetime import datetime
 from typing import Any
 
 from casework.events import Event
-from casework.store._shared import ROW_COLUMNS, BaseStore, ReadRow
+from casework.store._shared import ROW_COLUMNS, BaseStore, ReadRow, check_version, disagreement
 from casework.store.base import CaseQuery, CaseSummary, time_key
 from casework.store.errors import ConflictError, CorruptRecord, UnknownCase
 
@@ -85,13 +85,20 @@ class SqlStore(BaseStore):
         raise NotImplementedError  # pragma: no cover - every SQL store implements it
 
     def _rows(self, case_id: str) -> list[ReadRow]:
-        return list(
-            self._fetch(
-                f"SELECT {READ_COLUMNS} FROM {self._events_table} "
-                f"WHERE case_id = {self._mark} ORDER BY seq",
-                (case_id,),
-            )
+        """The case's rows, checked against its summary's version in the same statement (one
+        snapshot): a lost last row is :class:`CorruptRecord`, not a shorter case.
+        """
+        m = self._mark
+        found = self._fetch(
+            f"SELECT {READ_COLUMNS}, (SELECT version FROM {self._cases_table} "
+            f"WHERE case_id = {m}) FROM {self._events_table} WHERE case_id = {m} ORDER BY seq",
+            (case_id, case_id),
         )
+        if not found:
+            return []
+        rows = [row[:-1] for row in found]
+        check_version(case_id, rows, found[0][-1])
+        return rows
 
     def _plan_rows(self, case_id: str) -> list[ReadRow]:
         m = self._mark
@@ -121,7 +128,7 @@ class SqlStore(BaseStore):
         if actual == expected_version and prev is None:
             return  # a new case: a stray row of it makes the insert fail (see _refused)
         last = self._last_seq(case_id)
-        corrupt = self._disagreement(case_id, actual, last)
+        corrupt = disagreement(case_id, actual, last)
         if corrupt is not None:
             raise corrupt
         if actual != expected_version:
@@ -139,7 +146,7 @@ class SqlStore(BaseStore):
             (case_id, case_id),
             one=True,
         )
-        corrupt = self._disagreement(case_id, row[0] or 0, row[1])
+        corrupt = disagreement(case_id, row[0] or 0, row[1])
         return corrupt if corrupt is not None else ConflictError(case_id, expected_version, None)
 
     def summary(self, case_id: str) -> CaseSummary:

@@ -14,7 +14,7 @@ from typing import Any
 from casework.events import Event
 from casework.lifecycle import Lifecycle
 from casework.serialize import Codec
-from casework.store._shared import ROW_COLUMNS, BaseStore, ReadRow
+from casework.store._shared import ROW_COLUMNS, BaseStore, ReadRow, check_version, disagreement
 from casework.store.base import CaseQuery, CaseSummary
 from casework.store.errors import ConflictError, StoreError, UnknownCase
 
@@ -61,7 +61,7 @@ class MemoryStore(BaseStore):
             stored = self._data.get(case_id, ())
             last = stored[-1][0] if stored else 0
             if actual != expected_version or last != actual:
-                corrupt = self._disagreement(case_id, actual, last)
+                corrupt = disagreement(case_id, actual, last)
                 if corrupt is not None:
                     raise corrupt
                 if prev is None:
@@ -82,7 +82,11 @@ class MemoryStore(BaseStore):
     def _rows(self, case_id: str) -> list[ReadRow]:
         self._open()
         with self._lock:
-            return list(self._data.get(case_id, ()))
+            rows = list(self._data.get(case_id, ()))
+            summary = self._summaries.get(case_id)
+        if rows:
+            check_version(case_id, rows, summary.version if summary is not None else None)
+        return rows
 
     def summary(self, case_id: str) -> CaseSummary:
         """The case's summary, without replaying it."""
