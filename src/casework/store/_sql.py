@@ -119,15 +119,23 @@ class SqlStore(BaseStore):
         )
         return int(row[0]) if row is not None and row[0] is not None else 0
 
-    def _check_stored(self, case_id: str, prev: CaseSummary | None, expected_version: int) -> None:
-        """Inside an append's transaction, with the summary ``prev`` read: refuse unless the
-        case is at ``expected_version``, reporting a summary that disagrees with the events
-        (a lost row) as :class:`CorruptRecord` rather than as a conflict.
+    def _check_stored(
+        self,
+        case_id: str,
+        prev: CaseSummary | None,
+        expected_version: int,
+        last: int | None = None,
+    ) -> None:
+        """Inside an append's transaction, with the summary ``prev`` read (and the number of
+        the case's last stored row, when the same statement read it): refuse unless the case
+        is at ``expected_version``, reporting a summary that disagrees with the events (a
+        lost row) as :class:`CorruptRecord` rather than as a conflict.
         """
         actual = prev.version if prev is not None else 0
         if actual == expected_version and prev is None:
             return  # a new case: a stray row of it makes the insert fail (see _refused)
-        last = self._last_seq(case_id)
+        if last is None:
+            last = self._last_seq(case_id)
         corrupt = disagreement(case_id, actual, last)
         if corrupt is not None:
             raise corrupt

@@ -97,6 +97,12 @@ _LAYOUT_COLUMNS: dict[int, dict[str, tuple[str, ...]]] = {
     },
 }  # fmt: skip
 _MAGIC = b"SQLite format 3\x00"
+#: An append's read, under the write lock: the summary and the number of the last stored row
+#: (they must agree), in one statement.
+_SELECT_SUMMARY = (
+    f"SELECT {SUMMARY_COLUMNS}, (SELECT max(seq) FROM events WHERE case_id = ?) "
+    "FROM cases WHERE case_id = ?"
+)
 _INSERT_EVENT = (
     "INSERT INTO events (case_id, seq, v, type, at, actor, state, trigger, payload) "
     "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
@@ -217,11 +223,10 @@ class SQLiteStore(SqlStore):
             db = self.db
             try:
                 with self._transaction():
-                    found = db.execute(
-                        f"SELECT {SUMMARY_COLUMNS} FROM cases WHERE case_id = ?", (case_id,)
-                    ).fetchone()
-                    prev = summary_from_row(found) if found is not None else None
-                    self._check_stored(case_id, prev, expected_version)
+                    found = db.execute(_SELECT_SUMMARY, (case_id, case_id)).fetchone()
+                    prev = summary_from_row(found[:-1]) if found is not None else None
+                    last = (found[-1] or 0) if found is not None else None
+                    self._check_stored(case_id, prev, expected_version, last)
                     if prev is not None:
                         self._check_follows(prev, events)
                     db.executemany(_INSERT_EVENT, rows)
