@@ -59,6 +59,8 @@ class Backend:
     #: ``lose(case_id, seq)`` deletes one event row, ``lose(case_id)`` the case's summary row,
     #: behind the store's back (a file damaged, a row lost in a restore).
     lose: Callable[..., None] = lambda case_id, seq=None: None
+    #: ``rewind(case_id, version)`` sets the version the case's summary row keeps.
+    rewind: Callable[[str, int], None] = lambda case_id, version: None
     opened: list[Store] = attrs.Factory(list)
 
     def open(self, **kwargs: Any) -> Store:
@@ -96,7 +98,10 @@ def _memory() -> Iterator[Backend]:
         rows[:] = [row for row in rows if row[0] != seq]
         shared._order.remove((case_id, seq))
 
-    yield Backend("memory", make, corrupt, lose=lose)
+    def rewind(case_id: str, version: int) -> None:
+        shared._summaries[case_id] = attrs.evolve(shared._summaries[case_id], version=version)
+
+    yield Backend("memory", make, corrupt, lose=lose, rewind=rewind)
 
 
 def _sqlite(tmp_path: Path) -> Iterator[Backend]:
@@ -119,8 +124,13 @@ def _sqlite(tmp_path: Path) -> Iterator[Backend]:
                 db.execute("DELETE FROM events WHERE case_id = ? AND seq = ?", (case_id, seq))
         db.close()
 
+    def rewind(case_id: str, version: int) -> None:
+        with sqlite3.connect(path) as db:
+            db.execute("UPDATE cases SET version = ? WHERE case_id = ?", (version, case_id))
+        db.close()
+
     yield Backend(
-        "sqlite", lambda **kw: SQLiteStore(path, **kw), corrupt, ("sqlite", str(path)), lose
+        "sqlite", lambda **kw: SQLiteStore(path, **kw), corrupt, ("sqlite", str(path)), lose, rewind
     )
 
 
@@ -151,8 +161,15 @@ def _postgres() -> Iterator[Backend]:
                     (case_id, seq),
                 )
 
+    def rewind(case_id: str, version: int) -> None:
+        with psycopg.connect(dsn, autocommit=True) as conn:
+            conn.execute(
+                f'UPDATE "{schema}".casework_cases SET version = %s WHERE case_id = %s',
+                (version, case_id),
+            )
+
     try:
-        yield Backend("postgres", lambda **kw: open_spec(spec, **kw), corrupt, spec, lose)
+        yield Backend("postgres", lambda **kw: open_spec(spec, **kw), corrupt, spec, lose, rewind)
     finally:
         with psycopg.connect(dsn, autocommit=True) as conn:
             conn.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')

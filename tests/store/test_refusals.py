@@ -289,6 +289,20 @@ def test_a_lost_summary_row_is_corruption_not_an_unknown_case(
     assert [e.seq for e in store.stream()] == [1, 2]
 
 
+def test_rows_beyond_the_summary_are_corruption_not_a_conflict(
+    backend: Backend, store: Store
+) -> None:
+    store.append([opened(), event(2), event(3)], expected_version=0)
+    backend.rewind(CASE, 2)  # the summary lost its last update
+    for events, version in (([event(3)], 2), ([event(4)], 3)):
+        with pytest.raises(CorruptRecord, match="events up to #3 are stored") as info:
+            store.append(events, expected_version=version)
+        assert (info.value.case_id, info.value.seq) == (CASE, 3)
+    with pytest.raises(CorruptRecord, match="summary says version 2"):
+        store.load(CASE)
+    assert [e.seq for e in store.stream()] == [1, 2, 3]
+
+
 def test_an_honest_conflict_and_an_unknown_case_stay_what_they_are(opened_store: Store) -> None:
     with pytest.raises(ConflictError):
         opened_store.append([event(2)], expected_version=1)

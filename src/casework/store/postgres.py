@@ -212,7 +212,7 @@ class PostgresStore(SqlStore):
     def _where(self) -> str:
         schema = self.conn.execute("SELECT current_schema()").fetchone()
         name = schema[0] if schema is not None else None
-        return f"PostgreSQL schema {name or self.schema!r} of database {self.conn.info.dbname!r}"
+        return f"PostgreSQL schema {(name or self.schema)!r} of database {self.conn.info.dbname!r}"
 
     def _inspect(self) -> tuple[str] | None:
         """The layout row of the schema's store (None: no store there yet), after refusing,
