@@ -90,7 +90,7 @@ class NotAStore(StoreError):
     def __init__(self, path: str, problem: str) -> None:
         self.path = path
         self.problem = problem
-        super().__init__(f"cannot use {path} as a casework store: {problem}")
+        super().__init__(f"{path} is not a casework store: {problem}")
 
 
 class CorruptRecord(StoreError):

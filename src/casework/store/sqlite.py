@@ -276,7 +276,7 @@ def _inspect(path: str, timeout: float) -> None:
         raise NotAStore(path, "it is a directory")
     folder = os.path.dirname(os.path.abspath(path))
     if not os.path.isdir(folder):
-        raise NotAStore(path, f"the folder {folder} does not exist")
+        raise NotAStore(path, f"its folder {folder} does not exist")
     try:
         with open(path, "rb") as f:
             header = f.read(100)
