@@ -103,18 +103,22 @@ _UNKNOWN = _Unknown()
 
 
 def _check_events(
-    lifecycle: Lifecycle, events: Sequence[Event], planned: Callable[[], int | None]
+    lifecycle: Lifecycle,
+    has_state: Callable[[str], bool],
+    events: Sequence[Event],
+    planned: Callable[[], int | None],
 ) -> None:
     """Refuse (:class:`InvalidAppend`, naming the event) what replaying ``events`` after the
     case's stored log would fail on, without replaying the log: a cheap check per event.
 
-    The state is one of ``lifecycle``'s; a library event's payload is well formed
-    (:func:`_check_payload`); a plan is revised only once there is one, and only upwards.
-    ``planned()`` gives the sessions of the stored plan, looked up only for a revision.
+    The state is one ``has_state`` knows (see :meth:`BaseStore._states_of`); a library
+    event's payload is well formed (:func:`_check_payload`); a plan is revised only once there
+    is one, and only upwards.  ``planned()`` gives the sessions of the stored plan, looked up
+    only for a revision.
     """
     sessions: int | _Unknown | None = _UNKNOWN
     for ev in events:
-        if not lifecycle.has_state(ev.state):
+        if not has_state(ev.state):
             raise InvalidAppend(
                 ev.case_id, f"unknown state {ev.state!r} (lifecycle {lifecycle.id!r})", ev.seq
             )
@@ -316,7 +320,8 @@ class BaseStore:
                     Journal.replay(events)
                 else:
                     lifecycle = self._lifecycle_of(events[0])
-                    _check_events(lifecycle, events, lambda: None)  # the same rules as later
+                    has_state = self._states_of(lifecycle)
+                    _check_events(lifecycle, has_state, events, lambda: None)  # as later ones
                     Case.replay(events, lifecycle)
             except ReplayError as exc:
                 raise InvalidAppend(case_id, exc.problem, exc.seq) from exc
@@ -343,9 +348,20 @@ class BaseStore:
         if prev.lifecycle == JOURNALS:
             return
         case_id = prev.case_id
+        lifecycle = self._summary_lifecycle(prev)
         _check_events(
-            self._summary_lifecycle(prev), events, lambda: self._planned_sessions(case_id)
+            lifecycle, self._states_of(lifecycle), events, lambda: self._planned_sessions(case_id)
         )
+
+    def _states_of(self, lifecycle: Lifecycle) -> Callable[[str], bool]:
+        """Which states the cheap check lets a case of ``lifecycle`` be in: the lifecycle's.
+
+        The one seam for versioned lifecycles: a case may follow an older version, or move to
+        another one mid-log, which neither the summary nor one event says; a store that knows
+        several versions of a lifecycle should accept a state of any of them here (the full
+        replay of a new case, and every load, still judge the exact version).
+        """
+        return lifecycle.has_state
 
     def _planned_sessions(self, case_id: str) -> int | None:
         """The sessions of the case's stored plan as last set or revised (None: no plan)."""
