@@ -56,6 +56,11 @@ class Backend:
     make: Callable[..., Store]
     corrupt: Callable[..., None]
     spec: tuple[Any, ...] = ()
+    #: ``lose(case_id, seq)`` deletes one event row, ``lose(case_id)`` the case's summary row,
+    #: behind the store's back (a file damaged, a row lost in a restore).
+    lose: Callable[..., None] = lambda case_id, seq=None: None
+    #: ``rewind(case_id, version)`` sets the version the case's summary row keeps.
+    rewind: Callable[[str, int], None] = lambda case_id, version: None
     opened: list[Store] = attrs.Factory(list)
 
     def open(self, **kwargs: Any) -> Store:
@@ -85,7 +90,18 @@ def _memory() -> Iterator[Backend]:
     def corrupt(case_id: str, seq: int, **columns: Any) -> None:
         shared._raw_put(case_id, seq, **columns)
 
-    yield Backend("memory", make, corrupt)
+    def lose(case_id: str, seq: int | None = None) -> None:
+        if seq is None:
+            del shared._summaries[case_id]
+            return
+        rows = shared._data[case_id]
+        rows[:] = [row for row in rows if row[0] != seq]
+        shared._order.remove((case_id, seq))
+
+    def rewind(case_id: str, version: int) -> None:
+        shared._summaries[case_id] = attrs.evolve(shared._summaries[case_id], version=version)
+
+    yield Backend("memory", make, corrupt, lose=lose, rewind=rewind)
 
 
 def _sqlite(tmp_path: Path) -> Iterator[Backend]:
@@ -100,7 +116,22 @@ def _sqlite(tmp_path: Path) -> Iterator[Backend]:
             )
         db.close()
 
-    yield Backend("sqlite", lambda **kw: SQLiteStore(path, **kw), corrupt, ("sqlite", str(path)))
+    def lose(case_id: str, seq: int | None = None) -> None:
+        with sqlite3.connect(path) as db:
+            if seq is None:
+                db.execute("DELETE FROM cases WHERE case_id = ?", (case_id,))
+            else:
+                db.execute("DELETE FROM events WHERE case_id = ? AND seq = ?", (case_id, seq))
+        db.close()
+
+    def rewind(case_id: str, version: int) -> None:
+        with sqlite3.connect(path) as db:
+            db.execute("UPDATE cases SET version = ? WHERE case_id = ?", (version, case_id))
+        db.close()
+
+    yield Backend(
+        "sqlite", lambda **kw: SQLiteStore(path, **kw), corrupt, ("sqlite", str(path)), lose, rewind
+    )
 
 
 def _postgres() -> Iterator[Backend]:
@@ -118,8 +149,27 @@ def _postgres() -> Iterator[Backend]:
                 (*columns.values(), case_id, seq),
             )
 
+    def lose(case_id: str, seq: int | None = None) -> None:
+        with psycopg.connect(dsn, autocommit=True) as conn:
+            if seq is None:
+                conn.execute(
+                    f'DELETE FROM "{schema}".casework_cases WHERE case_id = %s', (case_id,)
+                )
+            else:
+                conn.execute(
+                    f'DELETE FROM "{schema}".casework_events WHERE case_id = %s AND seq = %s',
+                    (case_id, seq),
+                )
+
+    def rewind(case_id: str, version: int) -> None:
+        with psycopg.connect(dsn, autocommit=True) as conn:
+            conn.execute(
+                f'UPDATE "{schema}".casework_cases SET version = %s WHERE case_id = %s',
+                (version, case_id),
+            )
+
     try:
-        yield Backend("postgres", lambda **kw: open_spec(spec, **kw), corrupt, spec)
+        yield Backend("postgres", lambda **kw: open_spec(spec, **kw), corrupt, spec, lose, rewind)
     finally:
         with psycopg.connect(dsn, autocommit=True) as conn:
             conn.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')

@@ -7,21 +7,30 @@ turned back into an event, which lifecycle replays a case) are written once, her
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from casework.case import Case, migration_target
+from casework.case import Case, migration_target, payload_problem
 from casework.catalogue import DEFAULT_CATALOGUE, Catalogue
-from casework.errors import ReplayError, UnknownDefinition
-from casework.events import MIGRATED_EVENT, OPEN_EVENT, Event
+from casework.errors import InvalidValue, ReplayError, UnknownDefinition
+from casework.events import CORRECTED_EVENT, MIGRATED_EVENT, OPEN_EVENT, VOIDED_EVENT, Event
 from casework.journal import JOURNAL_OPENED, Journal
 from casework.lifecycle import Lifecycle
+from casework.plan import SessionPlan
 from casework.serialize import Codec, DecodeError, SchemaTooNew, default_codec
-from casework.store.base import CaseQuery, CaseSummary
+from casework.store.base import JOURNALS, CaseQuery, CaseSummary
 from casework.store.errors import CorruptRecord, InvalidAppend, UnknownCase, UnknownLifecycle
 
-__all__ = ["ROW_COLUMNS", "BaseStore", "ReadRow", "Row", "split_record"]
+__all__ = [
+    "ROW_COLUMNS",
+    "BaseStore",
+    "ReadRow",
+    "Row",
+    "check_version",
+    "disagreement",
+    "split_record",
+]
 
 _OPENINGS = (OPEN_EVENT, JOURNAL_OPENED)
 
@@ -104,6 +113,159 @@ def _catalogue(
     return DEFAULT_CATALOGUE.extended(lifecycles=given)
 
 
+class _Unknown:
+    """Not looked up yet."""
+
+
+_UNKNOWN = _Unknown()
+
+
+def _check_events(
+    lifecycle: Lifecycle,
+    has_state: Callable[[str], bool],
+    events: Sequence[Event],
+    planned: Callable[[], int | None],
+) -> None:
+    """Refuse (:class:`InvalidAppend`, naming the event) what replaying ``events`` after the
+    case's stored log would fail on, without replaying the log: a cheap check per event.
+
+    The state is one ``has_state`` knows (see :meth:`BaseStore._states_of`); a library
+    event's payload is well formed (:func:`_check_payload`); a plan is revised only once there
+    is one, and only upwards.  ``planned()`` gives the sessions of the stored plan, looked up
+    only for a revision.
+    """
+    sessions: int | _Unknown | None = _UNKNOWN
+    for ev in events:
+        if not has_state(ev.state):
+            raise InvalidAppend(
+                ev.case_id, f"unknown state {ev.state!r} (lifecycle {lifecycle.id!r})", ev.seq
+            )
+        _check_payload(ev)
+        if ev.type == "plan_set":
+            sessions = ev.payload["plan"].sessions
+        elif ev.type == "plan_revised":
+            if isinstance(sessions, _Unknown):
+                sessions = planned()
+            wanted = ev.payload["sessions"]
+            if sessions is None:
+                raise InvalidAppend(ev.case_id, "plan_revised: there is no plan to revise", ev.seq)
+            if wanted <= sessions:
+                raise InvalidAppend(
+                    ev.case_id,
+                    f"plan_revised: a revision adds sessions: {wanted} is not more than {sessions}",
+                    ev.seq,
+                )
+            sessions = wanted
+
+
+def _check_payload(ev: Event) -> None:
+    """Refuse a library event whose payload is not what the engine writes for it (the
+    :func:`~casework.case.payload_problem` rules: a ``session_recorded`` carries a session
+    record, a consent is a :class:`~casework.records.Consent`...).
+    """
+    problem = payload_problem(ev.type, ev.payload)
+    if problem is not None:
+        raise InvalidAppend(ev.case_id, f"{ev.type}: {problem}", ev.seq)
+
+
+#: The payload values a case's summary row keeps, by event type.
+_SUMMARY_VALUES = {OPEN_EVENT: ("worker", "programme", "lifecycle"), "transferred": ("to",)}
+
+
+def _check_summary_values(ev: Event) -> None:
+    """Refuse a payload value the summary row would keep that no store can (not text, or
+    text with a NUL: it sits in a summary column, not in the payload's JSON).
+    """
+    for key in _SUMMARY_VALUES.get(ev.type, ()):
+        value = ev.payload.get(key)
+        if value is None:
+            continue
+        if type(value) is not str:
+            raise InvalidAppend(ev.case_id, f"{ev.type}: {key!r} needs text, got {value!r}", ev.seq)
+        if "\x00" in value:
+            raise InvalidAppend(
+                ev.case_id,
+                f"{ev.type}: {key!r} holds a NUL character, which no store keeps",
+                ev.seq,
+            )
+
+
+def _check_text(row: Row) -> None:
+    """Refuse a row holding text no store can keep: a lone surrogate (not encodable as
+    UTF-8) or a NUL character (PostgreSQL refuses it in text), so that every store refuses
+    the same events.  A payload is JSON text, so this covers every string inside it too.
+    """
+    try:  # the common case at C speed: one envelope string and the payload, each encoded once
+        envelope = "\x01".join((row[0], row[3], row[5], row[6], row[7]))
+        if "\x00" not in envelope:
+            envelope.encode("utf-8")
+            payload = row[8]
+            if payload is not None:
+                payload.encode("utf-8")  # JSON text: a NUL in it is escaped, so it is kept
+            return
+    except (UnicodeEncodeError, TypeError):
+        pass
+    _refuse_text(row)
+
+
+def _refuse_text(row: Row) -> None:
+    """Which column of ``row`` holds the text :func:`_check_text` found, as an InvalidAppend."""
+    case_id, seq = row[0], row[1]
+    for name, value in zip(("case_id", "seq", *ROW_COLUMNS), row, strict=True):
+        if type(value) is not str:
+            continue
+        if "\x00" in value and name != "payload":
+            raise InvalidAppend(case_id, f"{name} holds a NUL character, which no store keeps", seq)
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError as exc:
+            raise InvalidAppend(
+                case_id,
+                f"{name} holds text that is not valid Unicode "
+                f"({value[exc.start : exc.end]!r} at position {exc.start})",
+                seq,
+            ) from None
+
+
+def disagreement(case_id: str, version: int, last: int | None) -> CorruptRecord | None:
+    """The corruption when a case's summary says ``version`` but its last stored event
+    is ``last`` (None: no event), or None when they agree.
+
+    Stores ask on a refused append and on every read of a case, so that a lost row is
+    reported as what it is, not as a conflict that no reload can resolve, nor as a shorter
+    case.
+    """
+    last = last or 0
+    if last == version:
+        return None
+    if last < version:
+        return CorruptRecord(
+            case_id,
+            last + 1,
+            f"event #{last + 1} is missing: the case's summary says version {version}, "
+            f"but its last stored event is #{last}",
+        )
+    if version == 0:
+        return CorruptRecord(
+            case_id, None, f"the case's summary row is missing (events up to #{last} stored)"
+        )
+    return CorruptRecord(
+        case_id,
+        version + 1,
+        f"the case's summary says version {version}, but events up to #{last} are stored",
+    )
+
+
+def check_version(case_id: str, rows: Sequence[ReadRow], version: int | None) -> None:
+    """Refuse to read a case whose numbered rows ``1..n`` stop short of (or run past) the
+    version its summary keeps; rows with a gap are left for the reader to report as such.
+    """
+    if rows[-1][0] == len(rows) and version != len(rows):
+        corrupt = disagreement(case_id, version or 0, len(rows))
+        if corrupt is not None:
+            raise corrupt
+
+
 class BaseStore:
     """Shared behaviour of casework's stores; subclasses keep the rows.
 
@@ -125,11 +287,11 @@ class BaseStore:
         given = list(lifecycles.values() if isinstance(lifecycles, Mapping) else lifecycles or ())
         self._sole: Lifecycle | None = given[0] if len(given) == 1 else None
         self.codec = codec if codec is not None else default_codec(catalogue=self.catalogue)
-
-    @property
-    def lifecycles(self) -> dict[str, Lifecycle]:
-        """The newest version of each lifecycle the store knows, by id."""
-        return {lc.id: self.catalogue.lifecycle(lc.id) for lc in self.catalogue.lifecycles}
+        #: The newest version of each lifecycle the store knows, by id.
+        self.lifecycles: dict[str, Lifecycle] = {
+            lc.id: self.catalogue.lifecycle(lc.id) for lc in self.catalogue.lifecycles
+        }
+        self._state_checks: dict[str, Callable[[str], bool]] = {}
 
     # --- appending -------------------------------------------------------------------------
 
@@ -174,14 +336,95 @@ class BaseStore:
                 if events[0].type == JOURNAL_OPENED:
                     Journal.replay(events)
                 else:
-                    Case.replay(events, self._lifecycle_of(events[0]))
+                    lifecycle = self._lifecycle_of(events[0])
+                    has_state = self._states_of(lifecycle)
+                    _check_events(lifecycle, has_state, events, lambda: None)  # as later ones
+                    Case.replay(events, lifecycle)
             except ReplayError as exc:
+                raise InvalidAppend(case_id, exc.problem, exc.seq) from exc
+            except InvalidValue as exc:  # a record refused while applying an event
                 raise InvalidAppend(case_id, str(exc)) from exc
         to_row = self.codec.event_to_row
-        try:
-            return [(case_id, ev.seq, *to_row(ev)) for ev in events]
-        except Exception as exc:
-            raise InvalidAppend(case_id, str(exc)) from exc
+        rows: list[Row] = []
+        for ev in events:
+            try:
+                row: Row = (case_id, ev.seq, *to_row(ev))
+            except Exception as exc:
+                raise InvalidAppend(case_id, str(exc), ev.seq) from exc
+            _check_text(row)
+            _check_summary_values(ev)
+            rows.append(row)
+        return rows
+
+    def _check_follows(self, prev: CaseSummary, events: Sequence[Event]) -> None:
+        """Refuse, with :class:`InvalidAppend`, events the case could not replay after ``prev``.
+
+        Called by each store inside its append transaction, once the version check passed.
+        A journal's events replay whatever they hold, so they are not checked here.
+        """
+        if prev.lifecycle == JOURNALS:
+            return
+        case_id = prev.case_id
+        lifecycle = self._summary_lifecycle(prev)
+        _check_events(
+            lifecycle, self._states_of(lifecycle), events, lambda: self._planned_sessions(case_id)
+        )
+
+    def _states_of(self, lifecycle: Lifecycle) -> Callable[[str], bool]:
+        """Which states the cheap check lets a case of ``lifecycle`` be in: a state of any
+        version of it the catalogue holds.
+
+        A case may follow an older version, or move to another one mid-log, which neither the
+        summary nor one event says (the full replay of a new case, and every load, still
+        judge the exact version).
+        """
+        check = self._state_checks.get(lifecycle.id)
+        if check is None:
+            names = {s.name for lc in self.catalogue.lifecycles if lc.id == lifecycle.id
+                     for s in lc.states} or {s.name for s in lifecycle.states}  # fmt: skip
+            check = self._state_checks[lifecycle.id] = names.__contains__
+        return check
+
+    def _planned_sessions(self, case_id: str) -> int | None:
+        """The sessions of the case's stored plan as last set or revised (None: no plan), with
+        the corrections and voids in force applied (the newest correction of an event wins).
+        """
+        voided: set[Any] = set()
+        replaced: dict[Any, Mapping[str, Any]] = {}
+        for row in self._plan_rows(case_id):  # newest first
+            ev = self._decode_row(case_id, row)
+            if ev.type == VOIDED_EVENT:
+                voided.add(ev.payload.get("target"))
+                continue
+            if ev.type == CORRECTED_EVENT:
+                replaced.setdefault(ev.payload.get("target"), ev.payload)
+                continue
+            if ev.seq in voided:
+                continue
+            payload = replaced.get(ev.seq, ev.payload)
+            if ev.type == "plan_set":
+                plan = payload.get("plan")
+                return plan.sessions if isinstance(plan, SessionPlan) else None
+            if ev.type == "plan_revised":
+                sessions = payload.get("sessions")
+                return sessions if type(sessions) is int else None
+        return None
+
+    def _plan_rows(self, case_id: str) -> Sequence[ReadRow]:  # pragma: no cover - overridden
+        """The case's stored ``plan_set``, ``plan_revised``, ``corrected`` and ``voided`` rows,
+        and its record rows (which may be any), newest first; a store's append calls it inside
+        its transaction.
+        """
+        raise NotImplementedError
+
+    def _summary_lifecycle(self, prev: CaseSummary) -> Lifecycle:
+        """The lifecycle a stored case follows, by the name its summary keeps."""
+        lifecycle = self.lifecycles.get(prev.lifecycle)
+        if lifecycle is None:
+            if not prev.lifecycle and self._sole is not None:  # before lifecycles were named
+                return self._sole
+            raise UnknownLifecycle(prev.case_id, prev.lifecycle or "?", tuple(self.lifecycles))
+        return lifecycle
 
     def _lifecycle_of(self, opening: Event) -> Lifecycle:
         """The lifecycle, at the version it names, that the case opened by ``opening`` follows."""

@@ -10,9 +10,9 @@ from datetime import datetime
 from typing import Any
 
 from casework.events import Event
-from casework.store._shared import ROW_COLUMNS, BaseStore, ReadRow
+from casework.store._shared import ROW_COLUMNS, BaseStore, ReadRow, check_version, disagreement
 from casework.store.base import CaseQuery, CaseSummary, time_key
-from casework.store.errors import CorruptRecord, UnknownCase
+from casework.store.errors import ConflictError, CorruptRecord, UnknownCase
 
 __all__ = ["SqlStore", "summary_from_row", "summary_row", "summary_update"]
 
@@ -85,13 +85,78 @@ class SqlStore(BaseStore):
         raise NotImplementedError  # pragma: no cover - every SQL store implements it
 
     def _rows(self, case_id: str) -> list[ReadRow]:
+        """The case's rows, checked against its summary's version in the same statement (one
+        snapshot): a lost last row is :class:`CorruptRecord`, not a shorter case.
+        """
+        m = self._mark
+        found = self._fetch(
+            f"SELECT {READ_COLUMNS}, (SELECT version FROM {self._cases_table} "
+            f"WHERE case_id = {m}) FROM {self._events_table} WHERE case_id = {m} ORDER BY seq",
+            (case_id, case_id),
+        )
+        if not found:
+            return []
+        rows = [row[:-1] for row in found]
+        check_version(case_id, rows, found[0][-1])
+        return rows
+
+    def _plan_rows(self, case_id: str) -> list[ReadRow]:
+        m = self._mark
         return list(
             self._fetch(
-                f"SELECT {READ_COLUMNS} FROM {self._events_table} "
-                f"WHERE case_id = {self._mark} ORDER BY seq",
+                f"SELECT {READ_COLUMNS} FROM {self._events_table} WHERE case_id = {m} "
+                "AND (type IN ('plan_set', 'plan_revised', 'corrected', 'voided') "
+                "OR type IS NULL) ORDER BY seq DESC",
                 (case_id,),
             )
         )
+
+    def _last_seq(self, case_id: str) -> int:
+        """The number of the case's last stored event (0 when none): one index lookup."""
+        row = self._fetch(
+            f"SELECT max(seq) FROM {self._events_table} WHERE case_id = {self._mark}",
+            (case_id,),
+            one=True,
+        )
+        return int(row[0]) if row is not None and row[0] is not None else 0
+
+    def _check_stored(
+        self,
+        case_id: str,
+        prev: CaseSummary | None,
+        expected_version: int,
+        last: int | None = None,
+    ) -> None:
+        """Inside an append's transaction, with the summary ``prev`` read (and the number of
+        the case's last stored row, when the same statement read it): refuse unless the case
+        is at ``expected_version``, reporting a summary that disagrees with the events (a
+        lost row) as :class:`CorruptRecord` rather than as a conflict.
+        """
+        actual = prev.version if prev is not None else 0
+        if actual == expected_version and prev is None:
+            return  # a new case: a stray row of it makes the insert fail (see _refused)
+        if last is None:
+            last = self._last_seq(case_id)
+        corrupt = disagreement(case_id, actual, last)
+        if corrupt is not None:
+            raise corrupt
+        if actual != expected_version:
+            if prev is None:
+                raise UnknownCase(case_id)
+            raise ConflictError(case_id, expected_version, actual)
+
+    def _refused(self, case_id: str, expected_version: int, exc: Exception) -> Exception:
+        """What an append whose insert broke a unique key is (after its rollback): corruption
+        when the summary and the events disagree now, else a conflict with another writer.
+        """
+        row = self._fetch(
+            f"SELECT (SELECT version FROM {self._cases_table} WHERE case_id = {self._mark}), "
+            f"(SELECT max(seq) FROM {self._events_table} WHERE case_id = {self._mark})",
+            (case_id, case_id),
+            one=True,
+        )
+        corrupt = disagreement(case_id, row[0] or 0, row[1])
+        return corrupt if corrupt is not None else ConflictError(case_id, expected_version, None)
 
     def summary(self, case_id: str) -> CaseSummary:
         """The case's summary row, without replaying it."""

@@ -15,7 +15,9 @@ def copy_store(
     """Append every case of ``src`` to ``dst`` (each case in one append); returns the count.
 
     Events keep their case ids, numbers, times and payloads; ``dst`` checks each case as it
-    would a new one, and refuses (:class:`~casework.store.errors.ConflictError`) a case it
+    would a new one (a case it could not replay is
+    :class:`~casework.store.errors.InvalidAppend`, and the copy stops there, the cases
+    before it copied), and refuses (:class:`~casework.store.errors.ConflictError`) a case it
     already holds, so running it twice copies nothing twice.  Cases are copied in the order
     they were opened; ``progress(case_id, events)`` is called after each.
     """

@@ -8,6 +8,7 @@ __all__ = [
     "ConflictError",
     "CorruptRecord",
     "InvalidAppend",
+    "NotAStore",
     "StoreError",
     "UnknownCase",
     "UnknownLifecycle",
@@ -70,13 +71,31 @@ class UnknownLifecycle(StoreError, LookupError):
 
 
 class InvalidAppend(StoreError, ValueError):
-    """The events given to ``append`` are malformed (wrong case, gaps...); nothing is written."""
+    """The events given to ``append`` are malformed (wrong case, gaps, an unknown state, a
+    payload the case could not replay, a string that cannot be stored...); nothing is written.
 
-    def __init__(self, case_id: str | None, problem: str) -> None:
+    ``case_id`` and ``seq`` say which event was refused, when known; ``problem`` says why.
+    """
+
+    def __init__(self, case_id: str | None, problem: str, seq: int | None = None) -> None:
         self.case_id = case_id
+        self.seq = seq
         self.problem = problem
-        where = f"case {case_id!r}: " if case_id is not None else ""
-        super().__init__(f"{where}append refused: {problem}")
+        where = f"case {case_id!r}" if case_id is not None else ""
+        if seq is not None:
+            where += f", event #{seq}" if where else f"event #{seq}"
+        super().__init__(f"{where + ': ' if where else ''}append refused: {problem}")
+
+
+class NotAStore(StoreError):
+    """``path`` cannot be used as a casework store (a directory, a text file, a damaged file,
+    another application's database); ``problem`` says what is wrong.  Nothing was changed.
+    """
+
+    def __init__(self, path: str, problem: str) -> None:
+        self.path = path
+        self.problem = problem
+        super().__init__(f"{path} is not a casework store: {problem}")
 
 
 class CorruptRecord(StoreError):

@@ -15,7 +15,7 @@ from casework.catalogue import Catalogue
 from casework.events import Event
 from casework.lifecycle import Lifecycle
 from casework.serialize import Codec
-from casework.store._shared import ROW_COLUMNS, BaseStore, ReadRow
+from casework.store._shared import ROW_COLUMNS, BaseStore, ReadRow, check_version, disagreement
 from casework.store.base import CaseQuery, CaseSummary
 from casework.store.errors import ConflictError, StoreError, UnknownCase
 
@@ -60,19 +60,35 @@ class MemoryStore(BaseStore):
         with self._lock:
             prev = self._summaries.get(case_id)
             actual = prev.version if prev is not None else 0
-            if actual != expected_version:
+            stored = self._data.get(case_id, ())
+            last = stored[-1][0] if stored else 0
+            if actual != expected_version or last != actual:
+                corrupt = disagreement(case_id, actual, last)
+                if corrupt is not None:
+                    raise corrupt
                 if prev is None:
                     raise UnknownCase(case_id)
                 raise ConflictError(case_id, expected_version, actual)
+            if prev is not None:
+                self._check_follows(prev, events)
             summary = self._summary_of(events, prev)
             self._data.setdefault(case_id, []).extend(row[1:] for row in rows)
             self._order.extend((case_id, row[1]) for row in rows)
             self._summaries[case_id] = summary
 
+    def _plan_rows(self, case_id: str) -> list[ReadRow]:
+        # called by append, under the lock already
+        plans = ("plan_set", "plan_revised", "corrected", "voided", None)
+        return [row for row in reversed(self._data.get(case_id, ())) if row[2] in plans]
+
     def _rows(self, case_id: str) -> list[ReadRow]:
         self._open()
         with self._lock:
-            return list(self._data.get(case_id, ()))
+            rows = list(self._data.get(case_id, ()))
+            summary = self._summaries.get(case_id)
+        if rows:
+            check_version(case_id, rows, summary.version if summary is not None else None)
+        return rows
 
     def summary(self, case_id: str) -> CaseSummary:
         """The case's summary, without replaying it."""

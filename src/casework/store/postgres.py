@@ -32,7 +32,7 @@ from casework.store._sql import (
     summary_row,
     summary_update,
 )
-from casework.store.errors import ConflictError, StoreError, UnknownCase
+from casework.store.errors import ConflictError, NotAStore, StoreError
 
 if TYPE_CHECKING:
     import psycopg
@@ -82,6 +82,46 @@ _INSERT_EVENT = (
     "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s)"
 )
 _LAYOUT_LOCK = 0x63617365  # pg_advisory_xact_lock key: "case"
+
+_CASES_COLUMNS = frozenset(
+    [
+        "case_id",
+        "lifecycle",
+        "state",
+        "version",
+        "worker",
+        "programme",
+        "opened_at",
+        "last_at",
+        "opened_key",
+        "last_key",
+    ]
+)
+#: The columns of each table, by layout (what a schema must hold to be taken for a store).
+_LAYOUT_COLUMNS = {
+    1: {
+        "casework_meta": frozenset({"key", "value"}),
+        "casework_events": frozenset({"gid", "case_id", "seq", "data"}),
+        "casework_cases": _CASES_COLUMNS,
+    },
+    2: {
+        "casework_meta": frozenset({"key", "value"}),
+        "casework_events": frozenset(
+            ["gid", "case_id", "seq", "v", "type", "at", "actor", "state", "trigger", "payload"]
+        ),
+        "casework_cases": _CASES_COLUMNS,
+    },
+}
+#: Every name the layout gives a relation (tables and indexes).
+_NAMES = (
+    "casework_meta",
+    "casework_events",
+    "casework_cases",
+    "casework_cases_state",
+    "casework_cases_worker",
+    "casework_cases_programme",
+    "casework_cases_opened",
+)
 
 
 def _psycopg() -> Any:
@@ -159,11 +199,7 @@ class PostgresStore(SqlStore):
             conn.execute(sql.SQL("SET search_path TO {}").format(sql.Identifier(self.schema)))
         with conn.transaction():
             conn.execute("SELECT pg_advisory_xact_lock(%s)", (_LAYOUT_LOCK,))
-            row = conn.execute("SELECT to_regclass('casework_meta')").fetchone()
-            found = None
-            if row is not None and row[0] is not None:
-                meta = conn.execute("SELECT value FROM casework_meta WHERE key = 'layout'")
-                found = meta.fetchone()
+            found = self._inspect()
             if found is not None and int(found[0]) > LAYOUT_VERSION:
                 raise SchemaTooNew(int(found[0]), range(1, LAYOUT_VERSION + 1))
             if found is not None and int(found[0]) == 1:
@@ -174,6 +210,55 @@ class PostgresStore(SqlStore):
                 conn.execute(
                     "INSERT INTO casework_meta VALUES ('layout', %s)", (str(LAYOUT_VERSION),)
                 )
+
+    def _where(self) -> str:
+        schema = self.conn.execute("SELECT current_schema()").fetchone()
+        name = schema[0] if schema is not None else None
+        return f"PostgreSQL schema {(name or self.schema)!r} of database {self.conn.info.dbname!r}"
+
+    def _inspect(self) -> tuple[str] | None:
+        """The layout row of the schema's store (None: no store there yet), after refusing,
+        with :class:`NotAStore` and before anything is created, a schema whose tables or
+        indexes named like casework's are not casework's.
+        """
+        conn = self.conn
+        relations = dict(
+            conn.execute(
+                "SELECT c.relname, c.relkind FROM pg_class c "
+                "JOIN pg_namespace n ON n.oid = c.relnamespace "
+                "WHERE n.nspname = current_schema() AND c.relname = ANY(%s)",
+                (list(_NAMES),),
+            ).fetchall()
+        )
+        if not relations:
+            return None
+        if relations.get("casework_meta") != "r":
+            taken = ", ".join(sorted(relations))
+            raise NotAStore(self._where(), f"it holds {taken}, which casework did not create")
+        columns: dict[str, set[str]] = {}
+        for table, column in conn.execute(
+            "SELECT table_name, column_name FROM information_schema.columns "
+            "WHERE table_schema = current_schema() AND table_name = ANY(%s)",
+            (["casework_meta", "casework_events", "casework_cases"],),
+        ).fetchall():
+            columns.setdefault(table, set()).add(column)
+        if columns.get("casework_meta") != {"key", "value"}:
+            raise NotAStore(self._where(), "its casework_meta table is not casework's")
+        found = conn.execute("SELECT value FROM casework_meta WHERE key = 'layout'").fetchone()
+        if found is None or not str(found[0]).isdigit():
+            raise NotAStore(self._where(), "its casework_meta table names no layout")
+        layout = _LAYOUT_COLUMNS.get(int(found[0]))
+        if layout is None:
+            return (str(found[0]),)  # a newer casework's layout: SchemaTooNew says so
+        for table, wanted in layout.items():
+            if table not in columns:
+                raise NotAStore(self._where(), f"its {table} table is missing")
+            if columns[table] != wanted:
+                have = ", ".join(sorted(columns[table]))
+                raise NotAStore(
+                    self._where(), f"its {table} table is not casework's (columns: {have})"
+                )
+        return (str(found[0]),)
 
     def _migrate_from_1(self) -> None:
         """Layout 1 to 2, inside the caller's transaction: every event row split into columns
@@ -227,11 +312,9 @@ class PostgresStore(SqlStore):
                         (case_id,),
                     ).fetchone()
                     prev = summary_from_row(found) if found is not None else None
-                    actual = prev.version if prev is not None else 0
-                    if actual != expected_version:
-                        if prev is None:
-                            raise UnknownCase(case_id)
-                        raise ConflictError(case_id, expected_version, actual)
+                    self._check_stored(case_id, prev, expected_version)
+                    if prev is not None:
+                        self._check_follows(prev, events)
                     summary = self._summary_of(events, prev)
                     if prev is None:  # claim the case first: a concurrent opener waits here
                         cur = conn.execute(
@@ -247,7 +330,7 @@ class PostgresStore(SqlStore):
                     with conn.cursor() as cur:
                         cur.executemany(_INSERT_EVENT, rows)
             except (errors.UniqueViolation, errors.SerializationFailure) as exc:
-                raise ConflictError(case_id, expected_version, None) from exc
+                raise self._refused(case_id, expected_version, exc) from exc
 
     # --- reading ---------------------------------------------------------------------------
 

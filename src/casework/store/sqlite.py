@@ -18,6 +18,7 @@ import os
 import sqlite3
 import threading
 from collections.abc import Iterable, Iterator, Mapping, Sequence
+from pathlib import Path
 from typing import Any
 
 from casework.catalogue import Catalogue
@@ -33,7 +34,7 @@ from casework.store._sql import (
     summary_row,
     summary_update,
 )
-from casework.store.errors import ConflictError, StoreError, UnknownCase
+from casework.store.errors import NotAStore, StoreError
 
 __all__ = ["SQLiteStore"]
 
@@ -77,6 +78,32 @@ CASES_INDEXES = (
     "CREATE INDEX cases_programme ON cases (programme)",
     "CREATE INDEX cases_opened ON cases (opened_key)",
 )
+#: The columns of each table, by layout (what a file must hold to be taken for a store).
+_LAYOUT_COLUMNS: dict[int, dict[str, tuple[str, ...]]] = {
+    1: {
+        "events": ("gid", "case_id", "seq", "data"),
+        "cases": (
+            "case_id", "lifecycle", "state", "version", "worker", "programme",
+            "opened_at", "last_at", "opened_key", "last_key",
+        ),
+    },
+    2: {
+        "events": (
+            "gid", "case_id", "seq", "v", "type", "at", "actor", "state", "trigger", "payload",
+        ),
+        "cases": (
+            "case_id", "lifecycle", "state", "version", "worker", "programme",
+            "opened_at", "last_at", "opened_key", "last_key",
+        ),
+    },
+}  # fmt: skip
+_MAGIC = b"SQLite format 3\x00"
+#: An append's read, under the write lock: the summary and the number of the last stored row
+#: (they must agree), in one statement.
+_SELECT_SUMMARY = (
+    f"SELECT {SUMMARY_COLUMNS}, (SELECT max(seq) FROM events WHERE case_id = ?) "
+    "FROM cases WHERE case_id = ?"
+)
 _INSERT_EVENT = (
     "INSERT INTO events (case_id, seq, v, type, at, actor, state, trigger, payload) "
     "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
@@ -103,9 +130,15 @@ class SQLiteStore(SqlStore):
         super().__init__(catalogue=catalogue, lifecycles=lifecycles, codec=codec)
         self.path = os.fspath(path)
         self._lock = threading.RLock()
-        self._db: sqlite3.Connection | None = sqlite3.connect(
-            self.path, timeout=busy_timeout, isolation_level=None, check_same_thread=False
-        )
+        self._db: sqlite3.Connection | None = None
+        if self.path not in {"", ":memory:"}:
+            _inspect(self.path, busy_timeout)
+        try:
+            self._db = sqlite3.connect(
+                self.path, timeout=busy_timeout, isolation_level=None, check_same_thread=False
+            )
+        except sqlite3.OperationalError as exc:
+            raise NotAStore(self.path, f"SQLite cannot open it ({exc})") from exc
         try:
             self._setup()
         except BaseException:
@@ -192,15 +225,12 @@ class SQLiteStore(SqlStore):
             db = self.db
             try:
                 with self._transaction():
-                    found = db.execute(
-                        f"SELECT {SUMMARY_COLUMNS} FROM cases WHERE case_id = ?", (case_id,)
-                    ).fetchone()
-                    prev = summary_from_row(found) if found is not None else None
-                    actual = prev.version if prev is not None else 0
-                    if actual != expected_version:
-                        if prev is None:
-                            raise UnknownCase(case_id)
-                        raise ConflictError(case_id, expected_version, actual)
+                    found = db.execute(_SELECT_SUMMARY, (case_id, case_id)).fetchone()
+                    prev = summary_from_row(found[:-1]) if found is not None else None
+                    last = (found[-1] or 0) if found is not None else None
+                    self._check_stored(case_id, prev, expected_version, last)
+                    if prev is not None:
+                        self._check_follows(prev, events)
                     db.executemany(_INSERT_EVENT, rows)
                     summary = self._summary_of(events, prev)
                     if prev is None:
@@ -211,8 +241,8 @@ class SQLiteStore(SqlStore):
                     else:  # only the columns that changed: an index is touched only if its own
                         sql, params = summary_update(prev, summary)
                         db.execute(sql, params)
-            except sqlite3.IntegrityError as exc:  # another writer took the number first
-                raise ConflictError(case_id, expected_version, None) from exc
+            except sqlite3.IntegrityError as exc:  # a number taken: by a writer, or a lost row
+                raise self._refused(case_id, expected_version, exc) from exc
 
     # --- reading ---------------------------------------------------------------------------
 
@@ -234,6 +264,110 @@ class SQLiteStore(SqlStore):
             if self._db is not None:
                 self._db.close()
                 self._db = None
+
+
+def _inspect(path: str, timeout: float) -> None:
+    """Refuse, with :class:`NotAStore` and before anything is written, a path that is not a
+    casework store: a directory, a missing folder, a file that is not SQLite, a truncated
+    one, another application's database.  A missing or empty file is a new store.
+
+    The file is only read (its header, then through a read-only connection its tables), so
+    a refused file keeps its bytes and its journal mode.
+    """
+    if os.path.isdir(path):
+        raise NotAStore(path, "it is a directory")
+    folder = os.path.dirname(os.path.abspath(path))
+    if not os.path.isdir(folder):
+        raise NotAStore(path, f"its folder {folder} does not exist")
+    try:
+        with open(path, "rb") as f:
+            header = f.read(100)
+            size = os.fstat(f.fileno()).st_size
+    except FileNotFoundError:
+        return  # a new store
+    except OSError as exc:
+        raise NotAStore(path, f"it cannot be read ({exc.strerror or exc})") from exc
+    if size == 0:
+        return  # a new store, as an empty file has always been
+    if not header.startswith(_MAGIC):
+        raise NotAStore(path, "it is not an SQLite database file")
+    if len(header) < 100:
+        raise NotAStore(path, f"it is truncated ({size} bytes: not even an SQLite header)")
+    page = int.from_bytes(header[16:18], "big")
+    page = 65536 if page == 1 else page
+    pages = int.from_bytes(header[28:32], "big")
+    counted = pages if header[92:96] == header[24:28] else 0  # the count is valid
+    wal = path + "-wal"
+    pending = os.path.exists(wal) and os.path.getsize(wal) > 0  # pages may wait in the WAL
+    if not pending and page >= 512 and (size % page or size < counted * page):
+        raise NotAStore(
+            path,
+            f"it is truncated ({size} bytes; its header counts {counted} pages of {page} bytes)",
+        )
+    # A WAL file with no -wal beside it holds everything in itself: read it as immutable, or
+    # the read-only connection would leave -wal and -shm files beside someone else's file.
+    quiet = header[18:20] == b"\x02\x02" and not os.path.exists(wal)
+    try:
+        try:
+            found = _read_tables(path, timeout, immutable=quiet)
+        except sqlite3.DatabaseError:
+            if not quiet:
+                raise
+            found = _read_tables(path, timeout, immutable=False)  # a writer came: look again
+    except sqlite3.DatabaseError as exc:
+        raise NotAStore(path, f"SQLite cannot read it ({exc})") from exc
+    _check_tables(path, *found)
+
+
+def _read_tables(
+    path: str, timeout: float, *, immutable: bool
+) -> tuple[int, set[str], dict[str, tuple[str, ...]]]:
+    """The file's ``user_version``, its tables and views, and the columns of the tables named
+    like casework's, read through a connection that writes nothing.
+    """
+    uri = Path(path).absolute().as_uri() + ("?immutable=1" if immutable else "?mode=ro")
+    db = sqlite3.connect(uri, uri=True, timeout=timeout, isolation_level=None)
+    try:
+        version = db.execute("PRAGMA user_version").fetchone()[0]
+        names = db.execute(
+            "SELECT name FROM sqlite_master WHERE type IN ('table', 'view') "
+            "AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\'"
+        ).fetchall()
+        tables = {name for (name,) in names}
+        columns = {
+            t: tuple(row[1] for row in db.execute(f"PRAGMA table_info({t})"))
+            for t in ("events", "cases")
+            if t in tables
+        }
+    finally:
+        db.close()
+    return version, tables, columns
+
+
+def _check_tables(
+    path: str, version: int, tables: set[str], columns: dict[str, tuple[str, ...]]
+) -> None:
+    """An SQLite file must hold casework's tables of its layout, or none (a new store)."""
+    ours = {"events", "cases"}
+    if not tables:
+        if version == 0 or version > LAYOUT_VERSION:
+            return  # an empty database (a new store), or a newer casework's (refused later)
+        raise NotAStore(path, f"it is an empty database marked as layout {version}")
+    if version > LAYOUT_VERSION and ours <= tables:
+        return  # a newer casework's store: SchemaTooNew says so
+    layout = _LAYOUT_COLUMNS.get(version)
+    if tables == ours and layout is not None:
+        wrong = [t for t in ("events", "cases") if columns[t] != layout[t]]
+        if not wrong:
+            return
+        raise NotAStore(
+            path,
+            f"its {wrong[0]} table is not casework's (columns: {', '.join(columns[wrong[0]])})",
+        )
+    shown = ", ".join(sorted(tables)[:6]) + (", ..." if len(tables) > 6 else "")
+    raise NotAStore(
+        path, f"it is another application's database (user_version {version}, tables: {shown})"
+    )
 
 
 class _Tx:
