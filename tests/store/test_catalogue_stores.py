@@ -33,3 +33,21 @@ def test_a_migrated_and_corrected_case_reads_back_from_every_store(backend: Back
         with pytest.raises(UnknownLifecycle) as info:
             narrow.load("SQ-2")
         assert (info.value.lifecycle, info.value.version) == ("qingnuan-xiyang", 1)
+
+
+def test_a_revision_after_a_corrected_plan_is_judged_against_the_correction(
+    backend: Backend,
+) -> None:
+    from casework import STANDARD, SessionPlan
+    from strategies import T0, drive_to, open_case
+
+    store = backend.open()
+    engine = Engine(STANDARD, store=store)
+    case = open_case(engine)
+    drive_to(engine, case, "planning")  # a plan of 10 sessions
+    plan_seq = next(e.seq for e in case.history if e.type == "plan_set")
+    engine.correct(case, plan_seq, SessionPlan(8), reason="8 were agreed", at=T0, by="wu")
+    engine.revise_plan(case, 9, reason="one more", at=T0, by="wu")  # 9 > 8, as corrected
+    assert case.planned_sessions == 9
+    again = store if backend.name == "memory" else backend.open()
+    assert again.load(case.id) == case
