@@ -224,10 +224,6 @@ def run_blocks(path: Path, *, checks: bool = True) -> int:
     return ran
 
 
-#: Pages being rewritten in another change, run without the runner's newer checks (silent
-#: tries, shown output) until it lands; test_pages_awaiting_a_fix_still_need_it fails as soon
-#: as a page passes them, so that its entry is removed here.
-AWAITING_FIX: dict[str, str] = {}
 
 
 @pytest.mark.parametrize("path", doc_files(), ids=lambda p: p.name)
@@ -235,18 +231,8 @@ def test_doc_runs(path: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -
     """Every runnable Python block of the file runs without error, in order; no ``try`` of it
     passes when nothing is raised, and it prints what the page shows it printing."""
     monkeypatch.chdir(tmp_path)
-    if run_blocks(path, checks=path.name not in AWAITING_FIX) == 0:
+    if run_blocks(path) == 0:
         pytest.skip(f"{path.name} has no runnable Python blocks")
-
-
-@pytest.mark.parametrize("name", sorted(AWAITING_FIX))
-def test_pages_awaiting_a_fix_still_need_it(
-    name: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
-) -> None:
-    """A page in AWAITING_FIX still fails the full checks (once fixed: remove its entry)."""
-    monkeypatch.chdir(tmp_path)
-    with pytest.raises(pytest.fail.Exception):
-        run_blocks(DOCS / name)
 
 
 class _Shell(code.InteractiveConsole):
