@@ -224,8 +224,6 @@ def run_blocks(path: Path, *, checks: bool = True) -> int:
     return ran
 
 
-
-
 @pytest.mark.parametrize("path", doc_files(), ids=lambda p: p.name)
 def test_doc_runs(path: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     """Every runnable Python block of the file runs without error, in order; no ``try`` of it

@@ -4,8 +4,6 @@ wherever the browser has one (issue 12).  Needs headless Chromium (skipped witho
 from __future__ import annotations
 
 import re
-import shutil
-import subprocess
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
@@ -14,40 +12,10 @@ import pytest
 
 pytest.importorskip("matplotlib")
 
+from browser import browser_has_cjk_font, chromium, needs_chromium
 from casework.demo import run_station
 from casework.reporting import Dataset, charts
 from casework.reporting.html import yearly_report
-
-CHROMIUM = next(
-    (shutil.which(n) for n in ("chromium", "chromium-browser", "google-chrome") if shutil.which(n)),
-    None,
-)
-needs_chromium = pytest.mark.skipif(
-    CHROMIUM is None, reason="Chromium is not installed (apt-get install chromium)"
-)
-
-
-def _browser_has_cjk_font() -> bool:
-    fc_list = shutil.which("fc-list")
-    if fc_list is None:
-        return False
-    found = subprocess.run(
-        [fc_list, ":lang=zh", "family"], capture_output=True, text=True, check=False
-    )
-    return bool(found.stdout.strip())
-
-
-def chromium(tmp: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    """Run headless Chromium with a throwaway profile and no background network."""
-    assert CHROMIUM is not None
-    command = [
-        CHROMIUM,
-        *("--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"),
-        *("--disable-component-update", "--disable-sync", "--no-first-run", "--hide-scrollbars"),
-        f"--user-data-dir={tmp / 'profile'}",
-        *args,
-    ]
-    return subprocess.run(command, capture_output=True, text=True, timeout=120, check=True)
 
 
 @pytest.fixture(scope="module")
@@ -137,7 +105,7 @@ def _shot(tmp: Path, html: str, name: str) -> Any:
 
 @needs_chromium
 @pytest.mark.skipif(
-    not _browser_has_cjk_font(),
+    not browser_has_cjk_font(),
     reason="no CJK font for the browser (apt-get install fonts-noto-cjk or fonts-wqy-microhei)",
 )
 def test_chinese_in_the_charts_is_drawn_not_boxes(page: Path) -> None:

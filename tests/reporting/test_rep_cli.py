@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import argparse
 import re
-import shutil
 import subprocess
 from pathlib import Path
 from typing import Any
@@ -14,14 +13,11 @@ import pytest
 
 pytest.importorskip("matplotlib")
 
+from browser import CHROMIUM, browser_has_cjk_font
 from casework.cli import report as cli
 
 ROOT = Path(__file__).resolve().parents[2]
 SCRIPT = ROOT / "scripts" / "screenshot_report.sh"
-CHROMIUM = next(
-    (shutil.which(n) for n in ("chromium", "chromium-browser", "google-chrome") if shutil.which(n)),
-    None,
-)
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -124,16 +120,6 @@ def _charts_with(html: str, cjk: str | None = None) -> str:
     return f"{html[: html.index('<body>')]}<body><main>{figures}</main></body></html>"
 
 
-def _browser_has_cjk_font() -> bool:
-    fc_list = shutil.which("fc-list")
-    if fc_list is None:
-        return False
-    found = subprocess.run(
-        [fc_list, ":lang=zh", "family"], capture_output=True, text=True, check=False
-    )
-    return bool(found.stdout.strip())
-
-
 @pytest.mark.skipif(CHROMIUM is None, reason="Chromium is not installed (apt-get install chromium)")
 def test_the_report_renders_in_headless_chromium(demo: tuple[Path, Path]) -> None:
     """The screenshot script renders the report: a PNG of the window size, not blank, with
@@ -147,7 +133,7 @@ def test_the_report_renders_in_headless_chromium(demo: tuple[Path, Path]) -> Non
 
 @pytest.mark.skipif(CHROMIUM is None, reason="Chromium is not installed (apt-get install chromium)")
 @pytest.mark.skipif(
-    not _browser_has_cjk_font(),
+    not browser_has_cjk_font(),
     reason="no CJK font for the browser (apt-get install fonts-noto-cjk or fonts-wqy-microhei)",
 )
 def test_the_screenshot_shows_chinese_not_boxes(demo: tuple[Path, Path]) -> None:
