@@ -21,12 +21,14 @@ writes a station's yearly report and simulates a scenario.
 from casework.assessment import Administration, Assessment, Phase
 from casework.case import Case, Inconsistency, TimelineEntry
 from casework.catalogue import DEFAULT_CATALOGUE, Catalogue
+from casework.due import Anchor, DueRule
 from casework.engine import Engine, TriggerCheck
 from casework.errors import (
     CaseworkError,
     CommandRejected,
     CommittedHookFailed,
     DefinitionError,
+    DuplicateRecord,
     GuardFailed,
     HookFailed,
     InvalidCommand,
@@ -40,6 +42,7 @@ from casework.errors import (
 from casework.events import Command, Event
 from casework.hooks import Hooks
 from casework.lifecycle import PREVIOUS, Lifecycle, LifecycleChanges, State, StateClass, Transition
+from casework.outreach import OutreachMode, OutreachVisit, Resident, VisitReferral
 from casework.plan import SessionMode, SessionPlan, SessionRecord, SessionStatus
 from casework.records import (
     Client,
@@ -51,6 +54,8 @@ from casework.records import (
     TargetGroup,
     Worker,
 )
+from casework.referral import open_from_visit
+from casework.register import Register, record_visit, register_resident
 from casework.standard import MHT_LIFECYCLE, STANDARD, standard_lifecycle
 
 __version__ = "0.1.0"
@@ -61,6 +66,7 @@ __all__ = [
     "PREVIOUS",
     "STANDARD",
     "Administration",
+    "Anchor",
     "Assessment",
     "Case",
     "CaseworkError",
@@ -72,6 +78,8 @@ __all__ = [
     "Consent",
     "ConsentGiver",
     "DefinitionError",
+    "DueRule",
+    "DuplicateRecord",
     "Engine",
     "Event",
     "GuardFailed",
@@ -84,8 +92,12 @@ __all__ = [
     "InvalidValue",
     "Lifecycle",
     "LifecycleChanges",
+    "OutreachMode",
+    "OutreachVisit",
     "Phase",
+    "Register",
     "ReplayError",
+    "Resident",
     "Role",
     "SessionMode",
     "SessionPlan",
@@ -101,7 +113,11 @@ __all__ = [
     "TriggerCheck",
     "UnknownDefinition",
     "UnknownTrigger",
+    "VisitReferral",
     "Worker",
     "__version__",
+    "open_from_visit",
+    "record_visit",
+    "register_resident",
     "standard_lifecycle",
 ]

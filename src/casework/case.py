@@ -133,6 +133,11 @@ class Case:
         return self.history[0].at
 
     @property
+    def referral(self) -> Any:
+        """The case's referral source when an outreach visit opened it (a ``VisitReferral``)."""
+        return self.history[0].payload.get("referral") if self.history else None
+
+    @property
     def planned_sessions(self) -> int | None:
         """Sessions in the current plan, or None before a plan is set."""
         return self.plan.sessions if self.plan else None

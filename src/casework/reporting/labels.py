@@ -86,6 +86,7 @@ INDICATORS: Final[Mapping[str, Label]] = {
     "monthly": L("月度趋势", "monthly trend"),
     "ledger": L("年度服务台账", "yearly service ledger"),
     "case_register": L("个案名册", "case register"),
+    "agenda": L("待办事项", "agenda"),
     "volunteer_register": L("志愿者名册", "volunteer register"),
     "activity_register": L("活动登记", "activity register"),
     # measures (the counts the monthly series and the ledger are made of)
@@ -105,6 +106,14 @@ INDICATORS: Final[Mapping[str, Label]] = {
 
 #: Table columns, by the key used in the rows.
 COLUMNS: Final[Mapping[str, Label]] = {
+    # the agenda (casework.reporting.agenda)
+    "due": L("到期日", "due"),
+    "days_overdue": L("逾期天数", "days overdue"),
+    "subject": L("个案/对象", "case or person"),
+    "rule": L("待办事项", "to do"),
+    "trigger": L("完成操作", "done by"),
+    "detail": L("说明", "detail"),
+    "station": L("社工站", "station"),
     "state": L("状态", "state"),
     "lifecycle": L("流程", "lifecycle"),
     "cases": L("个案数", "cases"),

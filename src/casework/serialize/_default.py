@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
 from casework.lifecycle import StateClass
+from casework.outreach import OutreachMode, OutreachVisit, Resident, VisitReferral
 from casework.plan import SessionMode, SessionPlan, SessionRecord, SessionStatus
 from casework.records import Client, Consent, ConsentGiver, Guardian, Role, Sex, TargetGroup, Worker
 from casework.serialize._codec import Codec
@@ -70,6 +71,10 @@ STATION_TYPES: tuple[type, ...] = (
     ActivityKind,
     VolunteerHours,
     VolunteerService,
+    Resident,
+    OutreachVisit,
+    OutreachMode,
+    VisitReferral,
 )
 
 
