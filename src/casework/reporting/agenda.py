@@ -15,7 +15,7 @@ An :class:`Agenda` reads as rows (:attr:`Agenda.rows`), a :class:`~casework.repo
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -280,11 +280,21 @@ def _anchors(case: Case, rule: DueRule) -> list[tuple[date, str, bool]]:
     return []  # pragma: no cover - the visit anchor is read off the register
 
 
+def _sessions_left(case: Case) -> bool:
+    return case.plan is not None and case.held_sessions < case.plan.sessions
+
+
+#: Library commands that the state allows but the case's data may not: a session needs a
+#: plan with sessions left.
+_READY: dict[str, Callable[[Case], bool]] = {"record_session": _sessions_left}
+
+
 def _trigger(case: Case, rule: DueRule) -> str:
     """The first clearing trigger the case accepts in its state (else the rule's first)."""
     lc = case.lifecycle
     for name in rule.clears:
-        if lc.transition(case.state, name) is not None:
+        ready = _READY.get(name)
+        if lc.transition(case.state, name) is not None and (ready is None or ready(case)):
             return name
     return rule.clears[0]
 
@@ -362,12 +372,13 @@ def _stations(journals: Sequence[Journal]) -> list[tuple[Project, str]]:
     return found
 
 
-def _station_of(case: Case, projects: Sequence[tuple[Project, str]]) -> str | None:
+def _station_of(
+    case: Case, projects: Sequence[tuple[Project, str]], only: str | None
+) -> str | None:
     for project, station in projects:
         if project.includes(case.programme):
             return station
-    stations = {s for _, s in projects}
-    return next(iter(stations)) if len(stations) == 1 else None
+    return only
 
 
 def _order(item: AgendaItem) -> tuple[int, date, str, str, str]:
@@ -400,13 +411,15 @@ def agenda(
     chosen = tuple(rules) if rules is not None else catalogue.due_rules
     journals = tuple(journals)
     projects = _stations(journals)
+    stations = {j.station for j in journals}
+    only = next(iter(stations)) if len(stations) == 1 else None
     items: list[AgendaItem] = []
     for case in cases:
         events = _until(case.history, day)
         if not events:
             continue
         as_of = case if len(events) == len(case.history) else Case.replay(events, catalogue)
-        items.extend(_case_items(as_of, chosen, day, _station_of(as_of, projects)))
+        items.extend(_case_items(as_of, chosen, day, _station_of(as_of, projects, only)))
     for journal in journals:
         items.extend(_register_items(journal, chosen, day))
     found = Agenda(day, sorted(items, key=_order), lang=labels.check_lang(lang))
