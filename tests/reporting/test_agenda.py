@@ -236,9 +236,7 @@ def test_filters_by_worker_station_rule_and_overdue() -> None:
     assert [i.subject for i in both.filter(overdue=True)] == ["r-wang"]
     assert [i.subject for i in both.filter(rule="referral_screening")] == ["c-1"]
     assert [i.subject for i in both.filter(station="shiqiao")] == ["r-wang", "c-1"]
-    assert agenda([case], [journal], on=date(2023, 3, 5), worker="wu").items == (
-        both.items[1],
-    )
+    assert agenda([case], [journal], on=date(2023, 3, 5), worker="wu").items == (both.items[1],)
 
 
 def test_the_agenda_reads_as_rows_table_html_and_dataframe() -> None:
