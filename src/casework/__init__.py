@@ -12,10 +12,11 @@ Documentation (in the ``docs`` folder of the source; every example in it runs as
 * docs/persistence.md: the stores (memory, SQLite, PostgreSQL) and what they guarantee;
 * docs/reporting.md and docs/reports.md: indicators, tables, charts, the yearly report;
 * docs/simulation.md: capacity planning with the real lifecycle;
+* docs/agenda.md: the outreach register, due-work rules and each worker's agenda;
 * docs/performance.md: measured figures and how they were produced.
 
 The ``casework`` command (``casework --help``) runs the demo, shows and exports stored cases,
-writes a station's yearly report and simulates a scenario.
+writes a station's yearly report, simulates a scenario and prints the agenda of a day.
 """
 
 from casework.assessment import Administration, Assessment, Phase
