@@ -27,6 +27,7 @@ from casework.due import Anchor, DueRule
 from casework.errors import InvalidValue
 from casework.events import Event
 from casework.journal import JOURNAL_OPENED, Journal
+from casework.lifecycle import Lifecycle
 from casework.recording import EVENT_TYPES
 from casework.register import Register
 from casework.reporting import labels
@@ -381,6 +382,21 @@ def _station_of(
     return only
 
 
+@attrs.frozen
+class _Followed:
+    """The lifecycle versions a case followed (its own), else the catalogue's: what replaying
+    the case's earlier events needs, whatever catalogue the caller has."""
+
+    case: Case
+    catalogue: Catalogue
+
+    def lifecycle(self, id: str, version: int | None = None) -> Lifecycle:
+        for lc in (self.case.lifecycle, *(lc for _, lc in self.case.earlier)):
+            if lc.id == id and (version is None or lc.version == version):
+                return lc
+        return self.catalogue.lifecycle(id, version)
+
+
 def _order(item: AgendaItem) -> tuple[int, date, str, str, str]:
     return (-item.days_overdue, item.due, item.subject, item.rule, item.detail)
 
@@ -418,7 +434,11 @@ def agenda(
         events = _until(case.history, day)
         if not events:
             continue
-        as_of = case if len(events) == len(case.history) else Case.replay(events, catalogue)
+        as_of = (
+            case
+            if len(events) == len(case.history)
+            else Case.replay(events, _Followed(case, catalogue))
+        )
         items.extend(_case_items(as_of, chosen, day, _station_of(as_of, projects, only)))
     for journal in journals:
         items.extend(_register_items(journal, chosen, day))
