@@ -356,3 +356,20 @@ def test_every_item_is_cleared_by_the_command_its_rule_names(
         _clear(engine, trial, item, when)
         after = {i.key for i in agenda([trial], on=on)}
         assert item.key not in after, (item, trial.state)
+
+
+@settings(max_examples=40, suppress_health_check=[HealthCheck.too_slow])
+@given(state=st.sampled_from(STATES), gap=st.integers(1, 20), wait=st.integers(0, 120))
+def test_events_after_the_day_never_change_its_agenda(state: str, gap: int, wait: int) -> None:
+    """The agenda of a day is the same whatever is recorded later (a past day recomputes)."""
+    engine = Engine(STANDARD)
+    case = _build(engine, state, gap=gap)
+    last = case.last_at
+    assert last is not None
+    on = last.date() + timedelta(days=wait)
+    before = agenda([case], on=on)
+    tomorrow = datetime.combine(on, time(0)) + timedelta(days=1)
+    engine.record_consent(case, Consent(ConsentGiver.CLIENT, tomorrow), by="wu")
+    if case.lifecycle.transition(case.state, "withdraw") is not None:
+        engine.fire(case, "withdraw", at=case.last_at or last, by="wu", reason="moved away")
+    assert agenda([case], on=on) == before
