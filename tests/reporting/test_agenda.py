@@ -373,3 +373,37 @@ def test_events_after_the_day_never_change_its_agenda(state: str, gap: int, wait
     if case.lifecycle.transition(case.state, "withdraw") is not None:
         engine.fire(case, "withdraw", at=case.last_at or last, by="wu", reason="moved away")
     assert agenda([case], on=on) == before
+
+
+def test_the_command_line_reads_an_apps_lifecycle_and_rules(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The docs' elderly process from TOML, and a rule of its own from a --rules file."""
+    from casework import DEFAULT_CATALOGUE, Client
+    from casework.store import SQLiteStore
+
+    data = Path(__file__).parent.parent / "data"
+    monkeypatch.syspath_prepend(str(data))
+    import elderly_app  # type: ignore[import-not-found]
+
+    catalogue = DEFAULT_CATALOGUE.extended(
+        guards=[elderly_app.aged_60_or_over], hooks=[elderly_app.tell_family]
+    ).with_files([data / "elderly-v1.toml"])
+    db = tmp_path / "e.sqlite"
+    with SQLiteStore(db, catalogue=catalogue) as store:
+        engine = Engine("qingnuan-xiyang", store=store)
+        engine.open("E-1", Client("p1", "王", date(1940, 1, 1)), at=date(2024, 1, 2), by="li",
+                    worker="li")  # fmt: skip
+    (tmp_path / "rules.toml").write_text(
+        '[[due_rules]]\nid = "elderly_assess"\nzh = "转介后5天内预估"\n'
+        'en = "assess within 5 days of referral"\nanchor = "entered"\nclears = ["assess"]\n'
+        'after = 5\nnotice = 5\nstates = ["referral"]\nlifecycles = ["qingnuan-xiyang"]\n',
+        encoding="utf-8",
+    )
+    args = ["agenda", "--db", str(db), "--on", "2024-01-10"]
+    args += ["--lifecycle", str(data / "elderly-v1.toml")]
+    assert main(args) == 0
+    assert "(nothing due)" in capsys.readouterr().out  # the shipped rules watch STANDARD
+    assert main([*args, "--rules", str(tmp_path / "rules.toml")]) == 0
+    line = next(x for x in capsys.readouterr().out.splitlines() if "E-1" in x)
+    assert line.split()[:3] == ["2024-01-07", "3", "E-1"] and "assess" in line
