@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import pickle
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
+from hypothesis import strategies as st
+from hypothesis.stateful import Bundle, RuleBasedStateMachine, invariant, rule
 
 from casework import (
     STANDARD,
@@ -165,3 +168,88 @@ def test_the_register_round_trips_through_sqlite_and_the_codec(tmp_path: Path) -
     codec = default_codec().without_personal()
     text = codec.dumps_event(journal.history[1])
     assert "王秀英" not in text and "1944" not in text and "r-wang" in text
+
+
+# --- the register as a state machine --------------------------------------------------------
+
+
+class RegisterMachine(RuleBasedStateMachine):
+    """Random registrations (duplicates included), visits and cases opened from visits."""
+
+    visits = Bundle("visits")
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.store = MemoryStore()
+        self.engine = Engine(STANDARD, store=self.store)
+        self.journal = _journal(self.store)
+        self.day = date(2023, 1, 3)
+        self.people: dict[tuple[str, date, str | None], str] = {}  # identity -> id
+        self.ids: set[str] = set()
+        self.cases: dict[str, str] = {}  # visit -> case
+
+    def _tick(self, days: int) -> date:
+        self.day += timedelta(days=days)
+        return self.day
+
+    @rule(
+        pid=st.sampled_from(["r1", "r2", "r3", "r4", "r5"]),
+        name=st.sampled_from(["王", "李"]),
+        born=st.sampled_from([date(1944, 1, 1), date(2013, 2, 17)]),
+        guardian=st.sampled_from([None, "奶奶"]),
+    )
+    def register(self, pid: str, name: str, born: date, guardian: str | None) -> None:
+        person = Resident(pid, name, born, {"elderly"}, self._tick(0), guardian=guardian)
+        existing = pid if pid in self.ids else self.people.get(person.identity)
+        if existing is None:
+            register_resident(self.journal, person, by="li", store=self.store)
+            self.people[person.identity] = pid
+            self.ids.add(pid)
+            return
+        version = self.journal.version
+        with pytest.raises(DuplicateRecord) as caught:
+            register_resident(self.journal, person, by="li", store=self.store)
+        assert caught.value.existing == existing and self.journal.version == version
+
+    @rule(target=visits, days=st.integers(0, 40), need=st.booleans(), n=st.integers(0, 9))
+    def visit(self, days: int, need: bool, n: int) -> str:
+        if not self.ids:
+            return ""
+        who = sorted(self.ids)[n % len(self.ids)]
+        vid = f"v{self.journal.version}"
+        needs = {"support"} if need else set()
+        record_visit(
+            self.journal,
+            OutreachVisit(vid, who, self._tick(days), "li", needs=needs),
+            store=self.store,
+        )
+        return vid
+
+    @rule(vid=visits)
+    def open_case(self, vid: str) -> None:
+        if not vid:
+            return
+        reg = Register.of(self.journal)
+        visit = reg.visit(vid)
+        case_id = f"SQ-{vid}"
+        if not visit.found_need or vid in self.cases:
+            with pytest.raises(InvalidValue):
+                open_from_visit(self.engine, self.journal, vid, case_id, child(),
+                                at=self._tick(0), by="li")  # fmt: skip
+            return
+        open_from_visit(self.engine, self.journal, vid, case_id, child(), at=self._tick(1),
+                        by="li")  # fmt: skip
+        self.cases[vid] = case_id
+
+    @invariant()
+    def the_register_is_what_was_recorded_and_replays(self) -> None:
+        reg = Register.of(self.journal)
+        assert set(reg.residents) == self.ids
+        assert {r.visit: r.case for r in reg.referrals} == self.cases
+        assert Journal.replay(self.store.events("j-1")) == self.journal
+        for vid, case_id in self.cases.items():
+            assert self.store.load(case_id).referral == reg.referral_of(vid)
+
+
+TestRegister = RegisterMachine.TestCase
+TestRegister.settings = settings(max_examples=40, stateful_step_count=25)
