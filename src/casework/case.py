@@ -25,6 +25,7 @@ from casework.events import (
     Event,
 )
 from casework.lifecycle import Lifecycle
+from casework.outreach import VisitReferral
 from casework.plan import SessionPlan, SessionRecord
 from casework.records import Client, Consent, ConsentGiver
 
@@ -133,9 +134,10 @@ class Case:
         return self.history[0].at
 
     @property
-    def referral(self) -> Any:
-        """The case's referral source when an outreach visit opened it (a ``VisitReferral``)."""
-        return self.history[0].payload.get("referral") if self.history else None
+    def referral(self) -> VisitReferral | None:
+        """The outreach visit that found the need, when one opened the case (else None)."""
+        found = self.history[0].payload.get("referral") if self.history else None
+        return found if isinstance(found, VisitReferral) else None
 
     @property
     def planned_sessions(self) -> int | None:
