@@ -45,6 +45,10 @@ def test_surface_is_deliberate() -> None:
             "cli",
             "reporting",
             "annotations",
+            "due",
+            "outreach",
+            "referral",
+            "register",
         }
     } | {"__version__"}
 

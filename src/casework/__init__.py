@@ -12,21 +12,24 @@ Documentation (in the ``docs`` folder of the source; every example in it runs as
 * docs/persistence.md: the stores (memory, SQLite, PostgreSQL) and what they guarantee;
 * docs/reporting.md and docs/reports.md: indicators, tables, charts, the yearly report;
 * docs/simulation.md: capacity planning with the real lifecycle;
+* docs/agenda.md: the outreach register, due-work rules and each worker's agenda;
 * docs/performance.md: measured figures and how they were produced.
 
 The ``casework`` command (``casework --help``) runs the demo, shows and exports stored cases,
-writes a station's yearly report and simulates a scenario.
+writes a station's yearly report, simulates a scenario and prints the agenda of a day.
 """
 
 from casework.assessment import Administration, Assessment, Phase
 from casework.case import Case, Inconsistency, TimelineEntry
 from casework.catalogue import DEFAULT_CATALOGUE, Catalogue
+from casework.due import Anchor, DueRule
 from casework.engine import Engine, TriggerCheck
 from casework.errors import (
     CaseworkError,
     CommandRejected,
     CommittedHookFailed,
     DefinitionError,
+    DuplicateRecord,
     GuardFailed,
     HookFailed,
     InvalidCommand,
@@ -40,6 +43,7 @@ from casework.errors import (
 from casework.events import Command, Event
 from casework.hooks import Hooks
 from casework.lifecycle import PREVIOUS, Lifecycle, LifecycleChanges, State, StateClass, Transition
+from casework.outreach import OutreachMode, OutreachVisit, Resident, VisitReferral
 from casework.plan import SessionMode, SessionPlan, SessionRecord, SessionStatus
 from casework.records import (
     Client,
@@ -51,6 +55,8 @@ from casework.records import (
     TargetGroup,
     Worker,
 )
+from casework.referral import open_from_visit
+from casework.register import Register, record_visit, register_resident
 from casework.standard import MHT_LIFECYCLE, STANDARD, standard_lifecycle
 
 __version__ = "0.1.0"
@@ -61,6 +67,7 @@ __all__ = [
     "PREVIOUS",
     "STANDARD",
     "Administration",
+    "Anchor",
     "Assessment",
     "Case",
     "CaseworkError",
@@ -72,6 +79,8 @@ __all__ = [
     "Consent",
     "ConsentGiver",
     "DefinitionError",
+    "DueRule",
+    "DuplicateRecord",
     "Engine",
     "Event",
     "GuardFailed",
@@ -84,8 +93,12 @@ __all__ = [
     "InvalidValue",
     "Lifecycle",
     "LifecycleChanges",
+    "OutreachMode",
+    "OutreachVisit",
     "Phase",
+    "Register",
     "ReplayError",
+    "Resident",
     "Role",
     "SessionMode",
     "SessionPlan",
@@ -101,7 +114,11 @@ __all__ = [
     "TriggerCheck",
     "UnknownDefinition",
     "UnknownTrigger",
+    "VisitReferral",
     "Worker",
     "__version__",
+    "open_from_visit",
+    "record_visit",
+    "register_resident",
     "standard_lifecycle",
 ]

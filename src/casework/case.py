@@ -27,6 +27,7 @@ from casework.events import (
     Event,
 )
 from casework.lifecycle import Lifecycle
+from casework.outreach import VisitReferral
 from casework.plan import SessionPlan, SessionRecord
 from casework.records import Client, Consent, ConsentGiver
 
@@ -152,6 +153,12 @@ class Case:
     def opened_at(self) -> datetime:
         """When the case was opened."""
         return self.history[0].at
+
+    @property
+    def referral(self) -> VisitReferral | None:
+        """The outreach visit that found the need, when one opened the case (else None)."""
+        found = self.history[0].payload.get("referral") if self.history else None
+        return found if isinstance(found, VisitReferral) else None
 
     @property
     def planned_sessions(self) -> int | None:

@@ -22,6 +22,7 @@ import attrs
 
 from casework._support import callable_name
 from casework.assessment import SHIPPED_INSTRUMENTS
+from casework.due import SHIPPED_DUE_RULES, DueRule, check_rules, rules_from_dict
 from casework.errors import DefinitionError, UnknownDefinition
 from casework.guards import BUILTIN
 from casework.instruments import Instrument
@@ -96,9 +97,12 @@ class Catalogue:
         store = SQLiteStore("station.sqlite", catalogue=catalogue)
         engine = Engine("qingnuan-xiyang", store=store)
 
-    The shipped definitions (the standard lifecycles, the shipped instruments and built-in
-    guards) are included unless ``shipped=False``.  Definitions are checked as the catalogue
-    is built: two different lifecycles with one id and version, or two guards under one name,
+    ``due_rules`` are the due-work rules the agenda reads (:mod:`casework.due`), checked
+    against the lifecycles they watch.  The shipped definitions (the standard lifecycles,
+    the shipped instruments, built-in guards and due-work rules) are included unless
+    ``shipped=False``.  Definitions are checked as the catalogue
+    is built: two different lifecycles with one id and version, two guards under one name,
+    two due rules with one id, or a rule about states or triggers its lifecycles do not have,
     are a :class:`~casework.errors.DefinitionError`.
     """
 
@@ -107,6 +111,7 @@ class Catalogue:
     guards: Mapping[str, Guard] = attrs.field(eq=attrs.cmp_using(eq=lambda a, b: a == b))
     hooks: Mapping[str, Hook] = attrs.field(eq=attrs.cmp_using(eq=lambda a, b: a == b))
     payload_types: tuple[type, ...]
+    due_rules: tuple[DueRule, ...]
     _by_version: dict[tuple[str, int], Lifecycle] = attrs.field(eq=False, hash=False)
     _latest: dict[str, Lifecycle] = attrs.field(eq=False, hash=False)
     _instrument: dict[str, Instrument] = attrs.field(eq=False, hash=False)
@@ -119,6 +124,7 @@ class Catalogue:
         guards: Mapping[str, Guard] | Iterable[Guard] = (),
         hooks: Mapping[str, Hook] | Iterable[Hook] = (),
         payload_types: Iterable[type] = (),
+        due_rules: Iterable[DueRule] = (),
         shipped: bool = True,
     ) -> None:
         if isinstance(instruments, Mapping):
@@ -137,7 +143,9 @@ class Catalogue:
         if problems:
             raise DefinitionError("catalogue", problems)
         own_guards = _named("guard", guards)
+        rules = list(due_rules)
         if shipped:
+            rules = [*SHIPPED_DUE_RULES, *rules]
             lcs = [STANDARD, MHT_LIFECYCLE, *lcs]
             instrs = [*SHIPPED_INSTRUMENTS.values(), *instrs]
             clash = [
@@ -153,6 +161,10 @@ class Catalogue:
             key=lambda lc: (lc.id, lc.version),
         )
         instrs = _unique("instrument", instrs, lambda i: (i.id, i.version))
+        rule_problems = check_rules(rules, lcs)
+        if rule_problems:
+            raise DefinitionError("catalogue", rule_problems)
+        rules = list({r.id: r for r in rules}.values())
         by_version = {(lc.id, lc.version): lc for lc in lcs}
         latest: dict[str, Lifecycle] = {}
         for lc in lcs:  # sorted: the last of each id is its newest version
@@ -163,6 +175,7 @@ class Catalogue:
             MappingProxyType(own_guards),
             MappingProxyType(_named("hook", hooks)),
             tuple(dict.fromkeys(payload_types)),
+            tuple(rules),
             by_version,
             latest,
             {i.id: i for i in instrs},
@@ -181,6 +194,7 @@ class Catalogue:
                 dict(self.guards),
                 dict(self.hooks),
                 self.payload_types,
+                self.due_rules,
             ),
         )
 
@@ -200,6 +214,13 @@ class Catalogue:
     def knows(self, lifecycle: Lifecycle) -> bool:
         """True when ``lifecycle`` (this very definition) is in the catalogue."""
         return self._by_version.get((lifecycle.id, lifecycle.version)) == lifecycle
+
+    def due_rule(self, id: str) -> DueRule:
+        """The due-work rule ``id``."""
+        for rule in self.due_rules:
+            if rule.id == id:
+                return rule
+        raise UnknownDefinition("due rule", id, None, tuple(r.id for r in self.due_rules))
 
     def instrument(self, id: str) -> Instrument:
         """The instrument ``id``."""
@@ -227,6 +248,7 @@ class Catalogue:
         guards: Mapping[str, Guard] | Iterable[Guard] = (),
         hooks: Mapping[str, Hook] | Iterable[Hook] = (),
         payload_types: Iterable[type] = (),
+        due_rules: Iterable[DueRule] = (),
     ) -> Catalogue:
         """A new catalogue with these definitions added to this one's."""
         return Catalogue(
@@ -235,8 +257,22 @@ class Catalogue:
             guards={**self.guards, **_named("guard", guards)},
             hooks={**self.hooks, **_named("hook", hooks)},
             payload_types=(*self.payload_types, *payload_types),
+            due_rules=(*self.due_rules, *due_rules),
             shipped=False,
         )
+
+    def load_due_rules(self, path: str | Path) -> tuple[DueRule, ...]:
+        """Read due-work rules from a TOML (``[[due_rules]]`` tables) or JSON file."""
+        path = Path(path)
+        try:
+            return rules_from_dict(_read(path))
+        except DefinitionError as exc:
+            raise DefinitionError(f"{path}: {exc.name}", exc.problems) from exc
+
+    def with_due_rules(self, paths: Iterable[str | Path]) -> Catalogue:
+        """This catalogue plus the due-work rules in ``paths`` (TOML or JSON)."""
+        loaded = [r for p in paths for r in self.load_due_rules(p)]
+        return self.extended(due_rules=loaded)
 
     def lifecycle_from_dict(self, data: Mapping[str, Any]) -> Lifecycle:
         """Build a lifecycle from a plain dict, its guard and hook names resolved here."""
@@ -287,11 +323,14 @@ class Catalogue:
         if not isinstance(table, Mapping):
             raise DefinitionError(str(path), ["needs a [casework] table"])
         problems = []
-        unknown = sorted(set(table) - {"lifecycles", "guards", "hooks"})
+        unknown = sorted(set(table) - {"lifecycles", "guards", "hooks", "due_rules"})
         if unknown:
             problems.append(
-                f"[casework]: unknown keys {unknown} (known: guards, hooks, lifecycles)"
+                f"[casework]: unknown keys {unknown} (known: due_rules, guards, hooks, lifecycles)"
             )
+        rule_files = table.get("due_rules", [])
+        if not isinstance(rule_files, list) or not all(isinstance(f, str) for f in rule_files):
+            problems.append("[casework].due_rules must be a list of file names")
         files = table.get("lifecycles", [])
         if not isinstance(files, list) or not all(isinstance(f, str) for f in files):
             problems.append("[casework].lifecycles must be a list of file names")
@@ -310,7 +349,8 @@ class Catalogue:
         if problems:
             raise DefinitionError(str(path), problems)
         own = self.extended(guards=imported["guards"], hooks=imported["hooks"])
-        return own.with_files([path.parent / f for f in files], placeholders=placeholders)
+        own = own.with_files([path.parent / f for f in files], placeholders=placeholders)
+        return own.with_due_rules([path.parent / f for f in rule_files])
 
 
 def _import(target: Any, folder: Path) -> Any:
@@ -347,12 +387,13 @@ def _names_in(data: Mapping[str, Any]) -> dict[str, set[str]]:
     return found
 
 
-def _rebuild(
+def _rebuild(  # noqa: PLR0917 - pickle passes the fields positionally
     lifecycles: tuple[Lifecycle, ...],
     instruments: tuple[Instrument, ...],
     guards: dict[str, Guard],
     hooks: dict[str, Hook],
     payload_types: tuple[type, ...],
+    due_rules: tuple[DueRule, ...] = (),
 ) -> Catalogue:
     return Catalogue(
         lifecycles=lifecycles,
@@ -360,6 +401,7 @@ def _rebuild(
         guards=guards,
         hooks=hooks,
         payload_types=payload_types,
+        due_rules=due_rules,
         shipped=False,
     )
 

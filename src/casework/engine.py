@@ -56,6 +56,7 @@ from casework.guards import valid_consent
 from casework.hooks import Hooks
 from casework.instruments import Instrument
 from casework.lifecycle import PREVIOUS, RECEIVER, RECEIVER_KEYS, Lifecycle, Transition
+from casework.outreach import VisitReferral
 from casework.plan import SessionPlan, SessionRecord
 from casework.records import Client, Consent, ConsentGiver, Worker, as_datetime
 
@@ -156,10 +157,13 @@ class Engine:
         by: str,
         worker: str | None = None,
         programme: str | None = None,
+        referral: VisitReferral | None = None,
     ) -> Case:
         """Open a case in the lifecycle's initial state; its first event is ``case_opened``.
 
-        The event names the lifecycle (id and version) so a store can replay it later.
+        The event names the lifecycle (id and version) so a store can replay it later;
+        ``referral`` (the outreach visit that found the need, see
+        :func:`casework.referral.open_from_visit`) is kept on it as the case's referral source.
         """
         state = self.lifecycle.initial.name
         try:
@@ -167,6 +171,8 @@ class Engine:
                 raise InvalidValue("case_id", f"must be a non-empty string, got {case_id!r}")
             if not isinstance(client, Client):
                 raise InvalidValue("client", f"expected a Client, got {client!r}")
+            if referral is not None and not isinstance(referral, VisitReferral):
+                raise InvalidValue("referral", f"expected a VisitReferral, got {referral!r}")
             event = Event(
                 case_id,
                 1,
@@ -181,6 +187,7 @@ class Engine:
                     "programme": programme,
                     "lifecycle": self.lifecycle.id,
                     "lifecycle_version": self.lifecycle.version,
+                    **({} if referral is None else {"referral": referral}),
                 },
             )
         except InvalidValue as exc:

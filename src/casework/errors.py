@@ -14,6 +14,7 @@ __all__ = [
     "CommandRejected",
     "CommittedHookFailed",
     "DefinitionError",
+    "DuplicateRecord",
     "GuardFailed",
     "HookFailed",
     "InvalidCommand",
@@ -68,6 +69,17 @@ class InvalidValue(CaseworkError, ValueError):
         self.where = where
         self.problem = problem
         super().__init__(f"{where}: {problem}")
+
+
+class DuplicateRecord(InvalidValue):
+    """A record is already registered (same id, or the same person under another id).
+
+    ``existing`` is the id of the record already there: an app shows it, or uses it instead.
+    """
+
+    def __init__(self, where: str, problem: str, existing: str) -> None:
+        self.existing = existing
+        super().__init__(where, problem)
 
 
 class DefinitionError(CaseworkError, ValueError):

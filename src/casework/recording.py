@@ -17,7 +17,13 @@ event type                  payload key   record
 ``worker_registered``       ``worker``    :class:`~casework.records.Worker` (staff)
 ``activity_recorded``       ``activity``  :class:`~casework.station.Activity`
 ``volunteer_hours_recorded`` ``service``  :class:`~casework.station.VolunteerService`
+``resident_registered``     ``resident``  :class:`~casework.outreach.Resident`
+``outreach_visit_recorded`` ``visit``     :class:`~casework.outreach.OutreachVisit`
+``outreach_referral_recorded`` ``referral`` :class:`~casework.outreach.VisitReferral`
 ==========================  ============  ==============================================
+
+The outreach register's records are recorded by :mod:`casework.register`, which checks for
+duplicate people and unknown residents first.
 """
 
 from __future__ import annotations
@@ -29,6 +35,7 @@ from typing import TYPE_CHECKING, Any, Final
 from casework.errors import InvalidValue
 from casework.events import Event
 from casework.journal import Journal
+from casework.outreach import OutreachVisit, Resident, VisitReferral
 from casework.records import Worker
 from casework.station import (
     Activity,
@@ -60,6 +67,9 @@ EVENT_TYPES: Final[Mapping[str, tuple[str, type]]] = {
     "worker_registered": ("worker", Worker),
     "activity_recorded": ("activity", Activity),
     "volunteer_hours_recorded": ("service", VolunteerService),
+    "resident_registered": ("resident", Resident),
+    "outreach_visit_recorded": ("visit", OutreachVisit),
+    "outreach_referral_recorded": ("referral", VisitReferral),
 }
 
 
@@ -109,7 +119,7 @@ _REFERENCES: Final[Mapping[type, tuple[tuple[str, str, Callable[[Any], str | Non
 _REGISTERED: Final[Mapping[type, str]] = {
     cls: event_type
     for event_type, (_, cls) in EVENT_TYPES.items()
-    if event_type.endswith("_registered")
+    if event_type.endswith("_registered") and cls is not Resident  # see casework.register
 }
 
 

@@ -156,6 +156,9 @@ def build_parser() -> argparse.ArgumentParser:
     subparsers = cast("argparse._SubParsersAction[argparse.ArgumentParser]", sub)
     register_report(subparsers)
     register_simulate(subparsers)
+    from casework.cli.agenda import register as register_agenda
+
+    register_agenda(subparsers)
     return parser
 
 

@@ -34,6 +34,7 @@ from casework.lifecycle import Lifecycle
 from casework.reporting import labels
 from casework.reporting.dataset import Dataset
 from casework.reporting.ledger import YearReport
+from casework.reporting.outreach import OUTREACH_TABLES
 from casework.reporting.period import Period
 from casework.reporting.privacy import case_register, pseudonymise
 from casework.reporting.table import Table
@@ -247,8 +248,18 @@ _SECTION_OF = {
     "completion": "completion",
     "outcomes": "outcomes",
     "monthly": "monthly",
+    **dict.fromkeys(OUTREACH_TABLES, "outreach"),
 }
-_SECTIONS = ("ledger", "casework", "community", "completion", "outcomes", "monthly", "other")
+_SECTIONS = (
+    "ledger",
+    "casework",
+    "community",
+    "completion",
+    "outcomes",
+    "monthly",
+    "outreach",
+    "other",
+)
 #: Trend panels of the monthly chart (the measures that move month to month).
 TREND_MEASURES = ("opened", "closed", "sessions", "activities", "person_times", "volunteer_hours")
 #: At most this many per-client MHT profiles are drawn (the rest are counted).
@@ -260,7 +271,7 @@ def _own(key: str, lang: str, **values: object) -> str:
 
 
 def _heading(section: str, lang: str) -> str:
-    if section in ("casework", "community", "outcomes"):
+    if section in ("casework", "community", "outcomes", "outreach"):
         return labels.HEADINGS[section].text(lang)
     if section in ("ledger", "completion", "monthly"):
         return labels.INDICATORS[section].text(lang)

@@ -105,6 +105,22 @@ INDICATORS: Final[Mapping[str, Label]] = {
 
 #: Table columns, by the key used in the rows.
 COLUMNS: Final[Mapping[str, Label]] = {
+    # the agenda (casework.reporting.agenda)
+    "due": L("到期日", "due"),
+    "days_overdue": L("逾期天数", "days overdue"),
+    "subject": L("个案/对象", "case or person"),
+    "rule": L("待办事项", "to do"),
+    "trigger": L("完成操作", "done by"),
+    "detail": L("说明", "detail"),
+    "station": L("社工站", "station"),
+    # outreach (casework.reporting.outreach)
+    "target_group": L("对象类别", "target group"),
+    "visits": L("走访次数", "visits"),
+    "people": L("对象数", "people"),
+    "on_time": L("按时走访", "visited on time"),
+    "on_time_rate": L("按时率", "on-time share"),
+    "items": L("事项数", "items"),
+    "median_days_overdue": L("逾期天数中位数", "median days overdue"),
     "state": L("状态", "state"),
     "lifecycle": L("流程", "lifecycle"),
     "cases": L("个案数", "cases"),
@@ -231,6 +247,7 @@ HEADINGS: Final[Mapping[str, Label]] = {
     "founded": L("成立时间", "founded"),
     "township": L("镇街", "township"),
     "casework": L("个案工作", "casework"),
+    "outreach": L("主动服务（走访）", "proactive service (outreach)"),
     "community": L("社区活动与志愿服务", "community activities and volunteering"),
     "outcomes": L("服务成效", "outcomes"),
     "none": L("无", "none"),

@@ -18,7 +18,7 @@ import attrs
 
 from casework.instruments import CutOff
 from casework.records import Role
-from casework.reporting import indicators, labels, measures
+from casework.reporting import indicators, labels, measures, outreach
 from casework.reporting.dataset import Dataset
 from casework.reporting.labels import HEADINGS, INDICATORS, Label
 from casework.reporting.period import Period
@@ -138,6 +138,13 @@ class YearReport:
             indicators.outcomes(ds, period, cutoffs=self.cutoffs, lang=lang),
             indicators.monthly(ds, period, lang=lang),
         ]
+        if outreach.has_register(ds):  # a station that keeps an outreach register
+            found += [
+                outreach.outreach_summary(ds, period, lang=lang),
+                outreach.outreach_visits(ds, period, lang=lang),
+                outreach.watch_on_time(ds, period, lang=lang),
+                outreach.overdue_by_rule(ds, period, lang=lang),
+            ]
         return found
 
     def in_lang(self, lang: str) -> YearReport:

@@ -26,7 +26,7 @@ from casework.reporting.labels import Label
 __all__ = ["PERCENT_COLUMNS", "Table", "display_width", "require"]
 
 #: Columns holding a share (0.5 shows as 50%).
-PERCENT_COLUMNS = frozenset({"rate"})
+PERCENT_COLUMNS = frozenset({"rate", "on_time_rate"})
 
 
 def require(module: str, purpose: str) -> Any:

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 from casework import station
 from casework.lifecycle import StateClass
+from casework.outreach import OutreachMode, OutreachVisit, Resident, VisitReferral
 from casework.plan import SessionMode, SessionPlan, SessionRecord, SessionStatus
 from casework.records import Client, Consent, ConsentGiver, Guardian, Role, Sex, TargetGroup, Worker
 from casework.serialize._codec import Codec
@@ -43,8 +44,15 @@ CORE_TYPES: tuple[type, ...] = (
 )
 
 
-#: The station records and enums journals carry (:mod:`casework.station`), by class name.
-STATION_TYPES: tuple[type, ...] = tuple(getattr(station, name) for name in station.__all__)
+#: The station records and enums journals carry (:mod:`casework.station`, the outreach
+#: register of :mod:`casework.outreach`), by class name.
+STATION_TYPES: tuple[type, ...] = (
+    *(getattr(station, name) for name in station.__all__),
+    Resident,
+    OutreachVisit,
+    OutreachMode,
+    VisitReferral,
+)
 
 
 def register_station_types(codec: Codec) -> Codec:
