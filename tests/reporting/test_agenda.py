@@ -383,12 +383,13 @@ def test_the_command_line_reads_an_apps_lifecycle_and_rules(
     from casework.store import SQLiteStore
 
     data = Path(__file__).parent.parent / "data"
+    processes = Path(__file__).parents[2] / "docs" / "processes"  # the docs' own files
     monkeypatch.syspath_prepend(str(data))
     import elderly_app  # type: ignore[import-not-found]
 
     catalogue = DEFAULT_CATALOGUE.extended(
         guards=[elderly_app.aged_60_or_over], hooks=[elderly_app.tell_family]
-    ).with_files([data / "elderly-v1.toml"])
+    ).with_files([processes / "elderly-v1.toml"])
     db = tmp_path / "e.sqlite"
     with SQLiteStore(db, catalogue=catalogue) as store:
         engine = Engine("qingnuan-xiyang", store=store)
@@ -401,7 +402,7 @@ def test_the_command_line_reads_an_apps_lifecycle_and_rules(
         encoding="utf-8",
     )
     args = ["agenda", "--db", str(db), "--on", "2024-01-10"]
-    args += ["--lifecycle", str(data / "elderly-v1.toml")]
+    args += ["--lifecycle", str(processes / "elderly-v1.toml")]
     assert main(args) == 0
     assert "(nothing due)" in capsys.readouterr().out  # the shipped rules watch STANDARD
     assert main([*args, "--rules", str(tmp_path / "rules.toml")]) == 0
