@@ -170,3 +170,28 @@ def _catalogue():  # type: ignore[no-untyped-def]
     from casework import Catalogue
 
     return Catalogue(lifecycles=[WITH_APPROVALS])
+
+
+def test_what_waits_is_on_the_approvers_agenda_until_it_is_decided() -> None:
+    from casework.reporting.agenda import agenda
+
+    e = engine()
+    case = open_case(e)
+    drive_to_evaluation(e, case)
+    request = e.fire(case, "close", at=T0, by="wu", reason="goals met")
+    day = T0.date() + timedelta(days=3)
+    waiting = agenda([case], on=day, workers=WORKERS, rule="approval")
+    assert {(i.worker, i.days_overdue) for i in waiting} == {("zhang", 3), ("chen", 3)}
+    (item,) = waiting.filter(worker="zhang")
+    assert item.trigger == "approve" and item.detail == f"#{request.seq} close asked by wu"
+    assert item.en == "approve: close" and item.zh == "审批：结案"
+    assert len(agenda([case], on=day, rule="approval")) == 1  # under the role, without workers
+    e.approve(case, request.seq, by="chen", at=T0 + timedelta(days=3))
+    assert not agenda([case], on=day, workers=WORKERS, rule="approval")
+
+    handed = open_case(e, at=T0)
+    asked = e.transfer(handed, "li", reason="leave", at=T0, by="wu")
+    (item,) = agenda([handed], on=day, workers=WORKERS, rule="handoff")
+    assert item.worker == "li" and item.trigger == "accept"
+    e.decline(handed, asked.seq, reason="caseload full", by="li", at=T0)
+    assert not agenda([handed], on=day, workers=WORKERS, rule="handoff")

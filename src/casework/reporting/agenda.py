@@ -15,7 +15,7 @@ An :class:`Agenda` reads as rows (:attr:`Agenda.rows`), a :class:`~casework.repo
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -29,6 +29,7 @@ from casework.events import Event
 from casework.journal import JOURNAL_OPENED, Journal
 from casework.lifecycle import Lifecycle
 from casework.recording import EVENT_TYPES
+from casework.records import Worker
 from casework.register import Register
 from casework.reporting import labels
 from casework.reporting.labels import Label
@@ -330,6 +331,59 @@ def _case_items(
             )
 
 
+def _waiting_items(
+    case: Case, on: date, station: str | None, workers: Mapping[str, Worker] | None
+) -> Iterator[AgendaItem]:
+    """What waits on ``case`` for an approver (or a handoff's receiver), on their agenda.
+
+    A role's approval is listed under each of ``workers`` who holds the role (never the one
+    who asked), or under the role's name when the workers are not given.
+    """
+    for request in case.pending:
+        asked = request.at.date()
+        if asked > on:
+            continue
+        label = next((t for t in case.lifecycle.transitions if t.trigger == request.trigger), None)
+        zh = (label.zh if label is not None else "") or request.trigger
+        en = (label.en if label is not None else "") or request.trigger
+        if request.handoff:
+            deciders: list[str] = [request.approver]
+        elif workers is not None:
+            deciders = [
+                w.id
+                for w in workers.values()
+                if w.role == request.approver and w.id != request.requested_by
+            ]
+        else:
+            deciders = [request.approver]
+        for decider in deciders:
+            yield AgendaItem(
+                subject=case.id,
+                kind="case",
+                rule="handoff" if request.handoff else "approval",
+                due=asked,
+                opens=asked,
+                days_overdue=max(0, (on - asked).days),
+                trigger="accept" if request.handoff else "approve",
+                zh=f"{'接收转移' if request.handoff else '审批'}：{zh}",
+                en=f"{'accept the handoff' if request.handoff else 'approve'}: {en}",
+                worker=decider,
+                station=station,
+                detail=f"#{request.seq} {request.trigger} asked by {request.requested_by}",
+                lifecycle=case.lifecycle.id,
+                state=case.state,
+            )
+
+
+def _registered_workers(journal: Journal) -> Iterator[Worker]:
+    """The staff a station's journal registered (the latest record of each wins)."""
+    for ev in journal.history:
+        if ev.type == "worker_registered":
+            worker = ev.payload.get("worker")
+            if isinstance(worker, Worker):
+                yield worker
+
+
 def _register_items(journal: Journal, rules: Sequence[DueRule], on: date) -> Iterator[AgendaItem]:
     visit_rules = [r for r in rules if r.anchor is Anchor.VISIT]
     if not visit_rules:
@@ -413,8 +467,13 @@ def agenda(
     rule: str | Iterable[str] | None = None,
     overdue: bool = False,
     lang: str = "en",
+    workers: Iterable[Worker] | Mapping[str, Worker] | None = None,
 ) -> Agenda:
     """The agenda of day ``on`` for ``cases`` and the outreach registers in ``journals``.
+
+    Requests waiting for approval (and handoffs waiting for their receiver) are on the
+    approver's agenda: under each of ``workers`` holding the role (default: the workers the
+    journals registered), else under the role's name.
 
     Each case is read as its events were at the end of ``on`` (later events, corrections
     included, are ignored).  ``rules`` default to the catalogue's due rules (the shipped
@@ -429,6 +488,11 @@ def agenda(
     projects = _stations(journals)
     stations = {j.station for j in journals}
     only = next(iter(stations)) if len(stations) == 1 else None
+    if workers is None:
+        known = {w.id: w for j in journals for w in _registered_workers(j)}
+        staff: Mapping[str, Worker] | None = known or None
+    else:
+        staff = dict(workers) if isinstance(workers, Mapping) else {w.id: w for w in workers}
     items: list[AgendaItem] = []
     for case in cases:
         events = _until(case.history, day)
@@ -439,7 +503,9 @@ def agenda(
             if len(events) == len(case.history)
             else Case.replay(events, _Followed(case, catalogue))
         )
-        items.extend(_case_items(as_of, chosen, day, _station_of(as_of, projects, only)))
+        where = _station_of(as_of, projects, only)
+        items.extend(_case_items(as_of, chosen, day, where))
+        items.extend(_waiting_items(as_of, day, where, staff))
     for journal in journals:
         items.extend(_register_items(journal, chosen, day))
     found = Agenda(day, sorted(items, key=_order), lang=labels.check_lang(lang))
