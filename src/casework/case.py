@@ -18,6 +18,7 @@ from casework.assessment import Assessment
 from casework.errors import ReplayError
 from casework.events import (
     ALERT_EVENT,
+    COMMAND_ID,
     CORRECTED_EVENT,
     MIGRATED_EVENT,
     OPEN_EVENT,
@@ -98,6 +99,7 @@ class Case:
     previous_state: str | None = None
     plan: SessionPlan | None = None
     sessions: tuple[SessionRecord, ...] = ()
+    #: Distinct session numbers held under the plan in force (what evaluation counts).
     held_sessions: int = 0
     consents: tuple[Consent, ...] = ()
     assessments: tuple[Assessment, ...] = ()
@@ -108,6 +110,12 @@ class Case:
     corrections: dict[int, Mapping[str, Any] | None] = attrs.Factory(dict)
     #: What the latest correction left inconsistent with the guards of the current state.
     inconsistencies: tuple[Inconsistency, ...] = ()
+    #: Command ids the case recorded: id -> the number of the event its command recorded.
+    commands: dict[str, int] = attrs.Factory(dict)
+    #: The event that set the plan in force (None: no plan, or the case was reopened since).
+    plan_seq: int | None = None
+    #: Session numbers held under the plan in force -> the event that recorded each (first).
+    held_numbers: dict[int, int] = attrs.Factory(dict)
 
     def __repr__(self) -> str:
         return (
@@ -182,6 +190,64 @@ class Case:
     def voided(self, seq: int) -> bool:
         """True when event ``seq`` was voided (entered in error)."""
         return seq in self.corrections and self.corrections[seq] is None
+
+    def duplicate_of(self, event_type: str, payload: Mapping[str, Any]) -> int | None:
+        """The event already recording the fact a new ``event_type`` event would record.
+
+        * a session: a session of that number held under the plan in force, or the very
+          same record (a retried submission) under it;
+        * a consent: the same consent (giver, guardian, scope, time given) still in force;
+        * an assessment: the same instrument and phase at the same time, with the same
+          answers (another administration the same day is a new record).
+
+        Voided records do not count; corrected ones count as corrected.  None when the fact
+        is new.
+        """
+        if event_type == "session_recorded":
+            session = payload.get("session")
+            if not isinstance(session, SessionRecord):
+                return None
+            seq = self.held_numbers.get(session.number)
+            if seq is not None:
+                return seq
+            return self._find("session_recorded", "session", session.__eq__, self.plan_seq or 0)
+        if event_type == "consent_recorded":
+            consent = payload.get("consent")
+            if not isinstance(consent, Consent):
+                return None
+            key = (consent.giver, consent.giver_id, consent.scope, consent.given_at)
+            if not any(
+                c.active and (c.giver, c.giver_id, c.scope, c.given_at) == key
+                for c in self.consents
+            ):
+                return None
+            return self._find(
+                "consent_recorded",
+                "consent",
+                lambda c: (c.giver, c.giver_id, c.scope, c.given_at) == key,
+            )
+        if event_type == "assessment_recorded":
+            given = payload.get("assessment")
+            if not isinstance(given, Assessment):
+                return None
+            key3 = (given.instrument, given.phase, given.at, given.result)
+            return self._find(
+                "assessment_recorded",
+                "assessment",
+                lambda a: (a.instrument, a.phase, a.at, a.result) == key3,
+            )
+        return None
+
+    def _find(
+        self, event_type: str, key: str, same: Callable[[Any], bool], after: int = 0
+    ) -> int | None:
+        """The latest live event of ``event_type`` after #``after`` whose ``key`` is ``same``."""
+        for ev in reversed(self.history[after:]):
+            if ev.type != event_type or self.voided(ev.seq):
+                continue
+            if same(self.effective(ev).payload.get(key)):
+                return ev.seq
+        return None
 
     def timeline(self, lang: str = "en") -> list[TimelineEntry]:
         """The case's events as readable rows, oldest first; corrections noted on both ends."""
@@ -269,21 +335,26 @@ class Case:
             raise ReplayError(self.id, event.seq, f"expected event #{len(self.history) + 1} next")
         if event.type in _FIXES:
             _FIXES[event.type](self, event, lifecycle)
-            return
-        if self.inconsistencies and event.state != self.state:
-            self.inconsistencies = ()  # the case left the state they were about
-        if event.state != self.state:
-            if not self.lifecycle.has_state(event.state):
-                raise ReplayError(self.id, event.seq, f"unknown state {event.state!r}")
-            self.previous_state = self.state
-            self.state = event.state
-        effect = _EFFECTS.get(event.type)
-        if effect is not None:
-            problem = None if checked else payload_problem(event.type, event.payload)
-            if problem is not None:
-                raise ReplayError(self.id, event.seq, f"{event.type}: {problem}")
-            effect(self, event)
-        self.history.append(event)
+        else:
+            if self.inconsistencies and event.state != self.state:
+                self.inconsistencies = ()  # the case left the state they were about
+            if event.state != self.state:
+                if not self.lifecycle.has_state(event.state):
+                    raise ReplayError(self.id, event.seq, f"unknown state {event.state!r}")
+                if reopens(self.lifecycle, self.state, event.state):
+                    _reopened(self)
+                self.previous_state = self.state
+                self.state = event.state
+            effect = _EFFECTS.get(event.type)
+            if effect is not None:
+                problem = None if checked else payload_problem(event.type, event.payload)
+                if problem is not None:
+                    raise ReplayError(self.id, event.seq, f"{event.type}: {problem}")
+                effect(self, event)
+            self.history.append(event)
+        command_id = event.payload.get(COMMAND_ID)
+        if type(command_id) is str and command_id not in self.commands:
+            self.commands = {**self.commands, command_id: event.seq}  # replaced, never mutated
 
 
 @attrs.frozen
@@ -431,7 +502,13 @@ def _refold(case: Case, corrections: Mapping[int, Mapping[str, Any] | None]) -> 
     opening = case.history[0].payload
     case.consents, case.plan, case.sessions, case.held_sessions = (), None, (), 0
     case.assessments, case.worker = (), opening.get("worker")
+    case.plan_seq, case.held_numbers = None, {}
+    previous = case.history[0].state
     for ev in case.history:
+        if ev.state != previous:
+            if ev.type != MIGRATED_EVENT and reopens(case.lifecycle_at(ev.seq), previous, ev.state):
+                _reopened(case)
+            previous = ev.state
         effect = _EFFECTS.get(ev.type)
         if effect is None:
             continue
@@ -475,8 +552,26 @@ def _consent_withdrawn(case: Case, ev: Event) -> None:
     )
 
 
+def reopens(lifecycle: Lifecycle, before: str, after: str) -> bool:
+    """True when a move from ``before`` to ``after`` reopens a case (a closed state to an
+    open one): the plan in force then ends, and the case needs a new one.
+    """
+    if not (lifecycle.has_state(before) and lifecycle.has_state(after)):
+        return False
+    return not lifecycle.state(before).is_open and lifecycle.state(after).is_open
+
+
+def _reopened(case: Case) -> None:
+    """A reopening: the earlier plan and its sessions stay in the history and in
+    ``case.sessions``; none of them count toward the new period's evaluation.
+    """
+    case.plan, case.plan_seq, case.held_numbers, case.held_sessions = None, None, {}, 0
+
+
 def _plan_set(case: Case, ev: Event) -> None:
     case.plan = ev.payload["plan"]
+    case.plan_seq = ev.seq
+    case.held_numbers = {}
     case.held_sessions = 0
 
 
@@ -489,8 +584,10 @@ def _plan_revised(case: Case, ev: Event) -> None:
 def _session_recorded(case: Case, ev: Event) -> None:
     session: SessionRecord = ev.payload["session"]
     case.sessions = (*case.sessions, session)
-    if session.held:
-        case.held_sessions += 1
+    if session.held and session.number not in case.held_numbers:
+        # distinct numbers: a session recorded twice (a retry, two devices) counts once
+        case.held_numbers = {**case.held_numbers, session.number: ev.seq}
+        case.held_sessions = len(case.held_numbers)
 
 
 def _transferred(case: Case, ev: Event) -> None:

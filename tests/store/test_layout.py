@@ -2,7 +2,7 @@
 
 The layout-1 tables are created here exactly as casework 0.1 created them, and filled with
 the rows it wrote (``codec.dumps_event``), including a corrupt one and one from before schema
-versions.  Opening a store migrates them to layout 2, once, in one transaction.
+versions.  Opening a store migrates them to the current layout, once, in one transaction.
 """
 
 from __future__ import annotations
@@ -82,7 +82,7 @@ def test_a_layout_1_sqlite_file_opens_and_is_migrated_once(tmp_path: Path) -> No
 
     store = SQLiteStore(path)
     try:
-        assert store.db.execute("PRAGMA user_version").fetchone()[0] == LAYOUT_VERSION == 2
+        assert store.db.execute("PRAGMA user_version").fetchone()[0] == LAYOUT_VERSION == 3
         check_migrated(store, source)
         split = store.db.execute("SELECT count(*) FROM events WHERE type IS NULL").fetchone()[0]
         assert split == 2  # the corrupt row and the version-0 record are kept whole
@@ -148,6 +148,6 @@ def test_a_layout_1_postgres_database_opens_and_is_migrated_once(
         try:
             check_migrated(store, source)
             layout = store.conn.execute("SELECT value FROM casework_meta").fetchone()
-            assert layout == ("2",)
+            assert layout == ("3",)
         finally:
             store.close()

@@ -14,14 +14,20 @@ from typing import Any
 from casework.case import Case, migration_target
 from casework.catalogue import DEFAULT_CATALOGUE, Catalogue
 from casework.errors import ReplayError, UnknownDefinition
-from casework.events import MIGRATED_EVENT, OPEN_EVENT, Event
+from casework.events import COMMAND_ID, MIGRATED_EVENT, OPEN_EVENT, Event, command_id_problem
 from casework.journal import JOURNAL_OPENED, Journal
 from casework.lifecycle import Lifecycle
 from casework.serialize import Codec, DecodeError, SchemaTooNew, default_codec
 from casework.store.base import CaseQuery, CaseSummary
-from casework.store.errors import CorruptRecord, InvalidAppend, UnknownCase, UnknownLifecycle
+from casework.store.errors import (
+    CorruptRecord,
+    DuplicateCommandId,
+    InvalidAppend,
+    UnknownCase,
+    UnknownLifecycle,
+)
 
-__all__ = ["ROW_COLUMNS", "BaseStore", "ReadRow", "Row", "split_record"]
+__all__ = ["ROW_COLUMNS", "BaseStore", "ReadRow", "Row", "command_id_backfill", "split_record"]
 
 _OPENINGS = (OPEN_EVENT, JOURNAL_OPENED)
 
@@ -31,8 +37,10 @@ _OPENINGS = (OPEN_EVENT, JOURNAL_OPENED)
 #: readable, or reported, exactly as before).
 ROW_COLUMNS = ("v", "type", "at", "actor", "state", "trigger", "payload")
 
-#: A stored event: case id, number, then :data:`ROW_COLUMNS`.
-Row = tuple[str, int, int, str, str, str, str, str, str | None]
+#: A stored event: case id, number, then :data:`ROW_COLUMNS`, then its command id (layout 3:
+#: the payload's ``"command_id"``, copied to a column the store keeps unique per case; it is
+#: read back from the payload, never from that column).
+Row = tuple[str, int, int, str, str, str, str, str, str | None, str | None]
 
 #: A stored event as read back: number, then :data:`ROW_COLUMNS`.
 ReadRow = tuple[int, Any, Any, Any, Any, Any, Any, Any]
@@ -85,6 +93,35 @@ def split_record(
         else None
     )
     return (v, *(record[k] for k in _SPLIT_TEXT), text_out)
+
+
+def command_id_backfill(rows: Iterable[tuple[Any, str, Any]]) -> list[tuple[str, Any]]:
+    """``(command id, gid)`` for the layout-3 migration: for rows ``(gid, case_id, payload
+    text)`` in acceptance order, the payload's ``"command_id"`` where it is a valid id and
+    the first of its case (a later repeat keeps no id column, as replay reads the first).
+    """
+    found: list[tuple[str, Any]] = []
+    seen: set[tuple[str, str]] = set()
+    for gid, case_id, raw in rows:
+        text = (
+            bytes(raw).decode("utf-8", "replace")
+            if isinstance(raw, (bytes, bytearray, memoryview))
+            else raw
+        )
+        if not isinstance(text, str) or f'"{COMMAND_ID}"' not in text:
+            continue
+        try:
+            payload = json.loads(text)
+        except ValueError:
+            continue
+        value = payload.get(COMMAND_ID) if isinstance(payload, dict) else None
+        if not isinstance(value, str) or command_id_problem(value) is not None:
+            continue
+        if (case_id, value) in seen:
+            continue
+        seen.add((case_id, value))
+        found.append((value, gid))
+    return found
 
 
 def _catalogue(
@@ -177,9 +214,23 @@ class BaseStore:
                     Case.replay(events, self._lifecycle_of(events[0]))
             except ReplayError as exc:
                 raise InvalidAppend(case_id, str(exc)) from exc
+        ids = [ev.payload.get(COMMAND_ID) for ev in events]
+        if any(cid is not None for cid in ids):
+            seen: dict[str, int] = {}
+            for ev, cid in zip(events, ids, strict=True):
+                if cid is None:
+                    continue
+                problem = command_id_problem(cid)
+                if problem is not None:
+                    raise InvalidAppend(case_id, f"event #{ev.seq}: {problem}")
+                if cid in seen:
+                    raise DuplicateCommandId(case_id, cid, seen[cid], expected=expected_version)
+                seen[cid] = ev.seq
         to_row = self.codec.event_to_row
         try:
-            return [(case_id, ev.seq, *to_row(ev)) for ev in events]
+            return [
+                (case_id, ev.seq, *to_row(ev), cid) for ev, cid in zip(events, ids, strict=True)
+            ]
         except Exception as exc:
             raise InvalidAppend(case_id, str(exc)) from exc
 
