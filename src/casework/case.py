@@ -112,7 +112,8 @@ class Case:
     inconsistencies: tuple[Inconsistency, ...] = ()
     #: Command ids the case recorded: id -> the number of the event its command recorded.
     commands: dict[str, int] = attrs.Factory(dict)
-    #: The event that set the plan in force (None: no plan, or the case was reopened since).
+    #: The event that set the plan in force (None: no plan, or the case was reopened since;
+    #: ``plan`` then still holds the latest plan, for the reports of its period).
     plan_seq: int | None = None
     #: Session numbers held under the plan in force -> the event that recorded each (first).
     held_numbers: dict[int, int] = attrs.Factory(dict)
@@ -144,6 +145,13 @@ class Case:
     def planned_sessions(self) -> int | None:
         """Sessions in the current plan, or None before a plan is set."""
         return self.plan.sessions if self.plan else None
+
+    @property
+    def plan_in_force(self) -> SessionPlan | None:
+        """The plan the guards count against: the latest plan, unless the case was reopened
+        since it was set (then None until a new plan is set).
+        """
+        return self.plan if self.plan_seq is not None else None
 
     @property
     def alerts(self) -> tuple[Event, ...]:
@@ -311,6 +319,7 @@ class Case:
             raise ReplayError(event.case_id, 1, "the opening event carries no client")
         if not lifecycle.has_state(event.state):
             raise ReplayError(event.case_id, 1, f"unknown state {event.state!r}")
+        command_id = event.payload.get(COMMAND_ID)
         return cls(
             id=event.case_id,
             client=client,
@@ -319,6 +328,7 @@ class Case:
             worker=event.payload.get("worker"),
             programme=event.payload.get("programme"),
             history=[event],
+            commands={command_id: 1} if type(command_id) is str else {},
         )
 
     def apply(
@@ -562,10 +572,11 @@ def reopens(lifecycle: Lifecycle, before: str, after: str) -> bool:
 
 
 def _reopened(case: Case) -> None:
-    """A reopening: the earlier plan and its sessions stay in the history and in
-    ``case.sessions``; none of them count toward the new period's evaluation.
+    """A reopening: the earlier plan (``case.plan``, for reports) and its sessions stay in
+    the history and in ``case.sessions``; the plan is no longer in force and none of its
+    sessions count toward the new period's evaluation.
     """
-    case.plan, case.plan_seq, case.held_numbers, case.held_sessions = None, None, {}, 0
+    case.plan_seq, case.held_numbers, case.held_sessions = None, {}, 0
 
 
 def _plan_set(case: Case, ev: Event) -> None:

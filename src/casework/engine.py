@@ -196,8 +196,6 @@ class Engine:
         except InvalidValue as exc:
             raise InvalidCommand(str(case_id), state, "open", reasons=[str(exc)]) from exc
         case = Case.opened(event, self.lifecycle)
-        if command_id is not None:
-            case.commands = {command_id: 1}
         if self.hooks:
             try:  # a raising hook means no case is returned
                 self.hooks.run("event", event.type, case, event)

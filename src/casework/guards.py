@@ -130,17 +130,18 @@ def plan_given(case: Case, cmd: Command) -> str | None:
 
 
 def plan_is_set(case: Case, cmd: Command) -> str | None:
-    """The intervention starts only once there is a session plan."""
-    return None if case.plan is not None else "there is no session plan yet"
+    """The intervention starts only once there is a session plan (set since any reopening)."""
+    return None if case.plan_in_force is not None else "there is no session plan yet"
 
 
 def plan_revision(case: Case, cmd: Command) -> str | None:
     """A revision adds sessions to an existing plan."""
     n = cmd.payload.get("sessions")
-    if case.plan is None:
+    plan = case.plan_in_force
+    if plan is None:
         return "there is no plan to revise"
-    if isinstance(n, bool) or not isinstance(n, int) or n <= case.plan.sessions:
-        return f"a revision must raise the plan above {case.plan.sessions} sessions, got {n!r}"
+    if isinstance(n, bool) or not isinstance(n, int) or n <= plan.sessions:
+        return f"a revision must raise the plan above {plan.sessions} sessions, got {n!r}"
     return None
 
 
@@ -149,16 +150,18 @@ def session_fits_plan(case: Case, cmd: Command) -> str | None:
     session = cmd.payload.get("session")
     if not isinstance(session, SessionRecord):
         return "record_session needs a SessionRecord"
-    if case.plan is None:
+    plan = case.plan_in_force
+    if plan is None:
         return "there is no session plan"
-    if session.held and case.held_sessions >= case.plan.sessions:
-        return f"all {case.plan.sessions} planned sessions are held; revise the plan to add more"
+    if session.held and case.held_sessions >= plan.sessions:
+        return f"all {plan.sessions} planned sessions are held; revise the plan to add more"
     return None
 
 
 def sessions_complete(case: Case, cmd: Command) -> str | None:
     """Evaluation needs every planned session held (end the intervention early otherwise)."""
-    planned = case.planned_sessions
+    plan = case.plan_in_force
+    planned = plan.sessions if plan is not None else None
     if planned is None:
         return "there is no session plan"
     if case.held_sessions < planned:
