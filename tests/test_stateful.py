@@ -285,7 +285,7 @@ class StandardLifecycle(RuleBasedStateMachine):
         version = self.case.version
         try:
             again = self.engine.record_session(
-                self.case, session, by="wu", at=max(ev.at, self.now),
+                self.case, session, by="wu", at=ev.at if same_id else max(ev.at, self.now),
                 command_id=cid if same_id else None,
             )  # fmt: skip
         except CommandRejected:
@@ -392,10 +392,15 @@ class StandardLifecycle(RuleBasedStateMachine):
             elif ev.type == "voided":
                 latest[ev.payload["target"]] = None
         expected, held = [], set()
-        closed = {s.name for s in self.lifecycle.states if not s.is_open}
         previous = None
         for ev in self.case.history:
-            if previous in closed and ev.state not in closed and ev.type != "migrated":
+            lc = self.case.lifecycle_at(ev.seq)  # the version the event was recorded under
+            if (
+                previous is not None
+                and ev.type != "migrated"
+                and not lc.state(previous).is_open
+                and lc.state(ev.state).is_open
+            ):
                 held = set()  # a reopening ends the plan in force
             previous = ev.state
             if ev.type == "plan_set" and not (ev.seq in latest and latest[ev.seq] is None):

@@ -235,7 +235,7 @@ class Engine:
         if problem is not None:
             raise InvalidCommand(str(case_id), state, "open", reasons=[problem])
         load = getattr(self.store, "load", None)
-        if load is None:
+        if load is None or not isinstance(case_id, str) or not case_id.strip():
             return None
         try:
             case: Case = load(case_id)
