@@ -5,7 +5,9 @@ that judge the time a thing happened, and a reopened case that needs a new plan.
 from __future__ import annotations
 
 from datetime import timedelta
+from pathlib import Path
 
+import attrs
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -26,7 +28,7 @@ from casework import (
     SessionStatus,
 )
 from casework.case import Case
-from casework.store import DuplicateCommandId, MemoryStore, SQLiteStore
+from casework.store import ConflictError, DuplicateCommandId, MemoryStore, SQLiteStore
 from strategies import MHT_HIGH, MHT_LOW, T0, child, drive_to, open_case, snapshot
 
 H = timedelta(hours=1)
@@ -200,25 +202,27 @@ def test_every_command_takes_an_id() -> None:
 
 
 def test_the_store_refuses_a_command_id_twice_even_bypassing_the_engine(
-    tmp_path: object,
+    tmp_path: Path,
 ) -> None:
-    for store in (MemoryStore(), SQLiteStore(tmp_path / "c.db")):  # type: ignore[operator]
+    """The last line of defence: the store's own check (unique index, or under the lock)."""
+    for store in (MemoryStore(), SQLiteStore(tmp_path / "c.db")):
         engine = Engine(STANDARD, store=store)
         case = engine.open("c", child(), at=T0, by="wu")
         first = engine.fire(case, "screen", at=T0, by="wu", command_id="x")
-        stale = engine.replay(case.history[:1])
-        stale.commands = {}  # a copy of the case that does not know the id
-        with pytest.raises(DuplicateCommandId) as info:
-            store.append([attrs_evolve(first, seq=3)], expected_version=2)
+        with pytest.raises(DuplicateCommandId) as info:  # a raw append under the same id
+            store.append([attrs.evolve(first, seq=3)], expected_version=2)
         assert (info.value.command_id, info.value.seq) == ("x", 2)
-        assert store.load("c").version == 2
+        assert isinstance(info.value, ConflictError)  # reload the case, then retry
+        forgetful = engine.replay(case.history)
+        forgetful.commands = {}  # a copy of the case that does not know the id
+        with pytest.raises(DuplicateCommandId):
+            engine.fire(forgetful, "transfer", at=T0, by="wu", to="li", reason="r", command_id="x")
+        assert forgetful.version == 2
+        twice = [attrs.evolve(first, seq=3), attrs.evolve(first, seq=4)]
+        with pytest.raises(DuplicateCommandId):  # one id twice in one append
+            store.append(twice, expected_version=2)
+        assert store.load("c") == case
         store.close()
-
-
-def attrs_evolve(event, **changes):  # type: ignore[no-untyped-def]
-    import attrs
-
-    return attrs.evolve(event, **changes)
 
 
 def test_a_bad_command_id_is_refused(engine: Engine) -> None:
