@@ -25,7 +25,7 @@ from casework.events import (
     VOIDED_EVENT,
     Event,
 )
-from casework.lifecycle import Lifecycle
+from casework.lifecycle import Lifecycle, StateClass
 from casework.plan import SessionPlan, SessionRecord
 from casework.records import Client, Consent, ConsentGiver
 
@@ -46,6 +46,8 @@ class Lifecycles(Protocol):
     def lifecycle(self, id: str, version: int | None = None) -> Lifecycle:
         """The lifecycle ``id`` at ``version`` (raising when there is none)."""
 
+
+_OPEN = StateClass.OPEN
 
 #: Data events whose data a correction may replace, and the payload key holding it.
 CORRECTABLE: Mapping[str, str] = {
@@ -115,7 +117,8 @@ class Case:
     #: The event that set the plan in force (None: no plan, or the case was reopened since;
     #: ``plan`` then still holds the latest plan, for the reports of its period).
     plan_seq: int | None = None
-    #: Session numbers held under the plan in force -> the event that recorded each (first).
+    #: Session numbers held under the plan in force -> the event that recorded each (first);
+    #: like ``history``, it grows in place: a copy of the case copies it too.
     held_numbers: dict[int, int] = attrs.Factory(dict)
 
     def __repr__(self) -> str:
@@ -349,10 +352,14 @@ class Case:
             if self.inconsistencies and event.state != self.state:
                 self.inconsistencies = ()  # the case left the state they were about
             if event.state != self.state:
-                if not self.lifecycle.has_state(event.state):
+                states = self.lifecycle._by_name  # one lookup each: this is replay's hot path
+                after = states.get(event.state)
+                if after is None:
                     raise ReplayError(self.id, event.seq, f"unknown state {event.state!r}")
-                if reopens(self.lifecycle, self.state, event.state):
-                    _reopened(self)
+                if after.category is _OPEN:
+                    before = states.get(self.state)
+                    if before is not None and before.category is not _OPEN:
+                        _reopened(self)  # closed to open: a reopening
                 self.previous_state = self.state
                 self.state = event.state
             effect = _EFFECTS.get(event.type)
@@ -362,7 +369,7 @@ class Case:
                     raise ReplayError(self.id, event.seq, f"{event.type}: {problem}")
                 effect(self, event)
             self.history.append(event)
-        command_id = event.payload.get(COMMAND_ID)
+        command_id = event.payload.get(COMMAND_ID) if event.payload else None
         if type(command_id) is str and command_id not in self.commands:
             self.commands = {**self.commands, command_id: event.seq}  # replaced, never mutated
 
@@ -595,10 +602,13 @@ def _plan_revised(case: Case, ev: Event) -> None:
 def _session_recorded(case: Case, ev: Event) -> None:
     session: SessionRecord = ev.payload["session"]
     case.sessions = (*case.sessions, session)
-    if session.held and session.number not in case.held_numbers:
-        # distinct numbers: a session recorded twice (a retry, two devices) counts once
-        case.held_numbers = {**case.held_numbers, session.number: ev.seq}
-        case.held_sessions = len(case.held_numbers)
+    if session.held:
+        held = case.held_numbers
+        if session.number not in held:
+            # distinct numbers: a session recorded twice (a retry, two devices) counts once;
+            # the dict is the case's own, grown in place like its history (copy both)
+            held[session.number] = ev.seq
+            case.held_sessions = len(held)
 
 
 def _transferred(case: Case, ev: Event) -> None:

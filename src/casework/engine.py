@@ -559,7 +559,10 @@ class Engine:
         try:
             when = as_datetime(at)
             trial = attrs.evolve(
-                case, history=list(case.history), corrections=dict(case.corrections)
+                case,
+                history=list(case.history),
+                corrections=dict(case.corrections),
+                held_numbers=dict(case.held_numbers),
             )
             trial.apply(
                 self._event(case, event_type, trigger, payload, at=when, by=by, state=case.state)
