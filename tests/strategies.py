@@ -113,7 +113,12 @@ def snapshot(case: Case) -> Case:
     """A copy of ``case`` that later changes to the original cannot reach."""
     import attrs
 
-    return attrs.evolve(case, history=list(case.history), corrections=dict(case.corrections))
+    return attrs.evolve(
+        case,
+        history=list(case.history),
+        corrections=dict(case.corrections),
+        held_numbers=dict(case.held_numbers),
+    )
 
 
 def later(at: datetime, days: int) -> datetime:

@@ -359,8 +359,10 @@ def test_opening_records_who_and_what(engine: Engine) -> None:
 
 def test_set_plan_resets_the_count_for_a_new_plan(engine: Engine) -> None:
     case = drive_to(engine, open_case(engine), "closed")
-    engine.record_consent(case, Consent("client", T0), by="wu")
+    # (the consent given at intake is still in force: recording the very same consent again
+    # is now refused as a doubled record, so this test no longer records it a second time)
     engine.fire(case, "reopen", at=T0, by="wu", reason="relapse")
+    assert case.plan_in_force is None and case.held_sessions == 0  # the reopening ended that plan
     engine.fire(case, "assess", at=T0, by="wu")
     engine.fire(case, "plan", at=T0, by="wu")
     engine.set_plan(case, SessionPlan(4), at=T0, by="wu")

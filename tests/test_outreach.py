@@ -13,7 +13,7 @@ from hypothesis.stateful import Bundle, RuleBasedStateMachine, invariant, rule
 
 from casework import (
     STANDARD,
-    DuplicateRecord,
+    AlreadyRegistered,
     Engine,
     InvalidValue,
     OutreachVisit,
@@ -76,7 +76,7 @@ def test_personal_fields_are_marked() -> None:
 def test_registering_the_same_id_twice_is_refused_with_the_existing_id() -> None:
     journal = _journal()
     register_resident(journal, WANG, by="wu")
-    with pytest.raises(DuplicateRecord) as caught:
+    with pytest.raises(AlreadyRegistered) as caught:
         register_resident(journal, WANG, by="wu")
     assert caught.value.existing == "r-wang"
     assert journal.version == 2
@@ -89,7 +89,7 @@ def test_the_same_person_under_another_id_is_refused_with_the_existing_id() -> N
     journal = _journal()
     register_resident(journal, DUODUO, by="wu")
     again = attrs.evolve(DUODUO, id="r-duo-2", target_groups={"child_of_divorced_family"})
-    with pytest.raises(DuplicateRecord, match="already registered as 'r-duo'") as caught:
+    with pytest.raises(AlreadyRegistered, match="already registered as 'r-duo'") as caught:
         register_resident(journal, again, by="wu")
     assert caught.value.existing == "r-duo"
     assert pickle.loads(pickle.dumps(caught.value)).existing == "r-duo"
@@ -112,7 +112,7 @@ def test_a_visit_is_recorded_for_a_registered_person_only() -> None:
     assert event.actor == "wu" and event.at == datetime(2023, 2, 1)
     with pytest.raises(InvalidValue, match="no resident 'r-nobody'"):
         record_visit(journal, OutreachVisit("v-2", "r-nobody", date(2023, 2, 2), "wu"))
-    with pytest.raises(DuplicateRecord):
+    with pytest.raises(AlreadyRegistered):
         record_visit(journal, visit)
     reg = Register.of(journal)
     assert reg.last_visit("r-wang") == visit and reg.visits_to("r-wang") == (visit,)
@@ -132,7 +132,7 @@ def test_a_visit_that_found_a_need_opens_a_case_linked_both_ways() -> None:
     assert Register.of(journal).referral_of("v-1") == link
     assert store.load("SQ-1").referral == link  # replayed from the store
     assert store.journal("j-1").history[-1].payload["referral"] == link
-    with pytest.raises(DuplicateRecord, match="already opened case 'SQ-1'") as caught:
+    with pytest.raises(AlreadyRegistered, match="already opened case 'SQ-1'") as caught:
         open_from_visit(engine, journal, "v-1", "SQ-2", child(), at=date(2023, 3, 3), by="wu")
     assert caught.value.existing == "SQ-1"
 
@@ -207,7 +207,7 @@ class RegisterMachine(RuleBasedStateMachine):
             self.ids.add(pid)
             return
         version = self.journal.version
-        with pytest.raises(DuplicateRecord) as caught:
+        with pytest.raises(AlreadyRegistered) as caught:
             register_resident(self.journal, person, by="li", store=self.store)
         assert caught.value.existing == existing and self.journal.version == version
 

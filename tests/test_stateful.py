@@ -231,8 +231,10 @@ class StandardLifecycle(RuleBasedStateMachine):
         session = SessionRecord(self.session_no, status, held_at=held, scheduled_at=self.now)
         was_closed = not self.case.is_open
         held_before = self.case.held_sessions
+        cid = f"session-{self.session_no}"
         self.attempt(
-            lambda: self.engine.record_session(self.case, session, by="wu"), "record_session"
+            lambda: self.engine.record_session(self.case, session, by="wu", command_id=cid),
+            "record_session",
         )
         if was_closed:
             assert self.case.held_sessions == held_before, "a closed case accepted a session"
@@ -265,6 +267,39 @@ class StandardLifecycle(RuleBasedStateMachine):
         )
         if answers == "crisis" and self.case.version > version:
             assert len(self.case.alerts) == before + 1
+
+    @rule(data=st.data(), same_id=st.booleans())
+    def retry_a_session(self, data: st.DataObject, same_id: bool) -> None:
+        """Submit a recorded session again: with its command id (a no-op returning the
+        original event) or as the same content without one (refused, or new if it is not
+        held under the plan in force): it never counts twice.
+        """
+        recorded = [e for e in self.case.history if e.type == "session_recorded"]
+        if not recorded:
+            session = SessionRecord(1, held_at=self.now)
+            cid = f"s-{self.case.version}"
+            try:
+                first = self.engine.record_session(self.case, session, by="wu", command_id=cid)
+            except CommandRejected:
+                return
+            assert self.engine.record_session(self.case, session, by="wu", command_id=cid) is first
+            return
+        ev = data.draw(st.sampled_from(recorded))
+        session, held_before = ev.payload["session"], self.case.held_sessions
+        cid = ev.payload.get("command_id")
+        version = self.case.version
+        try:
+            again = self.engine.record_session(
+                self.case, session, by="wu", at=ev.at if same_id else max(ev.at, self.now),
+                command_id=cid if same_id else None,
+            )  # fmt: skip
+        except CommandRejected:
+            assert self.case.version == version
+            return
+        if same_id and cid is not None:
+            assert again is ev and self.case.version == version
+        else:
+            assert self.case.held_sessions <= held_before + 1
 
     @rule(to=st.sampled_from(["wu", "li", ""]), reason=reasons)
     def transfer(self, to: str, reason: str | None) -> None:
@@ -361,22 +396,42 @@ class StandardLifecycle(RuleBasedStateMachine):
                 latest[ev.payload["target"]] = ev.payload.get("session", latest.get(0))
             elif ev.type == "voided":
                 latest[ev.payload["target"]] = None
-        expected, held = [], 0
+        expected, held = [], set()
+        previous = None
         for ev in self.case.history:
+            lc = self.case.lifecycle_at(ev.seq)  # the version the event was recorded under
+            if (
+                previous is not None
+                and ev.type != "migrated"
+                and not lc.state(previous).is_open
+                and lc.state(ev.state).is_open
+            ):
+                held = set()  # a reopening ends the plan in force
+            previous = ev.state
             if ev.type == "plan_set" and not (ev.seq in latest and latest[ev.seq] is None):
-                held = 0  # held sessions count toward the plan in force
+                held = set()  # held sessions count toward the plan in force
             if ev.type == "session_recorded":
                 session = latest.get(ev.seq, ev.payload["session"])
                 if session is not None:
                     expected.append(session)
-                    held += session.held  # type: ignore[attr-defined]
+                    if session.held:  # type: ignore[attr-defined]
+                        held.add(session.number)  # type: ignore[attr-defined]
         assert list(self.case.sessions) == expected
-        assert self.case.held_sessions == held
+        # the distinct session numbers held under the plan in force
+        assert self.case.held_sessions == len(held)
         for ev in self.case.history:
             if ev.type in ("corrected", "voided"):
                 target = self.case.history[ev.payload["target"] - 1]
                 assert target.type not in ("corrected", "voided")
                 assert ev.state == self.case.history[ev.seq - 2].state  # never a state change
+
+    @invariant()
+    def command_ids_are_recorded_once(self) -> None:
+        ids = [e.payload["command_id"] for e in self.case.history if "command_id" in e.payload]
+        assert len(ids) == len(set(ids))
+        assert self.case.commands == {
+            e.payload["command_id"]: e.seq for e in self.case.history if "command_id" in e.payload
+        }
 
     @invariant()
     def state_is_defined(self) -> None:

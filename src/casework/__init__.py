@@ -25,10 +25,12 @@ from casework.catalogue import DEFAULT_CATALOGUE, Catalogue
 from casework.due import Anchor, DueRule
 from casework.engine import Engine, TriggerCheck
 from casework.errors import (
+    AlreadyRegistered,
     CaseworkError,
     CommandRejected,
     CommittedHookFailed,
     DefinitionError,
+    DuplicateCommand,
     DuplicateRecord,
     GuardFailed,
     HookFailed,
@@ -67,6 +69,7 @@ __all__ = [
     "PREVIOUS",
     "STANDARD",
     "Administration",
+    "AlreadyRegistered",
     "Anchor",
     "Assessment",
     "Case",
@@ -80,6 +83,7 @@ __all__ = [
     "ConsentGiver",
     "DefinitionError",
     "DueRule",
+    "DuplicateCommand",
     "DuplicateRecord",
     "Engine",
     "Event",

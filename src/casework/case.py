@@ -20,13 +20,14 @@ from casework.events import (
     ALERT_EVENT,
     APPROVAL_REFUSED,
     APPROVAL_REQUESTED,
+    COMMAND_ID,
     CORRECTED_EVENT,
     MIGRATED_EVENT,
     OPEN_EVENT,
     VOIDED_EVENT,
     Event,
 )
-from casework.lifecycle import Lifecycle
+from casework.lifecycle import Lifecycle, StateClass
 from casework.outreach import VisitReferral
 from casework.plan import SessionPlan, SessionRecord
 from casework.records import Client, Consent, ConsentGiver
@@ -49,6 +50,8 @@ class Lifecycles(Protocol):
     def lifecycle(self, id: str, version: int | None = None) -> Lifecycle:
         """The lifecycle ``id`` at ``version`` (raising when there is none)."""
 
+
+_OPEN = StateClass.OPEN
 
 #: Data events whose data a correction may replace, and the payload key holding it.
 CORRECTABLE: Mapping[str, str] = {
@@ -118,6 +121,7 @@ class Case:
     previous_state: str | None = None
     plan: SessionPlan | None = None
     sessions: tuple[SessionRecord, ...] = ()
+    #: Distinct session numbers held under the plan in force (what evaluation counts).
     held_sessions: int = 0
     consents: tuple[Consent, ...] = ()
     assessments: tuple[Assessment, ...] = ()
@@ -130,6 +134,14 @@ class Case:
     inconsistencies: tuple[Inconsistency, ...] = ()
     #: Transitions waiting for approval and handoffs waiting for their receiver, oldest first.
     pending: tuple[PendingApproval, ...] = ()
+    #: Command ids the case recorded: id -> the number of the event its command recorded.
+    commands: dict[str, int] = attrs.Factory(dict)
+    #: The event that set the plan in force (None: no plan, or the case was reopened since;
+    #: ``plan`` then still holds the latest plan, for the reports of its period).
+    plan_seq: int | None = None
+    #: Session numbers held under the plan in force -> the event that recorded each (first);
+    #: like ``history``, it grows in place: a copy of the case copies it too.
+    held_numbers: dict[int, int] = attrs.Factory(dict)
 
     def __repr__(self) -> str:
         return (
@@ -164,6 +176,13 @@ class Case:
     def planned_sessions(self) -> int | None:
         """Sessions in the current plan, or None before a plan is set."""
         return self.plan.sessions if self.plan else None
+
+    @property
+    def plan_in_force(self) -> SessionPlan | None:
+        """The plan the guards count against: the latest plan, unless the case was reopened
+        since it was set (then None until a new plan is set).
+        """
+        return self.plan if self.plan_seq is not None else None
 
     @property
     def alerts(self) -> tuple[Event, ...]:
@@ -210,6 +229,64 @@ class Case:
     def voided(self, seq: int) -> bool:
         """True when event ``seq`` was voided (entered in error)."""
         return seq in self.corrections and self.corrections[seq] is None
+
+    def duplicate_of(self, event_type: str, payload: Mapping[str, Any]) -> int | None:
+        """The event already recording the fact a new ``event_type`` event would record.
+
+        * a session: a session of that number held under the plan in force, or the very
+          same record (a retried submission) under it;
+        * a consent: the same consent (giver, guardian, scope, time given) still in force;
+        * an assessment: the same instrument and phase at the same time, with the same
+          answers (another administration the same day is a new record).
+
+        Voided records do not count; corrected ones count as corrected.  None when the fact
+        is new.
+        """
+        if event_type == "session_recorded":
+            session = payload.get("session")
+            if not isinstance(session, SessionRecord):
+                return None
+            seq = self.held_numbers.get(session.number)
+            if seq is not None:
+                return seq
+            return self._find("session_recorded", "session", session.__eq__, self.plan_seq or 0)
+        if event_type == "consent_recorded":
+            consent = payload.get("consent")
+            if not isinstance(consent, Consent):
+                return None
+            key = (consent.giver, consent.giver_id, consent.scope, consent.given_at)
+            if not any(
+                c.active and (c.giver, c.giver_id, c.scope, c.given_at) == key
+                for c in self.consents
+            ):
+                return None
+            return self._find(
+                "consent_recorded",
+                "consent",
+                lambda c: (c.giver, c.giver_id, c.scope, c.given_at) == key,
+            )
+        if event_type == "assessment_recorded":
+            given = payload.get("assessment")
+            if not isinstance(given, Assessment):
+                return None
+            key3 = (given.instrument, given.phase, given.at, given.result)
+            return self._find(
+                "assessment_recorded",
+                "assessment",
+                lambda a: (a.instrument, a.phase, a.at, a.result) == key3,
+            )
+        return None
+
+    def _find(
+        self, event_type: str, key: str, same: Callable[[Any], bool], after: int = 0
+    ) -> int | None:
+        """The latest live event of ``event_type`` after #``after`` whose ``key`` is ``same``."""
+        for ev in reversed(self.history[after:]):
+            if ev.type != event_type or self.voided(ev.seq):
+                continue
+            if same(self.effective(ev).payload.get(key)):
+                return ev.seq
+        return None
 
     def timeline(self, lang: str = "en") -> list[TimelineEntry]:
         """The case's events as readable rows, oldest first; corrections noted on both ends."""
@@ -273,6 +350,7 @@ class Case:
             raise ReplayError(event.case_id, 1, "the opening event carries no client")
         if not lifecycle.has_state(event.state):
             raise ReplayError(event.case_id, 1, f"unknown state {event.state!r}")
+        command_id = event.payload.get(COMMAND_ID)
         return cls(
             id=event.case_id,
             client=client,
@@ -281,6 +359,7 @@ class Case:
             worker=event.payload.get("worker"),
             programme=event.payload.get("programme"),
             history=[event],
+            commands={command_id: 1} if type(command_id) is str else {},
         )
 
     def apply(
@@ -297,23 +376,32 @@ class Case:
             raise ReplayError(self.id, event.seq, f"expected event #{len(self.history) + 1} next")
         if event.type in _FIXES:
             _FIXES[event.type](self, event, lifecycle)
-            return
-        if self.inconsistencies and event.state != self.state:
-            self.inconsistencies = ()  # the case left the state they were about
-        if event.state != self.state:
-            if not self.lifecycle.has_state(event.state):
-                raise ReplayError(self.id, event.seq, f"unknown state {event.state!r}")
-            self.previous_state = self.state
-            self.state = event.state
-        effect = _EFFECTS.get(event.type)
-        if effect is not None:
-            problem = None if checked else payload_problem(event.type, event.payload)
-            if problem is not None:
-                raise ReplayError(self.id, event.seq, f"{event.type}: {problem}")
-            effect(self, event)
-        if self.pending or event.type == APPROVAL_REQUESTED:
-            _settle(self, event)
-        self.history.append(event)
+        else:
+            if self.inconsistencies and event.state != self.state:
+                self.inconsistencies = ()  # the case left the state they were about
+            if event.state != self.state:
+                states = self.lifecycle._by_name  # one lookup each: this is replay's hot path
+                after = states.get(event.state)
+                if after is None:
+                    raise ReplayError(self.id, event.seq, f"unknown state {event.state!r}")
+                if after.category is _OPEN:
+                    before = states.get(self.state)
+                    if before is not None and before.category is not _OPEN:
+                        _reopened(self)  # closed to open: a reopening
+                self.previous_state = self.state
+                self.state = event.state
+            effect = _EFFECTS.get(event.type)
+            if effect is not None:
+                problem = None if checked else payload_problem(event.type, event.payload)
+                if problem is not None:
+                    raise ReplayError(self.id, event.seq, f"{event.type}: {problem}")
+                effect(self, event)
+            if self.pending or event.type == APPROVAL_REQUESTED:
+                _settle(self, event)
+            self.history.append(event)
+        command_id = event.payload.get(COMMAND_ID) if event.payload else None
+        if type(command_id) is str and command_id not in self.commands:
+            self.commands = {**self.commands, command_id: event.seq}  # replaced, never mutated
 
 
 @attrs.frozen
@@ -485,7 +573,13 @@ def _refold(case: Case, corrections: Mapping[int, Mapping[str, Any] | None]) -> 
     opening = case.history[0].payload
     case.consents, case.plan, case.sessions, case.held_sessions = (), None, (), 0
     case.assessments, case.worker = (), opening.get("worker")
+    case.plan_seq, case.held_numbers = None, {}
+    previous = case.history[0].state
     for ev in case.history:
+        if ev.state != previous:
+            if ev.type != MIGRATED_EVENT and reopens(case.lifecycle_at(ev.seq), previous, ev.state):
+                _reopened(case)
+            previous = ev.state
         effect = _EFFECTS.get(ev.type)
         if effect is None:
             continue
@@ -529,8 +623,27 @@ def _consent_withdrawn(case: Case, ev: Event) -> None:
     )
 
 
+def reopens(lifecycle: Lifecycle, before: str, after: str) -> bool:
+    """True when a move from ``before`` to ``after`` reopens a case (a closed state to an
+    open one): the plan in force then ends, and the case needs a new one.
+    """
+    if not (lifecycle.has_state(before) and lifecycle.has_state(after)):
+        return False
+    return not lifecycle.state(before).is_open and lifecycle.state(after).is_open
+
+
+def _reopened(case: Case) -> None:
+    """A reopening: the earlier plan (``case.plan``, for reports) and its sessions stay in
+    the history and in ``case.sessions``; the plan is no longer in force and none of its
+    sessions count toward the new period's evaluation.
+    """
+    case.plan_seq, case.held_numbers, case.held_sessions = None, {}, 0
+
+
 def _plan_set(case: Case, ev: Event) -> None:
     case.plan = ev.payload["plan"]
+    case.plan_seq = ev.seq
+    case.held_numbers = {}
     case.held_sessions = 0
 
 
@@ -544,7 +657,12 @@ def _session_recorded(case: Case, ev: Event) -> None:
     session: SessionRecord = ev.payload["session"]
     case.sessions = (*case.sessions, session)
     if session.held:
-        case.held_sessions += 1
+        held = case.held_numbers
+        if session.number not in held:
+            # distinct numbers: a session recorded twice (a retry, two devices) counts once;
+            # the dict is the case's own, grown in place like its history (copy both)
+            held[session.number] = ev.seq
+            case.held_sessions = len(held)
 
 
 def _transferred(case: Case, ev: Event) -> None:

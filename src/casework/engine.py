@@ -7,7 +7,7 @@ one immutable event → appended to the case's log.  A refused or failing comman
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import date, datetime
 from types import MappingProxyType
 from typing import Any, Protocol
@@ -30,6 +30,8 @@ from casework.errors import (
     CommandRejected,
     CommittedHookFailed,
     DefinitionError,
+    DuplicateCommand,
+    DuplicateRecord,
     GuardFailed,
     HookFailed,
     InvalidCommand,
@@ -43,6 +45,7 @@ from casework.events import (
     ALERT_EVENT,
     APPROVAL_REFUSED,
     APPROVAL_REQUESTED,
+    COMMAND_ID,
     CORRECTED_EVENT,
     EMPTY_PAYLOAD,
     LIBRARY_COMMANDS,
@@ -51,8 +54,9 @@ from casework.events import (
     VOIDED_EVENT,
     Command,
     Event,
+    command_id_problem,
 )
-from casework.guards import valid_consent
+from casework.guards import RECORD_RULES, valid_consent
 from casework.hooks import Hooks
 from casework.instruments import Instrument
 from casework.lifecycle import PREVIOUS, RECEIVER, RECEIVER_KEYS, Lifecycle, Transition
@@ -64,6 +68,7 @@ __all__ = ["Engine", "EventSink", "TriggerCheck"]
 
 CHRONOLOGY = "chronological"
 ASSESSED = LIBRARY_COMMANDS["record_assessment"]
+_MISSING = object()
 
 
 class EventSink(Protocol):
@@ -158,14 +163,24 @@ class Engine:
         worker: str | None = None,
         programme: str | None = None,
         referral: VisitReferral | None = None,
+        command_id: str | None = None,
     ) -> Case:
         """Open a case in the lifecycle's initial state; its first event is ``case_opened``.
 
         The event names the lifecycle (id and version) so a store can replay it later;
         ``referral`` (the outreach visit that found the need, see
         :func:`casework.referral.open_from_visit`) is kept on it as the case's referral source.
+        With a ``command_id`` and a store, opening again with the same id returns the stored
+        case (the same opening again) or raises :class:`DuplicateCommand` (a different one).
         """
         state = self.lifecycle.initial.name
+        given = {"client": client, "worker": worker, "programme": programme}
+        if command_id is not None:
+            found = self._opened_before(
+                case_id, state=state, command_id=command_id, at=at, by=by, given=given
+            )
+            if found is not None:
+                return found
         try:
             if not isinstance(case_id, str) or not case_id.strip():
                 raise InvalidValue("case_id", f"must be a non-empty string, got {case_id!r}")
@@ -188,6 +203,7 @@ class Engine:
                     "lifecycle": self.lifecycle.id,
                     "lifecycle_version": self.lifecycle.version,
                     **({} if referral is None else {"referral": referral}),
+                    **({COMMAND_ID: command_id} if command_id is not None else {}),
                 },
             )
         except InvalidValue as exc:
@@ -199,9 +215,48 @@ class Engine:
             except Exception as exc:
                 raise self._hook_failed(case, "open", exc) from exc
         if self.store is not None:
-            self.store.append([event], expected_version=0)
+            try:
+                self.store.append([event], expected_version=0)
+            except Exception:
+                # another writer opened it first: the same opening is no error
+                found = (
+                    self._opened_before(
+                        case_id, state=state, command_id=command_id, at=at, by=by, given=given
+                    )
+                    if command_id is not None
+                    else None
+                )
+                if found is None:
+                    raise
+                return found
         if self.hooks.observing:
             self._run_committed(case, [event])
+        return case
+
+    def _opened_before(
+        self,
+        case_id: str,
+        *,
+        state: str,
+        command_id: str,
+        at: date | datetime,
+        by: str,
+        given: Mapping[str, Any],
+    ) -> Case | None:
+        """The stored case whose opening carried ``command_id`` (None: no such case)."""
+        problem = command_id_problem(command_id)
+        if problem is not None:
+            raise InvalidCommand(str(case_id), state, "open", reasons=[problem])
+        load = getattr(self.store, "load", None)
+        if load is None or not isinstance(case_id, str) or not case_id.strip():
+            return None
+        try:
+            case: Case = load(case_id)
+        except LookupError:
+            return None
+        if case.commands.get(command_id) != 1:
+            return None
+        self._repeated(case, "open", command_id, at=at, by=by, given=given)
         return case
 
     def replay(self, events: list[Event] | tuple[Event, ...]) -> Case:
@@ -222,6 +277,7 @@ class Engine:
         at: date | datetime,
         by: str,
         reason: str,
+        command_id: str | None = None,
     ) -> Event:
         """Move ``case`` to this engine's version of its lifecycle, with one ``migrated`` event.
 
@@ -232,6 +288,11 @@ class Engine:
         """
         lc, old = self.lifecycle, case.lifecycle
         mapping = dict(states or {})
+        if command_id is not None:
+            given = {"states": mapping, "reason": reason, "to_version": lc.version}
+            found = self._repeated(case, "migrate", command_id, at=at, by=by, given=given)
+            if found is not None:
+                return found
         problems = []
         if old.id != lc.id:
             problems.append(f"the case follows lifecycle {old.id!r}, not {lc.id!r}")
@@ -260,6 +321,7 @@ class Engine:
             "to_version": lc.version,
             "states": mapping,
             "reason": reason,
+            **({COMMAND_ID: command_id} if command_id is not None else {}),
         }
         state = mapping.get(case.state, case.state)
         return self._record(
@@ -267,7 +329,15 @@ class Engine:
         )
 
     def correct(
-        self, case: Case, seq: int, replacement: Any, *, reason: str, at: date | datetime, by: str
+        self,
+        case: Case,
+        seq: int,
+        replacement: Any,
+        *,
+        reason: str,
+        at: date | datetime,
+        by: str,
+        command_id: str | None = None,
     ) -> Event:
         """Replace the data of event ``seq`` (a session, a consent, an assessment, a plan).
 
@@ -277,6 +347,20 @@ class Engine:
         instrument.  A correction that leaves the current state inconsistent with the guards
         that let the case in is recorded and listed in ``case.inconsistencies``.
         """
+        if command_id is not None:
+            found = self._repeated(
+                case,
+                "correct",
+                command_id,
+                at=at,
+                by=by,
+                given={"target": seq, "reason": reason, _corrected_key(case, seq): replacement},
+                same=lambda _, recorded, value: self._same_replacement(
+                    case, recorded, value, at, by
+                ),
+            )
+            if found is not None:
+                return found
         problem = correction_problem(case, CORRECTED_EVENT, seq)
         if problem is not None:
             raise self._rejected(InvalidCommand, case, "correct", [problem])
@@ -289,19 +373,151 @@ class Engine:
         problem = payload_problem(original.type, {**original.payload, key: value})
         if problem is not None:
             raise self._rejected(InvalidCommand, case, "correct", [problem])
-        payload = {"target": seq, key: value, "reason": reason}
+        if original.type == "session_recorded":
+            problem = self._session_replacement_problem(case, seq, value, at)
+            if problem is not None:
+                raise self._rejected(InvalidCommand, case, "correct", [problem])
+        payload: dict[str, Any] = {"target": seq, key: value, "reason": reason}
+        if command_id is not None:
+            payload[COMMAND_ID] = command_id
         return self._fix(case, CORRECTED_EVENT, "correct", payload, at=at, by=by)
 
-    def void(self, case: Case, seq: int, *, reason: str, at: date | datetime, by: str) -> Event:
+    def void(
+        self,
+        case: Case,
+        seq: int,
+        *,
+        reason: str,
+        at: date | datetime,
+        by: str,
+        command_id: str | None = None,
+    ) -> Event:
         """Mark event ``seq`` (a data event) as entered in error; it stays in the log.
 
         A state change is never voided: fire a transition back instead.
         """
+        if command_id is not None:
+            given = {"target": seq, "reason": reason}
+            found = self._repeated(case, "void", command_id, at=at, by=by, given=given)
+            if found is not None:
+                return found
         problem = correction_problem(case, VOIDED_EVENT, seq)
         if problem is not None:
             raise self._rejected(InvalidCommand, case, "void", [problem])
-        payload = {"target": seq, "reason": reason}
+        payload: dict[str, Any] = {"target": seq, "reason": reason}
+        if command_id is not None:
+            payload[COMMAND_ID] = command_id
         return self._fix(case, VOIDED_EVENT, "void", payload, at=at, by=by)
+
+    def _same_replacement(
+        self, case: Case, recorded: Any, value: Any, at: date | datetime, by: str
+    ) -> bool:
+        """True when ``value`` (responses, an Administration) scores to ``recorded``."""
+        if not isinstance(recorded, Assessment) or isinstance(value, Assessment):
+            return False
+        probe = Event(case.id, 0, ASSESSED, recorded.at, recorded.by, case.state, "", {})
+        try:
+            again = self._replacement(
+                case, attrs.evolve(probe, payload={"assessment": recorded}), value, at, by
+            )
+        except Exception:
+            return False
+        return bool(again == recorded)
+
+    def _repeated(
+        self,
+        case: Case,
+        trigger: str,
+        command_id: Any,
+        *,
+        at: Any,
+        by: Any,
+        given: Mapping[str, Any],
+        same: Callable[[str, Any, Any], bool] | None = None,
+    ) -> Event | None:
+        """The event ``command_id`` recorded on ``case``, if the command given now is the one
+        it recorded (None when the id is new); :class:`DuplicateCommand` when it is not.
+
+        Compared: the trigger, the time, the actor and each value the command gives (with
+        the event's as recorded, not as corrected); ``same(key, recorded, given)`` may accept a
+        value that a prepare hook turned into the recorded one.
+        """
+        problem = command_id_problem(command_id)
+        if problem is not None:
+            raise self._rejected(InvalidCommand, case, trigger, [problem])
+        seq = case.commands.get(command_id)
+        if seq is None:
+            return None
+        earlier = case.history[seq - 1]
+        differences = []
+        if earlier.trigger != trigger:
+            differences.append("trigger")
+        try:
+            when: Any = as_datetime(at)
+        except InvalidValue:
+            when = at
+        if when != earlier.at:
+            differences.append("at")
+        if by != earlier.actor:
+            differences.append("by")
+        for key, value in given.items():
+            recorded = earlier.payload.get(key, _MISSING)
+            if recorded is value or recorded == value:
+                continue
+            if same is not None and same(key, recorded, value):
+                continue
+            differences.append(key)
+        if not differences:
+            return earlier
+        raise DuplicateCommand(
+            case.id,
+            case.state,
+            trigger,
+            command_id=command_id,
+            seq=seq,
+            differences=differences,
+            allowed=self.lifecycle.triggers_from(case.state),
+            reasons=[
+                f"command id {command_id!r} is already recorded as #{seq} ({earlier.type}), "
+                f"for a different command (it differs in: {', '.join(differences)}): "
+                "give a new command a new id"
+            ],
+        )
+
+    def _session_replacement_problem(
+        self, case: Case, seq: int, session: SessionRecord, at: date | datetime
+    ) -> str | None:
+        """Why ``session`` cannot replace session event ``seq``: it would be held after the
+        correction's own time, or hold a number another session of its plan holds.
+        """
+        if session.held_at is not None:
+            try:
+                if session.held_at > as_datetime(at):
+                    return (
+                        f"a session held at {session.held_at:%Y-%m-%d %H:%M} cannot be "
+                        "recorded as held before it took place"
+                    )
+            except (TypeError, InvalidValue):
+                return None  # reported by the correction's own checks
+        if not session.held:
+            return None
+        start, end = 0, len(case.history)
+        for ev in case.history:  # the period of seq's plan: from its plan_set to the next
+            if ev.type == "plan_set" and not case.voided(ev.seq):
+                if ev.seq < seq:
+                    start = ev.seq
+                elif end == len(case.history):
+                    end = ev.seq
+        for ev in case.history[start:end]:
+            if ev.type != "session_recorded" or ev.seq == seq or case.voided(ev.seq):
+                continue
+            other = case.effective(ev).payload["session"]
+            if other.held and other.number == session.number:
+                return (
+                    f"session {session.number} is already held (#{ev.seq}): correct #{ev.seq} "
+                    "instead, or give this record its own number"
+                )
+        return None
 
     def _replacement(
         self, case: Case, original: Event, replacement: Any, at: date | datetime, by: str
@@ -356,7 +572,10 @@ class Engine:
         try:
             when = as_datetime(at)
             trial = attrs.evolve(
-                case, history=list(case.history), corrections=dict(case.corrections)
+                case,
+                history=list(case.history),
+                corrections=dict(case.corrections),
+                held_numbers=dict(case.held_numbers),
             )
             trial.apply(
                 self._event(case, event_type, trigger, payload, at=when, by=by, state=case.state)
@@ -461,9 +680,24 @@ class Engine:
     # --- commands ----------------------------------------------------------------------------
 
     def fire(
-        self, case: Case, trigger: str, *, at: date | datetime, by: str, **payload: Any
+        self,
+        case: Case,
+        trigger: str,
+        *,
+        at: date | datetime,
+        by: str,
+        command_id: str | None = None,
+        **payload: Any,
     ) -> Event:
-        """Fire ``trigger`` on ``case``; keyword arguments become the event's payload."""
+        """Fire ``trigger`` on ``case``; keyword arguments become the event's payload.
+
+        ``command_id`` (an app-chosen idempotency key, kept in the payload as
+        ``"command_id"``) makes the command safe to retry: if the case already recorded that
+        id, the event it recorded is returned and nothing is appended; the same id for a
+        different command raises :class:`DuplicateCommand`.
+        """
+        if command_id is not None:
+            payload[COMMAND_ID] = command_id
         try:
             # ``payload`` is this call's own fresh dict: freeze it without another copy
             frozen = MappingProxyType(payload) if payload else EMPTY_PAYLOAD
@@ -476,11 +710,27 @@ class Engine:
         """Check ``command`` against the lifecycle, record it as one event, and return it.
 
         A transition that needs approval records an ``approval_requested`` event instead
-        (see :meth:`approve`).
+        (see :meth:`approve`).  A command whose payload carries a ``"command_id"`` the case
+        already recorded returns that event (the same command) or raises
+        :class:`DuplicateCommand` (another one), before anything else is checked.
         """
-        return self._execute(case, command, approved=False)
+        trigger = command.trigger
+        command_id = command.payload.get(COMMAND_ID)
+        if command_id is not None:
+            found = self._repeated(
+                case,
+                trigger,
+                command_id,
+                at=command.at,
+                by=command.actor,
+                given={k: v for k, v in command.payload.items() if k != COMMAND_ID},
+                same=self._prepared_equal(case, command),
+            )
+            if found is not None:
+                return found
+        return self._execute(case, command, command_id, approved=False)
 
-    def _execute(self, case: Case, command: Command, *, approved: bool) -> Event:
+    def _execute(self, case: Case, command: Command, command_id: Any, *, approved: bool) -> Event:
         lc = self.lifecycle
         trigger = command.trigger
         if case.lifecycle is not lc and case.lifecycle != lc:
@@ -519,10 +769,11 @@ class Engine:
             # should not pay for calling empty hook points
             if hooks.prepares(trigger):
                 command = hooks.prepare(case, command)
+                if command_id is not None and command.payload.get(COMMAND_ID) != command_id:
+                    payload = {**command.payload, COMMAND_ID: command_id}  # the id is kept
+                    command = attrs.evolve(command, payload=payload)
             if trigger in LIBRARY_COMMANDS:
-                problem = payload_problem(lc.event_type(trigger), command.payload)
-                if problem is not None:
-                    raise self._rejected(InvalidCommand, case, trigger, [problem])
+                self._check_record(case, command)
             event = _machine.fire(lc, case, command)
         except CommandRejected:
             raise
@@ -549,6 +800,52 @@ class Engine:
         if hooks.observing:
             self._run_committed(case, events)
         return event
+
+    def _check_record(self, case: Case, command: Command) -> None:
+        """A library command's payload must apply, and its record must not double one."""
+        trigger = command.trigger
+        problem = payload_problem(self.lifecycle.event_type(trigger), command.payload)
+        if problem is not None:
+            raise self._rejected(InvalidCommand, case, trigger, [problem])
+        rules = RECORD_RULES.get(trigger)
+        if rules and any(rule(case, command) is not None for rule in rules):
+            raise self._refused_record(case, command)
+
+    def _prepared_equal(
+        self, case: Case, command: Command
+    ) -> Callable[[str, Any, Any], bool] | None:
+        """A comparison for :meth:`_repeated`: a value the prepare hooks turn into the
+        recorded one (an Administration scored into the recorded Assessment) is the same.
+        """
+        if not self.hooks.prepares(command.trigger):
+            return None
+        prepared: list[Mapping[str, Any]] = []
+
+        def same(key: str, recorded: Any, value: Any) -> bool:
+            if not prepared:
+                try:
+                    prepared.append(self.hooks.prepare(case, command).payload)
+                except Exception:  # a retry whose data the hooks refuse is not the same
+                    prepared.append({})
+            return bool(prepared[0].get(key, _MISSING) == recorded)
+
+        return same
+
+    def _refused_record(self, case: Case, command: Command) -> GuardFailed:
+        """The refusal of a library command that a record rule refused (with the guards')."""
+        failed = self._reasons(case, command)
+        if "distinct_record" in failed:
+            seq = case.duplicate_of(self.lifecycle.event_type(command.trigger), command.payload)
+            if seq is not None:
+                return DuplicateRecord(
+                    case.id,
+                    case.state,
+                    command.trigger,
+                    seq=seq,
+                    allowed=self.lifecycle.triggers_from(case.state),
+                    failed=failed,
+                )
+        return self._failed(case, command.trigger, failed)
 
     def _run_committed(self, case: Case, events: Sequence[Event]) -> None:
         """The ``committed`` hooks, after the events are stored and applied."""
@@ -610,7 +907,9 @@ class Engine:
         or, for a handoff, be its receiver; nobody approves their own request.
         """
         request = self._pending(case, seq, "approve", by)
-        original = case.history[seq - 1].payload["command"]
+        original = {
+            k: v for k, v in case.history[seq - 1].payload["command"].items() if k != COMMAND_ID
+        }  # the request's own event carries the command id, not the approved one
         approval = {"request": seq, "requested_by": request.requested_by}
         if note:
             approval["note"] = note
@@ -620,7 +919,7 @@ class Engine:
             )
         except InvalidValue as exc:
             raise self._rejected(InvalidCommand, case, "approve", [str(exc)]) from exc
-        return self._execute(case, command, approved=True)
+        return self._execute(case, command, None, approved=True)
 
     def refuse(self, case: Case, seq: int, *, reason: str, by: str, at: date | datetime) -> Event:
         """Refuse the request recorded as event ``seq`` (or decline the handoff), saying why.
@@ -648,9 +947,7 @@ class Engine:
             except (InvalidValue, InvalidResponses) as exc:
                 raise self._rejected(InvalidCommand, case, trigger, [str(exc)]) from exc
         if trigger in LIBRARY_COMMANDS:
-            problem = payload_problem(self.lifecycle.event_type(trigger), command.payload)
-            if problem is not None:
-                raise self._rejected(InvalidCommand, case, trigger, [problem])
+            self._check_record(case, command)
         failed = self._reasons(case, command)
         if failed:
             raise self._failed(case, trigger, failed)
@@ -661,11 +958,13 @@ class Engine:
             )
         handoff = transition.approval == RECEIVER
         approver = command.payload.get(RECEIVER_KEYS[trigger]) if handoff else transition.approval
+        command_id = command.payload.get(COMMAND_ID)
         payload = {
             "requested": trigger,
             "approver": approver,
             "handoff": handoff,
-            "command": dict(command.payload),
+            "command": {k: v for k, v in command.payload.items() if k != COMMAND_ID},
+            **({COMMAND_ID: command_id} if command_id is not None else {}),
         }
         return self._record(
             case,
@@ -713,7 +1012,13 @@ class Engine:
     # --- library commands --------------------------------------------------------------------
 
     def record_consent(
-        self, case: Case, consent: Consent, *, by: str, at: date | datetime | None = None
+        self,
+        case: Case,
+        consent: Consent,
+        *,
+        by: str,
+        at: date | datetime | None = None,
+        command_id: str | None = None,
     ) -> Event:
         """Record a consent (dated when it was given unless ``at`` says otherwise)."""
         if not isinstance(consent, Consent):
@@ -723,6 +1028,7 @@ class Engine:
             "record_consent",
             at=consent.given_at if at is None else at,
             by=by,
+            command_id=command_id,
             consent=consent,
         )
 
@@ -736,6 +1042,7 @@ class Engine:
         reason: str,
         giver_id: str | None = None,
         scope: str = "casework",
+        command_id: str | None = None,
     ) -> Event:
         """Withdraw the consents in force from ``giver`` (and ``giver_id``) for ``scope``."""
         try:
@@ -749,28 +1056,63 @@ class Engine:
             "withdraw_consent",
             at=at,
             by=by,
+            command_id=command_id,
             giver=giver,
             giver_id=giver_id,
             scope=scope,
             reason=reason,
         )
 
-    def set_plan(self, case: Case, plan: SessionPlan, *, at: date | datetime, by: str) -> Event:
+    def set_plan(
+        self,
+        case: Case,
+        plan: SessionPlan,
+        *,
+        at: date | datetime,
+        by: str,
+        command_id: str | None = None,
+    ) -> Event:
         """Set the session plan (10 sessions unless the plan says otherwise)."""
         if not isinstance(plan, SessionPlan):
             raise self._rejected(InvalidCommand, case, "set_plan", ["expected a SessionPlan"])
-        return self.fire(case, "set_plan", at=at, by=by, plan=plan)
+        return self.fire(case, "set_plan", at=at, by=by, command_id=command_id, plan=plan)
 
     def revise_plan(
-        self, case: Case, sessions: int, *, reason: str, at: date | datetime, by: str
+        self,
+        case: Case,
+        sessions: int,
+        *,
+        reason: str,
+        at: date | datetime,
+        by: str,
+        command_id: str | None = None,
     ) -> Event:
         """Raise the number of planned sessions, saying why."""
-        return self.fire(case, "revise_plan", at=at, by=by, sessions=sessions, reason=reason)
+        return self.fire(
+            case,
+            "revise_plan",
+            at=at,
+            by=by,
+            command_id=command_id,
+            sessions=sessions,
+            reason=reason,
+        )
 
     def record_session(
-        self, case: Case, session: SessionRecord, *, by: str, at: date | datetime | None = None
+        self,
+        case: Case,
+        session: SessionRecord,
+        *,
+        by: str,
+        at: date | datetime | None = None,
+        command_id: str | None = None,
     ) -> Event:
-        """Record a session; dated when it was held (or scheduled) unless ``at`` is given."""
+        """Record a session; dated when it was held (or scheduled) unless ``at`` is given.
+
+        A held session is refused when its number is already held under the plan in force
+        (:class:`DuplicateRecord`, naming that event: correct it instead), when it is dated
+        after ``at``, or when no consent was in force at the time it was held.
+        """
         if not isinstance(session, SessionRecord):
             raise self._rejected(
                 InvalidCommand, case, "record_session", ["expected a SessionRecord"]
@@ -783,7 +1125,9 @@ class Engine:
                 "record_session",
                 ["the session has no time: give held_at, scheduled_at or at="],
             )
-        return self.fire(case, "record_session", at=when, by=by, session=session)
+        return self.fire(
+            case, "record_session", at=when, by=by, command_id=command_id, session=session
+        )
 
     def record_assessment(
         self,
@@ -796,6 +1140,7 @@ class Engine:
         by: str,
         group: str | None = None,
         override_reason: str | None = None,
+        command_id: str | None = None,
     ) -> Event:
         """Score ``responses`` on ``instrument`` and record them with the result in one event.
 
@@ -814,11 +1159,24 @@ class Engine:
             given = Administration(name, phase, responses, group, override_reason)
         except InvalidValue as exc:
             raise self._rejected(InvalidCommand, case, "record_assessment", [str(exc)]) from exc
-        return self.fire(case, "record_assessment", at=at, by=by, assessment=given)
+        return self.fire(
+            case, "record_assessment", at=at, by=by, command_id=command_id, assessment=given
+        )
 
-    def transfer(self, case: Case, to: str, *, reason: str, at: date | datetime, by: str) -> Event:
+    def transfer(
+        self,
+        case: Case,
+        to: str,
+        *,
+        reason: str,
+        at: date | datetime,
+        by: str,
+        command_id: str | None = None,
+    ) -> Event:
         """Assign the case to another worker; the state does not change."""
-        return self.fire(case, "transfer", at=at, by=by, to=to, reason=reason)
+        return self.fire(
+            case, "transfer", at=at, by=by, command_id=command_id, to=to, reason=reason
+        )
 
     # --- introspection -----------------------------------------------------------------------
 
@@ -900,6 +1258,13 @@ class Engine:
                 reason = f"the guard raised: {_describe(exc)}"
             if reason is not None:
                 failed[callable_name(guard)] = reason
+        for rule in RECORD_RULES.get(command.trigger, ()):
+            try:
+                reason = rule(case, command)
+            except Exception as exc:
+                reason = f"the rule raised: {_describe(exc)}"
+            if reason is not None:
+                failed[callable_name(rule)] = reason
         return failed
 
     def _rejected(
@@ -924,6 +1289,13 @@ class Engine:
 
     def _hook_failed(self, case: Case, trigger: str, exc: Exception) -> CommandRejected:
         return self._rejected(HookFailed, case, trigger, [f"a hook raised: {_describe(exc)}"])
+
+
+def _corrected_key(case: Case, seq: Any) -> str:
+    """The payload key a correction of event ``seq`` carries its replacement under."""
+    if isinstance(seq, int) and not isinstance(seq, bool) and 1 <= seq <= case.version:
+        return CORRECTABLE.get(case.history[seq - 1].type, "replacement")
+    return "replacement"
 
 
 def _describe(exc: Exception) -> str:

@@ -10,10 +10,12 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 __all__ = [
+    "AlreadyRegistered",
     "CaseworkError",
     "CommandRejected",
     "CommittedHookFailed",
     "DefinitionError",
+    "DuplicateCommand",
     "DuplicateRecord",
     "GuardFailed",
     "HookFailed",
@@ -71,7 +73,7 @@ class InvalidValue(CaseworkError, ValueError):
         super().__init__(f"{where}: {problem}")
 
 
-class DuplicateRecord(InvalidValue):
+class AlreadyRegistered(InvalidValue):
     """A record is already registered (same id, or the same person under another id).
 
     ``existing`` is the id of the record already there: an app shows it, or uses it instead.
@@ -200,3 +202,58 @@ class InvalidCommand(CommandRejected):
 
 class HookFailed(CommandRejected):
     """A hook raised while the command ran; the original exception is ``__cause__``."""
+
+
+class DuplicateCommand(CommandRejected):
+    """The command's id is already recorded on the case, by event ``seq``, for another command.
+
+    ``command_id`` is the id; ``differences`` names what differs from the recorded command
+    (``trigger``, ``at``, ``by`` or a payload key), empty when another writer recorded the
+    id first and this copy of the case had not seen it (reload the case: a retry then
+    returns event ``seq``).  A retry of the *same* command is never an error: it returns
+    the event it recorded the first time.
+
+    .. versionadded:: 0.1.0
+    """
+
+    def __init__(
+        self,
+        case_id: str,
+        state: str,
+        trigger: str,
+        *,
+        command_id: str,
+        seq: int | None,
+        differences: Sequence[str] = (),
+        allowed: Sequence[str] = (),
+        reasons: Sequence[str] = (),
+    ) -> None:
+        self.command_id = command_id
+        self.seq = seq
+        self.differences = tuple(differences)
+        super().__init__(case_id, state, trigger, allowed=allowed, reasons=reasons)
+
+
+class DuplicateRecord(GuardFailed):
+    """The command records a fact the case already holds: event ``seq`` recorded it.
+
+    A session number already held under the plan in force, the same consent already in
+    force, the same assessment (instrument, phase, time and answers).  ``failed`` names the rule
+    (``distinct_record``) like a guard; to change what ``seq`` says, correct it
+    (``engine.correct(case, seq, ...)``) instead of recording it again.
+
+    .. versionadded:: 0.1.0
+    """
+
+    def __init__(
+        self,
+        case_id: str,
+        state: str,
+        trigger: str,
+        *,
+        seq: int,
+        allowed: Sequence[str] = (),
+        failed: Mapping[str, str],
+    ) -> None:
+        self.seq = seq
+        super().__init__(case_id, state, trigger, allowed=allowed, failed=failed)

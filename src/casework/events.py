@@ -16,6 +16,8 @@ __all__ = [
     "ALERT_EVENT",
     "APPROVAL_REFUSED",
     "APPROVAL_REQUESTED",
+    "COMMAND_ID",
+    "COMMAND_ID_MAX",
     "CORRECTED_EVENT",
     "EMPTY_PAYLOAD",
     "LIBRARY_COMMANDS",
@@ -24,6 +26,7 @@ __all__ = [
     "VOIDED_EVENT",
     "Command",
     "Event",
+    "command_id_problem",
 ]
 
 #: Commands whose effects casework itself knows (consents, plans, sessions...): their trigger
@@ -53,6 +56,23 @@ MIGRATED_EVENT = "migrated"
 CORRECTED_EVENT = "corrected"
 #: An earlier data event marked as entered in error; it stays in the log, without effect.
 VOIDED_EVENT = "voided"
+
+
+#: The payload key casework reserves for a command's id (an app-chosen idempotency key): a
+#: command carrying an id the case already recorded returns that event and records nothing.
+#: It is kept in the event's payload, so it is stored, serialised and replayed with it.
+COMMAND_ID = "command_id"
+#: The longest command id accepted (a UUID is 36 characters).
+COMMAND_ID_MAX = 200
+
+
+def command_id_problem(value: object) -> str | None:
+    """Why ``value`` cannot be a command id (a non-empty string, at most 200 characters)."""
+    if not isinstance(value, str) or not value.strip():
+        return f"a command id must be a non-empty string, got {value!r}"
+    if len(value) > COMMAND_ID_MAX:
+        return f"a command id has at most {COMMAND_ID_MAX} characters, got {len(value)}"
+    return None
 
 
 #: The one frozen empty payload shared by every event and command that carries no data.  Nothing

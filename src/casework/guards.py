@@ -7,6 +7,7 @@ refusal, or to list what is allowed now), so they must not change anything.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import datetime
 from typing import TYPE_CHECKING
 
 from casework._support import callable_name
@@ -21,11 +22,14 @@ if TYPE_CHECKING:
 
 __all__ = [
     "BUILTIN",
+    "RECORD_RULES",
     "agency_given",
     "assessment_fits_phase",
     "consent_for_intake",
     "consent_in_force",
     "consent_to_withdraw",
+    "distinct_record",
+    "held_before_recorded",
     "plan_given",
     "plan_is_set",
     "plan_revision",
@@ -52,8 +56,7 @@ def agency_given(case: Case, cmd: Command) -> str | None:
     return None if _text(cmd, "agency") else "a referral out must name the receiving agency"
 
 
-def _consent_problems(case: Case, cmd: Command) -> str | None:
-    at = cmd.at
+def _consent_problems(case: Case, at: datetime) -> str | None:
     missing = []
     if not case.consent_active(ConsentGiver.CLIENT, at):
         missing.append("the client's consent")
@@ -66,14 +69,25 @@ def _consent_problems(case: Case, cmd: Command) -> str | None:
 
 def consent_for_intake(case: Case, cmd: Command) -> str | None:
     """Intake needs the client's consent, and a guardian's when the client is under 18 that day."""
-    problem = _consent_problems(case, cmd)
+    problem = _consent_problems(case, cmd.at)
     return None if problem is None else f"intake needs {problem} in force"
 
 
 def consent_in_force(case: Case, cmd: Command) -> str | None:
-    """No session while the consent that intake needed is withdrawn."""
-    problem = _consent_problems(case, cmd)
-    return None if problem is None else f"no session without {problem} in force"
+    """No session while the consent that intake needed is withdrawn.
+
+    A held session is judged at the time it was held, whenever it is recorded: a session held
+    while consent was withdrawn is refused even once consent is given again.
+    """
+    session = cmd.payload.get("session")
+    held = session.held_at if isinstance(session, SessionRecord) else None
+    problem = _consent_problems(case, held if held is not None else cmd.at)
+    if problem is None:
+        return None
+    if held is not None:
+        when = f"{held:%Y-%m-%d %H:%M}"
+        return f"no session without {problem} in force: none was when it was held ({when})"
+    return f"no session without {problem} in force"
 
 
 def valid_consent(case: Case, cmd: Command) -> str | None:
@@ -116,17 +130,18 @@ def plan_given(case: Case, cmd: Command) -> str | None:
 
 
 def plan_is_set(case: Case, cmd: Command) -> str | None:
-    """The intervention starts only once there is a session plan."""
-    return None if case.plan is not None else "there is no session plan yet"
+    """The intervention starts only once there is a session plan (set since any reopening)."""
+    return None if case.plan_in_force is not None else "there is no session plan yet"
 
 
 def plan_revision(case: Case, cmd: Command) -> str | None:
     """A revision adds sessions to an existing plan."""
     n = cmd.payload.get("sessions")
-    if case.plan is None:
+    plan = case.plan_in_force
+    if plan is None:
         return "there is no plan to revise"
-    if isinstance(n, bool) or not isinstance(n, int) or n <= case.plan.sessions:
-        return f"a revision must raise the plan above {case.plan.sessions} sessions, got {n!r}"
+    if isinstance(n, bool) or not isinstance(n, int) or n <= plan.sessions:
+        return f"a revision must raise the plan above {plan.sessions} sessions, got {n!r}"
     return None
 
 
@@ -135,16 +150,18 @@ def session_fits_plan(case: Case, cmd: Command) -> str | None:
     session = cmd.payload.get("session")
     if not isinstance(session, SessionRecord):
         return "record_session needs a SessionRecord"
-    if case.plan is None:
+    plan = case.plan_in_force
+    if plan is None:
         return "there is no session plan"
-    if session.held and case.held_sessions >= case.plan.sessions:
-        return f"all {case.plan.sessions} planned sessions are held; revise the plan to add more"
+    if session.held and case.held_sessions >= plan.sessions:
+        return f"all {plan.sessions} planned sessions are held; revise the plan to add more"
     return None
 
 
 def sessions_complete(case: Case, cmd: Command) -> str | None:
     """Evaluation needs every planned session held (end the intervention early otherwise)."""
-    planned = case.planned_sessions
+    plan = case.plan_in_force
+    planned = plan.sessions if plan is not None else None
     if planned is None:
         return "there is no session plan"
     if case.held_sessions < planned:
@@ -160,6 +177,70 @@ def transfer_target(case: Case, cmd: Command) -> str | None:
     if to == case.worker:
         return f"the case is already assigned to {to!r}"
     return reason_given(case, cmd)
+
+
+def held_before_recorded(case: Case, cmd: Command) -> str | None:
+    """A session is recorded as held once it has been held: never held after the command's time."""
+    session = cmd.payload.get("session")
+    if not isinstance(session, SessionRecord) or session.held_at is None:
+        return None
+    try:
+        late = session.held_at > cmd.at
+    except TypeError:
+        return "the session's held time and the command's time mix naive and timezone-aware"
+    if not late:
+        return None
+    return (
+        f"a session held at {session.held_at:%Y-%m-%d %H:%M} cannot be recorded as held at "
+        f"{cmd.at:%Y-%m-%d %H:%M}, before it took place"
+    )
+
+
+def distinct_record(case: Case, cmd: Command) -> str | None:
+    """A session, consent or assessment the case already holds is not recorded twice.
+
+    The earlier record is found by :meth:`~casework.case.Case.duplicate_of`; to change it,
+    correct it (``engine.correct``) rather than recording it again.
+    """
+    event_type = _RECORDED.get(cmd.trigger)
+    if event_type is None:
+        return None
+    seq = case.duplicate_of(event_type, cmd.payload)
+    if seq is None:
+        return None
+    p = cmd.payload
+    if event_type == "session_recorded":
+        session = p["session"]
+        what = (
+            f"session {session.number} is already held under the plan in force"
+            if session.number in case.held_numbers
+            else f"the same record of session {session.number} is already recorded"
+        )
+    elif event_type == "consent_recorded":
+        what = "the same consent is already recorded and in force"
+    else:
+        a = p["assessment"]
+        what = (
+            f"the same {a.phase.value} {a.instrument} assessment (at {a.at:%Y-%m-%d %H:%M}, "
+            "same answers) is already recorded"
+        )
+    return f"{what} (#{seq}): to change it, correct #{seq} with engine.correct"
+
+
+_RECORDED = {
+    "record_session": "session_recorded",
+    "record_consent": "consent_recorded",
+    "record_assessment": "assessment_recorded",
+}
+
+#: Rules an engine applies to casework's own records in every lifecycle, after its guards
+#: (by trigger): the facts the built-in guards count are never doubled, and a session is
+#: not held in the future.
+RECORD_RULES: Mapping[str, tuple[Guard, ...]] = {
+    "record_session": (held_before_recorded, distinct_record),
+    "record_consent": (distinct_record,),
+    "record_assessment": (distinct_record,),
+}
 
 
 #: The rule guards with their default thresholds (``assessment_fits_phase`` among them).

@@ -11,7 +11,7 @@ from datetime import date, datetime
 
 from casework.case import Case
 from casework.engine import Engine
-from casework.errors import DuplicateRecord, InvalidValue
+from casework.errors import AlreadyRegistered, InvalidValue
 from casework.journal import Journal
 from casework.outreach import VisitReferral
 from casework.records import Client, as_datetime
@@ -35,7 +35,7 @@ def open_from_visit(
     """Open case ``case_id`` for the need found at visit ``visit_id`` of ``journal``.
 
     Refused (nothing recorded) when the visit is unknown, found no need, or already opened a
-    case (:class:`~casework.errors.DuplicateRecord` naming that case).  The case is opened
+    case (:class:`~casework.errors.AlreadyRegistered` naming that case).  The case is opened
     first (with the engine's store), then the link is recorded in the journal (with the same
     store), so a refused case leaves the journal as it was.  ``worker`` defaults to the
     visit's worker.
@@ -48,7 +48,7 @@ def open_from_visit(
         raise InvalidValue("visit", f"visit {visit_id!r} found no need to open a case for")
     done = register.referral_of(visit_id)
     if done is not None:
-        raise DuplicateRecord(
+        raise AlreadyRegistered(
             "visit", f"visit {visit_id!r} already opened case {done.case!r}", done.case
         )
     if as_datetime(at) < journal.history[-1].at:

@@ -2,7 +2,7 @@
 
 :func:`register_resident` adds a person under watch (``resident_registered``), refusing the
 same person twice (the same id, or the same name, birth date and guardian under another id)
-with a :class:`~casework.errors.DuplicateRecord` naming the id already there.
+with a :class:`~casework.errors.AlreadyRegistered` naming the id already there.
 :func:`record_visit` records an outreach visit (``outreach_visit_recorded``) to a registered
 person.  :class:`Register` reads the register back out of a journal.  Opening a case from a
 visit that found a need is :func:`casework.referral.open_from_visit`.
@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Final
 
 import attrs
 
-from casework.errors import DuplicateRecord, InvalidValue
+from casework.errors import AlreadyRegistered, InvalidValue
 from casework.events import Event
 from casework.journal import Journal
 from casework.outreach import OutreachVisit, Resident, VisitReferral
@@ -130,7 +130,7 @@ def register_resident(
 ) -> Event:
     """Register a person under watch (dated on the record's ``registered`` day unless ``at``).
 
-    Refused with :class:`~casework.errors.DuplicateRecord` (its ``existing`` is the id already
+    Refused with :class:`~casework.errors.AlreadyRegistered` (its ``existing`` is the id already
     registered) for a known id, or for a known person under a new id (same name, birth date
     and guardian).
     """
@@ -145,7 +145,7 @@ def register_resident(
             else f"this person is already registered as {existing!r} "
             "(same name, birth date and guardian)"
         )
-        raise DuplicateRecord("resident", why, existing)
+        raise AlreadyRegistered("resident", why, existing)
     when = resident.registered if at is None else at
     return journal.record(RESIDENT_EVENT, at=when, by=by, store=store, resident=resident)
 
@@ -171,7 +171,7 @@ def record_visit(
             "OutreachVisit.resident", f"no resident {visit.resident!r} is registered"
         )
     if any(v.id == visit.id for v in register.visits):
-        raise DuplicateRecord("OutreachVisit.id", f"visit {visit.id!r} is recorded", visit.id)
+        raise AlreadyRegistered("OutreachVisit.id", f"visit {visit.id!r} is recorded", visit.id)
     when = visit.on if at is None else at
     return journal.record(VISIT_EVENT, at=when, by=by or visit.worker, store=store, visit=visit)
 

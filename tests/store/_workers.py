@@ -91,3 +91,48 @@ def write_until_killed(path: str, ack_path: str, cases: list[str], run: int) -> 
             lines = "".join(f"{case_id} {e.seq} {e.payload['token']}\n" for e in batch)
             os.write(fd, lines.encode())
             n += 1
+
+
+def retry_one_command(  # noqa: PLR0917 - a process target takes its arguments positionally
+    spec: tuple[Any, ...], me: int, case_id: str, command_id: str, barrier: Any, out: Any
+) -> None:
+    """Everyone fires the same command (one command id) at once, reloading and retrying on a
+    conflict as an app would; then appends an event under that id behind the engine's back.
+    Reports ``(me, seq of the event the engine returned, what the raw append raised)``.
+    """
+    from casework.engine import Engine
+    from casework.standard import STANDARD
+    from casework.store import DuplicateCommandId
+
+    store = open_spec(spec)
+    try:
+        engine = Engine(STANDARD, store=store)
+        case = store.load(case_id)
+        barrier.wait(timeout=30)
+        for _ in range(20):
+            try:
+                event = engine.fire(
+                    case, "transfer", at=T0, by="wu", to="li", reason="leave", command_id=command_id
+                )
+                break
+            except ConflictError:  # another writer got there first: reload, retry
+                case = store.load(case_id)
+        else:
+            raise AssertionError("no answer after 20 retries")
+        v = store.summary(case_id).version
+        barrier.wait(timeout=30)
+        raw = Event(
+            case_id, v + 1, "noted", T0, "wu", event.state, "note", {"command_id": command_id}
+        )
+        try:
+            store.append([raw], expected_version=v)
+            refused = None
+        except DuplicateCommandId as exc:
+            refused = ("duplicate", exc.seq)
+        except ConflictError:
+            refused = ("conflict", None)
+        out.put((me, event.seq, refused, None))
+    except BaseException as exc:
+        out.put((me, None, None, repr(exc)))
+    finally:
+        store.close()

@@ -16,7 +16,7 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
-from _workers import contend, opening, write_until_killed
+from _workers import contend, opening, retry_one_command, write_until_killed
 
 from casework.store import SQLiteStore
 from conftest import Backend
@@ -133,3 +133,37 @@ def test_conflicts_in_one_process_write_nothing_even_if_the_check_is_bypassed(
     with pytest.raises(sqlite3.IntegrityError):
         store.db.execute("INSERT INTO events (case_id, seq, payload) VALUES ('c', 1, '{}')")
     store.close()
+
+
+def test_processes_retrying_one_command_id_record_exactly_one_event(
+    shared_backend: Backend,
+) -> None:
+    """Several processes send the same command (one id) at once and retry on conflicts:
+    one event is recorded, and every process gets that event back; an event appended under
+    the same id behind the engine's back is refused by the store's unique index.
+    """
+    store = shared_backend.open()
+    store.append([opening("retried")], expected_version=0)
+    ctx = multiprocessing.get_context("spawn")
+    barrier = ctx.Barrier(WORKERS)
+    out = ctx.Queue()
+    procs = [
+        ctx.Process(
+            target=retry_one_command,
+            args=(shared_backend.spec, i, "retried", "visit-42", barrier, out),
+        )
+        for i in range(WORKERS)
+    ]
+    for p in procs:
+        p.start()
+    results = [out.get(timeout=120) for _ in procs]
+    for p in procs:
+        p.join(timeout=30)
+        assert p.exitcode == 0
+    assert [r[3] for r in results] == [None] * WORKERS, results
+    assert {r[1] for r in results} == {2}  # everyone got the one event back
+    events = store.events("retried")
+    assert [e.payload.get("command_id") for e in events].count("visit-42") == 1
+    assert len(events) == 2  # the raw appends under the same id were all refused
+    assert all(r[2] in (("duplicate", 2), ("conflict", None)) for r in results)
+    assert any(r[2] == ("duplicate", 2) for r in results)

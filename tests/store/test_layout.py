@@ -2,7 +2,7 @@
 
 The layout-1 tables are created here exactly as casework 0.1 created them, and filled with
 the rows it wrote (``codec.dumps_event``), including a corrupt one and one from before schema
-versions.  Opening a store migrates them to layout 2, once, in one transaction.
+versions.  Opening a store migrates them to the current layout, once, in one transaction.
 """
 
 from __future__ import annotations
@@ -82,7 +82,7 @@ def test_a_layout_1_sqlite_file_opens_and_is_migrated_once(tmp_path: Path) -> No
 
     store = SQLiteStore(path)
     try:
-        assert store.db.execute("PRAGMA user_version").fetchone()[0] == LAYOUT_VERSION == 2
+        assert store.db.execute("PRAGMA user_version").fetchone()[0] == LAYOUT_VERSION == 3
         check_migrated(store, source)
         split = store.db.execute("SELECT count(*) FROM events WHERE type IS NULL").fetchone()[0]
         assert split == 2  # the corrupt row and the version-0 record are kept whole
@@ -148,6 +148,100 @@ def test_a_layout_1_postgres_database_opens_and_is_migrated_once(
         try:
             check_migrated(store, source)
             layout = store.conn.execute("SELECT value FROM casework_meta").fetchone()
-            assert layout == ("2",)
+            assert layout == ("3",)
         finally:
             store.close()
+
+
+def layout_2_case(store: Store) -> None:
+    """A case with command ids, written through an engine (then taken back to layout 2)."""
+    from _workers import CLIENT, T0
+
+    from casework.standard import STANDARD
+
+    engine = Engine(STANDARD, store=store)
+    case = engine.open("L2", CLIENT, at=T0, by="wu", command_id="open-1")
+    engine.fire(case, "screen", at=T0, by="wu", command_id="screen-1")
+    engine.fire(case, "transfer", at=T0, by="wu", to="li", reason="r")
+
+
+def check_layout_3(store: Store) -> None:
+    """The ids are back in their column: a second event under one of them is refused."""
+    import attrs
+
+    from casework.store import DuplicateCommandId
+
+    events = store.events("L2")
+    assert store.load("L2").commands == {"open-1": 1, "screen-1": 2}
+    again = attrs.evolve(events[1], seq=4, state=events[-1].state)
+    with pytest.raises(DuplicateCommandId) as info:
+        store.append([again], expected_version=3)
+    assert info.value.seq == 2
+    assert store.summary("L2").version == 3
+
+
+def test_a_layout_2_sqlite_file_gets_its_command_id_column(tmp_path: Path) -> None:
+    path = tmp_path / "v2.db"
+    store = SQLiteStore(path)
+    layout_2_case(store)
+    store.close()
+    with sqlite3.connect(path) as db:  # back to layout 2, as the previous casework wrote it
+        db.execute("DROP INDEX events_command")
+        db.execute("ALTER TABLE events DROP COLUMN command_id")
+        db.execute("PRAGMA user_version=2")
+    db.close()
+    store = SQLiteStore(path)
+    try:
+        assert store.db.execute("PRAGMA user_version").fetchone()[0] == 3
+        ids = store.db.execute("SELECT seq, command_id FROM events ORDER BY seq").fetchall()
+        assert ids == [(1, "open-1"), (2, "screen-1"), (3, None)]
+        check_layout_3(store)
+    finally:
+        store.close()
+
+
+def test_a_layout_2_postgres_database_gets_its_command_id_column(
+    pg_schema: tuple[str, str],
+) -> None:
+    import psycopg
+
+    from casework.store.postgres import PostgresStore
+
+    dsn, schema = pg_schema
+    store = PostgresStore(dsn, schema=schema)
+    layout_2_case(store)
+    store.close()
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        conn.execute(f'DROP INDEX "{schema}".casework_events_command')
+        conn.execute(f'ALTER TABLE "{schema}".casework_events DROP COLUMN command_id')
+        conn.execute(f"UPDATE \"{schema}\".casework_meta SET value = '2' WHERE key = 'layout'")
+    for _ in range(2):  # the second open finds layout 3: nothing to do
+        store = PostgresStore(dsn, schema=schema)
+        try:
+            layout = store.conn.execute("SELECT value FROM casework_meta").fetchone()
+            assert layout == ("3",)
+            ids = store.conn.execute(
+                "SELECT seq, command_id FROM casework_events ORDER BY seq"
+            ).fetchall()
+            assert ids == [(1, "open-1"), (2, "screen-1"), (3, None)]
+        finally:
+            store.close()
+    store = PostgresStore(dsn, schema=schema)
+    try:
+        check_layout_3(store)
+    finally:
+        store.close()
+
+
+def test_the_layout_3_backfill_keeps_the_first_id_of_a_case() -> None:
+    from casework.store._shared import command_id_backfill
+
+    rows = [
+        (1, "a", '{"command_id":"x"}'),
+        (2, "a", '{"command_id":"x"}'),  # a repeat: replay reads the first
+        (3, "b", '{"command_id":"x"}'),  # ids are per case
+        (4, "a", '{"note":"\\"command_id\\" in text"}'),
+        (5, "a", '{"command_id":7}'),  # not an id
+        (6, "a", "{broken"),
+    ]
+    assert command_id_backfill(rows) == [("x", 1), ("x", 3)]

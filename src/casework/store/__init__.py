@@ -17,6 +17,7 @@ from casework.store.copy import copy_store
 from casework.store.errors import (
     ConflictError,
     CorruptRecord,
+    DuplicateCommandId,
     InvalidAppend,
     StoreError,
     UnknownCase,
@@ -33,6 +34,7 @@ __all__ = [
     "CaseSummary",
     "ConflictError",
     "CorruptRecord",
+    "DuplicateCommandId",
     "InvalidAppend",
     "MemoryStore",
     "PostgresStore",

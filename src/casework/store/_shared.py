@@ -14,13 +14,27 @@ from typing import Any
 from casework.case import Case, migration_target, payload_problem
 from casework.catalogue import DEFAULT_CATALOGUE, Catalogue
 from casework.errors import InvalidValue, ReplayError, UnknownDefinition
-from casework.events import CORRECTED_EVENT, MIGRATED_EVENT, OPEN_EVENT, VOIDED_EVENT, Event
+from casework.events import (
+    COMMAND_ID,
+    CORRECTED_EVENT,
+    MIGRATED_EVENT,
+    OPEN_EVENT,
+    VOIDED_EVENT,
+    Event,
+    command_id_problem,
+)
 from casework.journal import JOURNAL_OPENED, Journal
 from casework.lifecycle import Lifecycle
 from casework.plan import SessionPlan
 from casework.serialize import Codec, DecodeError, SchemaTooNew, default_codec
 from casework.store.base import JOURNALS, CaseQuery, CaseSummary
-from casework.store.errors import CorruptRecord, InvalidAppend, UnknownCase, UnknownLifecycle
+from casework.store.errors import (
+    CorruptRecord,
+    DuplicateCommandId,
+    InvalidAppend,
+    UnknownCase,
+    UnknownLifecycle,
+)
 
 __all__ = [
     "ROW_COLUMNS",
@@ -28,6 +42,7 @@ __all__ = [
     "ReadRow",
     "Row",
     "check_version",
+    "command_id_backfill",
     "disagreement",
     "split_record",
 ]
@@ -40,8 +55,10 @@ _OPENINGS = (OPEN_EVENT, JOURNAL_OPENED)
 #: readable, or reported, exactly as before).
 ROW_COLUMNS = ("v", "type", "at", "actor", "state", "trigger", "payload")
 
-#: A stored event: case id, number, then :data:`ROW_COLUMNS`.
-Row = tuple[str, int, int, str, str, str, str, str, str | None]
+#: A stored event: case id, number, then :data:`ROW_COLUMNS`, then its command id (layout 3:
+#: the payload's ``"command_id"``, copied to a column the store keeps unique per case; it is
+#: read back from the payload, never from that column).
+Row = tuple[str, int, int, str, str, str, str, str, str | None, str | None]
 
 #: A stored event as read back: number, then :data:`ROW_COLUMNS`.
 ReadRow = tuple[int, Any, Any, Any, Any, Any, Any, Any]
@@ -94,6 +111,35 @@ def split_record(
         else None
     )
     return (v, *(record[k] for k in _SPLIT_TEXT), text_out)
+
+
+def command_id_backfill(rows: Iterable[tuple[Any, str, Any]]) -> list[tuple[str, Any]]:
+    """``(command id, gid)`` for the layout-3 migration: for rows ``(gid, case_id, payload
+    text)`` in acceptance order, the payload's ``"command_id"`` where it is a valid id and
+    the first of its case (a later repeat keeps no id column, as replay reads the first).
+    """
+    found: list[tuple[str, Any]] = []
+    seen: set[tuple[str, str]] = set()
+    for gid, case_id, raw in rows:
+        text = (
+            bytes(raw).decode("utf-8", "replace")
+            if isinstance(raw, (bytes, bytearray, memoryview))
+            else raw
+        )
+        if not isinstance(text, str) or f'"{COMMAND_ID}"' not in text:
+            continue
+        try:
+            payload = json.loads(text)
+        except ValueError:
+            continue
+        value = payload.get(COMMAND_ID) if isinstance(payload, dict) else None
+        if not isinstance(value, str) or command_id_problem(value) is not None:
+            continue
+        if (case_id, value) in seen:
+            continue
+        seen.add((case_id, value))
+        found.append((value, gid))
+    return found
 
 
 def _catalogue(
@@ -211,7 +257,7 @@ def _check_text(row: Row) -> None:
 def _refuse_text(row: Row) -> None:
     """Which column of ``row`` holds the text :func:`_check_text` found, as an InvalidAppend."""
     case_id, seq = row[0], row[1]
-    for name, value in zip(("case_id", "seq", *ROW_COLUMNS), row, strict=True):
+    for name, value in zip(("case_id", "seq", *ROW_COLUMNS, "command_id"), row, strict=True):
         if type(value) is not str:
             continue
         if "\x00" in value and name != "payload":
@@ -225,6 +271,23 @@ def _refuse_text(row: Row) -> None:
                 f"({value[exc.start : exc.end]!r} at position {exc.start})",
                 seq,
             ) from None
+
+
+def _command_ids(case_id: str, events: Sequence[Event], expected: int) -> list[Any]:
+    """The command id of each event (None where it has none), each valid and used once."""
+    ids = [ev.payload.get(COMMAND_ID) for ev in events]
+    if any(cid is not None for cid in ids):
+        seen: dict[str, int] = {}
+        for ev, cid in zip(events, ids, strict=True):
+            if cid is None:
+                continue
+            problem = command_id_problem(cid)
+            if problem is not None:
+                raise InvalidAppend(case_id, f"event #{ev.seq}: {problem}")
+            if cid in seen:
+                raise DuplicateCommandId(case_id, cid, seen[cid], expected=expected)
+            seen[cid] = ev.seq
+    return ids
 
 
 def disagreement(case_id: str, version: int, last: int | None) -> CorruptRecord | None:
@@ -344,11 +407,12 @@ class BaseStore:
                 raise InvalidAppend(case_id, exc.problem, exc.seq) from exc
             except InvalidValue as exc:  # a record refused while applying an event
                 raise InvalidAppend(case_id, str(exc)) from exc
+        ids = _command_ids(case_id, events, expected_version)
         to_row = self.codec.event_to_row
         rows: list[Row] = []
-        for ev in events:
+        for ev, cid in zip(events, ids, strict=True):
             try:
-                row: Row = (case_id, ev.seq, *to_row(ev))
+                row: Row = (case_id, ev.seq, *to_row(ev), cid)
             except Exception as exc:
                 raise InvalidAppend(case_id, str(exc), ev.seq) from exc
             _check_text(row)

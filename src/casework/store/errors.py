@@ -7,6 +7,7 @@ from casework.errors import CaseworkError
 __all__ = [
     "ConflictError",
     "CorruptRecord",
+    "DuplicateCommandId",
     "InvalidAppend",
     "NotAStore",
     "StoreError",
@@ -36,6 +37,29 @@ class ConflictError(StoreError):
             f"case {case_id!r} changed since it was read (expected version {expected}, {now}); "
             f"nothing was written: reload the case and try again"
         )
+
+
+class DuplicateCommandId(ConflictError):
+    """An appended event carries a command id the case already recorded (by event ``seq``).
+
+    Nothing was written.  Another writer recorded that command first: reload the case; the
+    engine then returns event ``seq`` for a retry with that id.
+
+    .. versionadded:: 0.1.0
+    """
+
+    def __init__(self, case_id: str, command_id: str, seq: int | None, *, expected: int) -> None:
+        self.command_id = command_id
+        self.seq = seq
+        StoreError.__init__(
+            self,
+            f"case {case_id!r}: command id {command_id!r} is already recorded"
+            + (f" as #{seq}" if seq is not None else "")
+            + "; nothing was written: reload the case (a retry then returns that event)",
+        )
+        self.case_id = case_id
+        self.expected = expected
+        self.actual = None
 
 
 class UnknownCase(StoreError, LookupError):

@@ -17,7 +17,7 @@ from casework.lifecycle import Lifecycle
 from casework.serialize import Codec
 from casework.store._shared import ROW_COLUMNS, BaseStore, ReadRow, check_version, disagreement
 from casework.store.base import CaseQuery, CaseSummary
-from casework.store.errors import ConflictError, StoreError, UnknownCase
+from casework.store.errors import ConflictError, DuplicateCommandId, StoreError, UnknownCase
 
 __all__ = ["MemoryStore"]
 
@@ -37,6 +37,8 @@ class MemoryStore(BaseStore):
         self._data: dict[str, list[ReadRow]] = {}
         self._order: list[tuple[str, int]] = []
         self._summaries: dict[str, CaseSummary] = {}
+        #: (case id, command id) -> the event that recorded it, checked under the lock.
+        self._commands: dict[tuple[str, str], int] = {}
         self._closed = False
 
     def __repr__(self) -> str:
@@ -71,10 +73,18 @@ class MemoryStore(BaseStore):
                 raise ConflictError(case_id, expected_version, actual)
             if prev is not None:
                 self._check_follows(prev, events)
+            ids = [(case_id, row[-1]) for row in rows if row[-1] is not None]
+            for key in ids:
+                if key in self._commands:
+                    raise DuplicateCommandId(
+                        case_id, key[1], self._commands[key], expected=expected_version
+                    )
             summary = self._summary_of(events, prev)
-            self._data.setdefault(case_id, []).extend(row[1:] for row in rows)
+            self._data.setdefault(case_id, []).extend(row[1:-1] for row in rows)
             self._order.extend((case_id, row[1]) for row in rows)
             self._summaries[case_id] = summary
+            for key, row in zip(ids, (r for r in rows if r[-1] is not None), strict=True):
+                self._commands[key] = row[1]
 
     def _plan_rows(self, case_id: str) -> list[ReadRow]:
         # called by append, under the lock already
@@ -124,7 +134,7 @@ class MemoryStore(BaseStore):
     def close(self) -> None:
         """Drop the data; the store refuses further use."""
         self._closed = True
-        self._data, self._order, self._summaries = {}, [], {}
+        self._data, self._order, self._summaries, self._commands = {}, [], {}, {}
 
     # --- for tests of corruption handling ------------------------------------------------------
 

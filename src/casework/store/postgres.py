@@ -23,7 +23,7 @@ from casework.catalogue import Catalogue
 from casework.events import Event
 from casework.lifecycle import Lifecycle
 from casework.serialize import Codec, SchemaTooNew
-from casework.store._shared import split_record
+from casework.store._shared import Row, command_id_backfill, split_record
 from casework.store._sql import (
     PAGE,
     SUMMARY_COLUMNS,
@@ -32,7 +32,12 @@ from casework.store._sql import (
     summary_row,
     summary_update,
 )
-from casework.store.errors import ConflictError, NotAStore, StoreError
+from casework.store.errors import (
+    ConflictError,
+    DuplicateCommandId,
+    NotAStore,
+    StoreError,
+)
 
 if TYPE_CHECKING:
     import psycopg
@@ -40,7 +45,9 @@ if TYPE_CHECKING:
 __all__ = ["PostgresStore"]
 
 #: Version of the table layout (kept in ``casework_meta``).
-LAYOUT_VERSION = 2
+LAYOUT_VERSION = 3
+#: Layout 3: a command id is recorded once per case.
+_COMMAND_INDEX = "casework_events_command"
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS casework_meta (
@@ -58,8 +65,11 @@ CREATE TABLE IF NOT EXISTS casework_events (
     state   TEXT,
     trigger TEXT,
     payload TEXT,
+    command_id TEXT,
     UNIQUE (case_id, seq)
 );
+CREATE UNIQUE INDEX IF NOT EXISTS casework_events_command ON casework_events (case_id, command_id)
+    WHERE command_id IS NOT NULL;
 CREATE TABLE IF NOT EXISTS casework_cases (
     case_id    TEXT COLLATE "C" PRIMARY KEY,
     lifecycle  TEXT NOT NULL,
@@ -78,8 +88,9 @@ CREATE INDEX IF NOT EXISTS casework_cases_programme ON casework_cases (programme
 CREATE INDEX IF NOT EXISTS casework_cases_opened ON casework_cases (opened_key)
 """
 _INSERT_EVENT = (
-    "INSERT INTO casework_events (case_id, seq, v, type, at, actor, state, trigger, payload) "
-    "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s)"
+    "INSERT INTO casework_events "
+    "(case_id, seq, v, type, at, actor, state, trigger, payload, command_id) "
+    "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"
 )
 _LAYOUT_LOCK = 0x63617365  # pg_advisory_xact_lock key: "case"
 
@@ -111,11 +122,22 @@ _LAYOUT_COLUMNS = {
         ),
         "casework_cases": _CASES_COLUMNS,
     },
+    3: {  # layout 2 and each event's command id, unique per case
+        "casework_meta": frozenset({"key", "value"}),
+        "casework_events": frozenset(
+            [
+                *("gid", "case_id", "seq", "v", "type", "at", "actor", "state", "trigger"),
+                *("payload", "command_id"),
+            ]
+        ),
+        "casework_cases": _CASES_COLUMNS,
+    },
 }
 #: Every name the layout gives a relation (tables and indexes).
 _NAMES = (
     "casework_meta",
     "casework_events",
+    "casework_events_command",
     "casework_cases",
     "casework_cases_state",
     "casework_cases_worker",
@@ -204,6 +226,8 @@ class PostgresStore(SqlStore):
                 raise SchemaTooNew(int(found[0]), range(1, LAYOUT_VERSION + 1))
             if found is not None and int(found[0]) == 1:
                 self._migrate_from_1()
+            if found is not None and int(found[0]) in {1, 2}:
+                self._migrate_from_2()
             for statement in _SCHEMA.split(";"):
                 conn.execute(statement)
             if found is None:
@@ -293,6 +317,25 @@ class PostgresStore(SqlStore):
         conn.execute("ALTER TABLE casework_events DROP COLUMN data")
         conn.execute("UPDATE casework_meta SET value = %s WHERE key = 'layout'", ("2",))
 
+    def _migrate_from_2(self) -> None:
+        """Layout 2 to 3, inside the caller's transaction: the command id column, filled from
+        the payloads that carry one (the first of each case); the index follows in the schema.
+        """
+        conn = self.conn
+        conn.execute("ALTER TABLE casework_events ADD COLUMN command_id TEXT")
+        rows = conn.execute(
+            "SELECT gid, case_id, payload FROM casework_events WHERE type IS NOT NULL "
+            "AND strpos(payload, '\"command_id\"') > 0 ORDER BY gid"
+        ).fetchall()
+        with conn.cursor() as cur:
+            cur.executemany(
+                "UPDATE casework_events SET command_id = %s WHERE gid = %s",
+                command_id_backfill(rows),
+            )
+        conn.execute(
+            "UPDATE casework_meta SET value = %s WHERE key = 'layout'", (str(LAYOUT_VERSION),)
+        )
+
     # --- writing ---------------------------------------------------------------------------
 
     def append(self, events: Sequence[Event], *, expected_version: int) -> None:
@@ -329,8 +372,26 @@ class PostgresStore(SqlStore):
                         conn.execute(*summary_update(prev, summary, "%s", "casework_cases"))
                     with conn.cursor() as cur:
                         cur.executemany(_INSERT_EVENT, rows)
-            except (errors.UniqueViolation, errors.SerializationFailure) as exc:
+            except errors.UniqueViolation as exc:
+                if getattr(exc.diag, "constraint_name", None) == _COMMAND_INDEX:
+                    raise self._taken(rows, expected_version) from exc
                 raise self._refused(case_id, expected_version, exc) from exc
+            except errors.SerializationFailure as exc:
+                raise self._refused(case_id, expected_version, exc) from exc
+
+    def _taken(self, rows: Sequence[Row], expected: int) -> DuplicateCommandId:
+        """The error for an append refused by the command id index: which id, which event."""
+        case_id = rows[0][0]
+        for row in rows:
+            if row[-1] is None:
+                continue
+            found = self.conn.execute(
+                f"SELECT seq FROM {self._events_table} WHERE case_id = %s AND command_id = %s",
+                (case_id, row[-1]),
+            ).fetchone()
+            if found is not None:
+                return DuplicateCommandId(case_id, row[-1], found[0], expected=expected)
+        return DuplicateCommandId(case_id, "?", None, expected=expected)
 
     # --- reading ---------------------------------------------------------------------------
 

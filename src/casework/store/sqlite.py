@@ -25,7 +25,7 @@ from casework.catalogue import Catalogue
 from casework.events import Event
 from casework.lifecycle import Lifecycle
 from casework.serialize import Codec, SchemaTooNew
-from casework.store._shared import split_record
+from casework.store._shared import Row, command_id_backfill, split_record
 from casework.store._sql import (
     PAGE,
     SUMMARY_COLUMNS,
@@ -34,12 +34,16 @@ from casework.store._sql import (
     summary_row,
     summary_update,
 )
-from casework.store.errors import NotAStore, StoreError
+from casework.store.errors import (
+    DuplicateCommandId,
+    NotAStore,
+    StoreError,
+)
 
 __all__ = ["SQLiteStore"]
 
 #: Version of the table layout (kept in ``PRAGMA user_version``).
-LAYOUT_VERSION = 2
+LAYOUT_VERSION = 3
 
 #: The events table.  ``type`` NULL marks a record row: ``payload`` holds a whole layout-1
 #: JSON record the migration could not split (see ``casework.store._shared.ROW_COLUMNS``).
@@ -55,9 +59,15 @@ CREATE TABLE {name} (
     state   TEXT,
     trigger TEXT,
     payload TEXT,
+    command_id TEXT,
     UNIQUE (case_id, seq)
 )
 """
+#: Layout 3: a command id is recorded once per case (NULLs, events without one, are many).
+COMMAND_INDEX = (
+    "CREATE UNIQUE INDEX events_command ON events (case_id, command_id) "
+    "WHERE command_id IS NOT NULL"
+)
 CASES_TABLE = """
 CREATE TABLE {name} (
     case_id    TEXT PRIMARY KEY,
@@ -96,6 +106,16 @@ _LAYOUT_COLUMNS: dict[int, dict[str, tuple[str, ...]]] = {
             "opened_at", "last_at", "opened_key", "last_key",
         ),
     },
+    3: {  # layout 2 and each event's command id, unique per case
+        "events": (
+            "gid", "case_id", "seq", "v", "type", "at", "actor", "state", "trigger", "payload",
+            "command_id",
+        ),
+        "cases": (
+            "case_id", "lifecycle", "state", "version", "worker", "programme",
+            "opened_at", "last_at", "opened_key", "last_key",
+        ),
+    },
 }  # fmt: skip
 _MAGIC = b"SQLite format 3\x00"
 #: An append's read, under the write lock: the summary and the number of the last stored row
@@ -105,8 +125,8 @@ _SELECT_SUMMARY = (
     "FROM cases WHERE case_id = ?"
 )
 _INSERT_EVENT = (
-    "INSERT INTO events (case_id, seq, v, type, at, actor, state, trigger, payload) "
-    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
+    "INSERT INTO events (case_id, seq, v, type, at, actor, state, trigger, payload, command_id) "
+    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
 )
 
 
@@ -178,8 +198,12 @@ class SQLiteStore(SqlStore):
                     db.execute(CASES_TABLE.format(name="cases"))
                     for statement in CASES_INDEXES:
                         db.execute(statement)
-                elif version == 1:
-                    self._migrate_from_1()
+                    db.execute(COMMAND_INDEX)
+                else:
+                    if version == 1:
+                        self._migrate_from_1()
+                    if version <= 2:
+                        self._migrate_from_2()
                 if version < LAYOUT_VERSION:
                     db.execute(f"PRAGMA user_version={LAYOUT_VERSION}")
 
@@ -190,7 +214,7 @@ class SQLiteStore(SqlStore):
         """
         db = self.db
         current = self.codec.migrations.current
-        db.execute(EVENTS_TABLE.format(name="events_v2"))
+        db.execute(EVENTS_TABLE.format(name="events_v2").replace("    command_id TEXT,\n", ""))
         old = db.execute("SELECT gid, case_id, seq, data FROM events ORDER BY gid")
         while page := old.fetchmany(PAGE):
             db.executemany(
@@ -209,6 +233,19 @@ class SQLiteStore(SqlStore):
         db.execute("ALTER TABLE cases_v2 RENAME TO cases")
         for statement in CASES_INDEXES:
             db.execute(statement)
+
+    def _migrate_from_2(self) -> None:
+        """Layout 2 to 3, inside the caller's transaction: the command id column (filled from
+        the payloads that carry one, the first of each case) and its unique index.
+        """
+        db = self.db
+        db.execute("ALTER TABLE events ADD COLUMN command_id TEXT")
+        rows = db.execute(
+            "SELECT gid, case_id, payload FROM events WHERE type IS NOT NULL "
+            "AND instr(payload, '\"command_id\"') > 0 ORDER BY gid"
+        )
+        db.executemany("UPDATE events SET command_id = ? WHERE gid = ?", command_id_backfill(rows))
+        db.execute(COMMAND_INDEX)
 
     def _transaction(self) -> _Tx:
         return _Tx(self.db)
@@ -241,8 +278,23 @@ class SQLiteStore(SqlStore):
                     else:  # only the columns that changed: an index is touched only if its own
                         sql, params = summary_update(prev, summary)
                         db.execute(sql, params)
-            except sqlite3.IntegrityError as exc:  # a number taken: by a writer, or a lost row
+            except sqlite3.IntegrityError as exc:  # a number or a command id taken
+                if "command_id" in str(exc):
+                    raise self._taken(rows, expected_version) from exc
                 raise self._refused(case_id, expected_version, exc) from exc
+
+    def _taken(self, rows: Sequence[Row], expected: int) -> DuplicateCommandId:
+        """The error for an append refused by the command id index: which id, which event."""
+        case_id = rows[0][0]
+        for row in rows:
+            if row[-1] is None:
+                continue
+            found = self.db.execute(
+                "SELECT seq FROM events WHERE case_id = ? AND command_id = ?", (case_id, row[-1])
+            ).fetchone()
+            if found is not None:
+                return DuplicateCommandId(case_id, row[-1], found[0], expected=expected)
+        return DuplicateCommandId(case_id, "?", None, expected=expected)
 
     # --- reading ---------------------------------------------------------------------------
 
