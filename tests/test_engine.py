@@ -41,7 +41,8 @@ def rejected(case: Case, error: type[CommandRejected], run: Any) -> CommandRejec
         run()
     assert case == before
     assert info.value.case_id == case.id and info.value.state == case.state
-    assert info.value.allowed == STANDARD.triggers_from(case.state)
+    assert set(info.value.allowed) <= set(STANDARD.triggers_from(case.state))
+    assert info.value.trigger not in info.value.allowed
     return info.value
 
 
