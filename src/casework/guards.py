@@ -21,12 +21,12 @@ if TYPE_CHECKING:
 
 __all__ = [
     "BUILTIN",
-    "judges_input",
     "agency_given",
     "assessment_fits_phase",
     "consent_for_intake",
     "consent_in_force",
     "consent_to_withdraw",
+    "judges_input",
     "plan_given",
     "plan_is_set",
     "plan_revision",

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import enum
 from datetime import date, datetime, timedelta
-from collections.abc import Callable
 from typing import Any
 
 import attrs
@@ -56,17 +55,22 @@ def _dates(value: Any) -> tuple[datetime, ...]:
     return as_items(value, "SessionPlan.schedule", "datetimes")
 
 
-def _strings(where: str) -> Callable[[Any], tuple[str, ...]]:
-    def convert(value: Any) -> tuple[str, ...]:
-        if isinstance(value, str):
-            return (value,)
-        items = as_items(value, where, "strings")
-        for i, v in enumerate(items):
-            if not isinstance(v, str):
-                raise InvalidValue(f"{where}[{i}]", f"expected a string, got {v!r}")
-        return items
+def _strings(value: Any, where: str) -> tuple[str, ...]:
+    if isinstance(value, str):
+        return (value,)
+    items = as_items(value, where, "strings")
+    for i, v in enumerate(items):
+        if not isinstance(v, str):
+            raise InvalidValue(f"{where}[{i}]", f"expected a string, got {v!r}")
+    return items
 
-    return convert
+
+def _goals(value: Any) -> tuple[str, ...]:
+    return _strings(value, "SessionPlan.goals")
+
+
+def _techniques(value: Any) -> tuple[str, ...]:
+    return _strings(value, "SessionRecord.techniques")
 
 
 def check_positive(where: str, value: Any) -> None:
@@ -85,7 +89,7 @@ class SessionPlan:
 
     sessions: int = attrs.field(default=DEFAULT_SESSIONS, validator=_positive)
     schedule: tuple[datetime, ...] = attrs.field(default=(), converter=_dates)
-    goals: tuple[str, ...] = attrs.field(default=(), converter=_strings("SessionPlan.goals"))
+    goals: tuple[str, ...] = attrs.field(default=(), converter=_goals)
 
     @schedule.validator
     def _check_schedule(self, attribute: attrs.Attribute[Any], value: tuple[Any, ...]) -> None:
@@ -154,9 +158,7 @@ class SessionRecord:
     scheduled_at: datetime | None = attrs.field(default=None, converter=_scheduled_at)
     mode: SessionMode = attrs.field(default=SessionMode.HOME_VISIT, converter=_mode)
     duration_minutes: int | None = attrs.field(default=None, validator=_positive)
-    techniques: tuple[str, ...] = attrs.field(
-        default=(), converter=_strings("SessionRecord.techniques")
-    )
+    techniques: tuple[str, ...] = attrs.field(default=(), converter=_techniques)
     worker: str | None = None
     notes: str = attrs.field(default="", metadata={"personal": True})
 

@@ -90,7 +90,7 @@ def as_datetime(value: date | datetime, where: str = "at") -> datetime:
 
 
 def as_items(value: Any, where: str, what: str = "items") -> tuple[Any, ...]:
-    """``value`` as a tuple; a string, a mapping or anything not iterable is an :class:`InvalidValue`.
+    """``value`` as a tuple; a string, a mapping or a non-iterable is an :class:`InvalidValue`.
 
     Record fields holding collections use it so that ``tags=5`` or ``techniques=None`` names the
     field instead of escaping as a bare ``TypeError`` from ``tuple()``.
