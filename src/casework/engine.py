@@ -161,11 +161,17 @@ class Engine:
                 raise InvalidValue("case_id", f"must be a non-empty string, got {case_id!r}")
             if not isinstance(client, Client):
                 raise InvalidValue("client", f"expected a Client, got {client!r}")
+            when = as_datetime(at)
+            if client.birth_date > when.date():  # records have no clock: the opening is "now"
+                raise InvalidValue(
+                    "client.birth_date",
+                    f"{client.birth_date} is after the case's opening on {when:%Y-%m-%d}",
+                )
             event = Event(
                 case_id,
                 1,
                 OPEN_EVENT,
-                as_datetime(at),
+                when,
                 _actor(by),
                 state,
                 "open",
