@@ -82,8 +82,8 @@ def _latest(ds: Dataset) -> datetime:
     return max(times) if times else datetime.min
 
 
-def _when(at: date | datetime | None, ds: Dataset) -> datetime:
-    return _latest(ds) if at is None else as_datetime(at).replace(tzinfo=None)
+def _when(at: date | datetime | None, ds: Dataset, where: str = "at") -> datetime:
+    return _latest(ds) if at is None else as_datetime(at, where).replace(tzinfo=None)
 
 
 # --- cases ---------------------------------------------------------------------------------
@@ -108,7 +108,7 @@ def cases_by_state(ds: Dataset, at: date | datetime | None = None, *, lang: str 
     end of"). Every state of the cases' lifecycles has a row, in definition order; the counts
     sum to the cases opened by ``at``.
     """
-    when = _when(at, ds)
+    when = _when(at, ds, "cases_by_state: at")
     counts: dict[str, int] = dict.fromkeys(ds.state_labels, 0)
     for case in ds.cases:
         state = state_at(case, when)
@@ -435,7 +435,7 @@ def time_in_state(ds: Dataset, as_of: date | datetime | None = None, *, lang: st
     ``n``, mean, median, quartiles (linear interpolation, as pandas) and maximum.  Closed-class
     states (closed, follow-up, withdrawn...) are left out: their time grows without end.
     """
-    until = _when(as_of, ds)
+    until = _when(as_of, ds, "time_in_state: as_of")
     by_state: dict[str, list[float]] = {}
     open_states: dict[str, None] = {}
     for lc in ds.lifecycles:
