@@ -153,7 +153,9 @@ class Engine:
     ) -> Case:
         """Open a case in the lifecycle's initial state; its first event is ``case_opened``.
 
-        The event names the lifecycle (id and version) so a store can replay it later.
+        The event names the lifecycle (id and version) so a store can replay it later.  A
+        client born after ``at`` is refused (records have no clock: the opening is the time a
+        birth date is judged against).
         """
         state = self.lifecycle.initial.name
         try:

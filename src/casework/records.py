@@ -170,7 +170,12 @@ def _birth_date(instance: Client, attribute: attrs.Attribute[Any], value: Any) -
 
 @attrs.frozen
 class Client:
-    """The person served (服务对象); ``pseudonym`` is what reports show (化名)."""
+    """The person served (服务对象); ``pseudonym`` is what reports show (化名).
+
+    A record has no clock, so a birth date "in the future" is judged where it meets a time of
+    the case: :meth:`Engine.open <casework.engine.Engine.open>` refuses a client born after
+    the case's opening.
+    """
 
     id: str = attrs.field(validator=_non_empty)
     pseudonym: str = attrs.field(validator=_non_empty)
