@@ -1019,7 +1019,6 @@ SCENARIOS: list[tuple[str, Callable[[World], object], tuple[str, ...]]] = [
         ("seasonality",),
     ),
     ("not toml", lambda w: load_scenarios_text(w, "name = \n["), ("scenario.toml",)),
-    ("a missing file", lambda w: load_scenarios(w.tmp / "none.toml"), ("none.toml",)),
     (
         "a mapping with a list",
         lambda w: load_scenarios({**tomllib.loads(XINQIAO), "name": ["x"]}),

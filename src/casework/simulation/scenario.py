@@ -589,11 +589,7 @@ def load_scenarios(source: str | Path | Mapping[str, Any]) -> tuple[Scenario, ..
         path: Path | None = source if isinstance(source, Path) else None
         if isinstance(source, str) and "\n" not in source and source.endswith(".toml"):
             path = Path(source)
-        try:
-            text = path.read_text("utf-8") if path is not None else str(source)
-        except (OSError, UnicodeDecodeError) as exc:
-            why = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
-            raise ScenarioError([(str(path), f"cannot read the scenario file: {why}")]) from None
+        text = path.read_text("utf-8") if path is not None else str(source)  # OSError: as open()
         try:
             data = tomllib.loads(text)
         except tomllib.TOMLDecodeError as exc:
