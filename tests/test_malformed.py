@@ -428,6 +428,23 @@ row(
     DefinitionError,
     "states[0].zh",
 )
+TOML_GUARDS = TOML_STATE.replace('initial = "false"', "initial = true").replace(
+    'event = "finished"', 'event = "finished"\nguards = 5'
+)
+
+
+def _placeholders(w: World) -> object:
+    path = w.tmp / "folder" / "guards.toml"
+    path.write_text(TOML_GUARDS, encoding="utf-8")
+    try:
+        return DEFAULT_CATALOGUE.load_lifecycle(path, placeholders=True)
+    finally:
+        path.unlink()
+
+
+row(
+    "file: guards 5 read with placeholders", _placeholders, DefinitionError, "transitions[0].guards"
+)
 row("file: toml syntax", lifecycle_file("id = \n[[states"), DefinitionError, "bad.toml")
 row(
     "file: json not an object",
@@ -1037,6 +1054,7 @@ REPORTS: list[tuple[str, Callable[[World], object], tuple[str, ...]]] = [
     ("Period.month 13", lambda w: Period.month(2023, 13), ("month", "13")),
     ("Period.month 0", lambda w: Period.month(2023, 0), ("month", "0")),
     ("Period.month '5'", lambda w: Period.month(2023, "5"), ("month", "'5'")),  # type: ignore[arg-type]
+    ("Period.days to date.max", lambda w: Period.days(date(2023, 1, 1), date.max), ("last",)),
     ("Period backwards", lambda w: Period(date(2023, 5, 1), date(2023, 1, 1)), ("Period.end",)),
     ("Period of strings", lambda w: Period("2023-01-01", "2024-01-01"), ("Period",)),  # type: ignore[arg-type]
     (

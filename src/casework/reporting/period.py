@@ -70,7 +70,10 @@ class Period:
     @classmethod
     def days(cls, first: date, last: date) -> Period:
         """From ``first`` to ``last``, both days included."""
-        return cls(first, _day(last) + timedelta(days=1))
+        end = _day(last)
+        if end == date.max:
+            raise InvalidValue("Period.days: last", f"{end} is the last day a date can hold")
+        return cls(first, end + timedelta(days=1))
 
     @property
     def name(self) -> str:
