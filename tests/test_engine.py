@@ -41,7 +41,8 @@ def rejected(case: Case, error: type[CommandRejected], run: Any) -> CommandRejec
         run()
     assert case == before
     assert info.value.case_id == case.id and info.value.state == case.state
-    assert info.value.allowed == STANDARD.triggers_from(case.state)
+    assert set(info.value.allowed) <= set(STANDARD.triggers_from(case.state))
+    assert info.value.trigger not in info.value.allowed
     return info.value
 
 
@@ -491,3 +492,16 @@ def test_a_failing_committed_hook_says_the_events_were_recorded() -> None:
     assert case.state == "screening" and case.version == 2  # the command took effect
     with pytest.raises(DefinitionError, match="unknown event type"):
         engine.hooks.on_committed(sms_down, type="screened")
+
+
+def test_allowed_now_lists_only_triggers_whose_guards_pass(engine: Engine) -> None:
+    """Issue 12: a refusal's "allowed now" holds what the case accepts now, never the refused
+    trigger; guards that judge a command's input (a reason) do not hide a trigger."""
+    case = drive_to(engine, open_case(engine), "intervention")
+    with pytest.raises(GuardFailed) as info:
+        engine.fire(case, "evaluate", at=T0, by="wu")
+    allowed = info.value.allowed
+    assert "evaluate" not in allowed  # 0 of 10 sessions held
+    assert {"suspend", "end_early", "record_session"} <= set(allowed)
+    assert set(allowed) < set(STANDARD.triggers_from("intervention"))
+    assert "allowed now: " + ", ".join(allowed) in str(info.value)

@@ -371,7 +371,7 @@ def _names_in(data: Mapping[str, Any]) -> dict[str, set[str]]:
     found: dict[str, set[str]] = {"guards": set(), "hooks": set()}
 
     def add(kind: str, value: Any) -> None:
-        for v in (value,) if isinstance(value, str) else value or ():
+        for v in (value,) if isinstance(value, str) else value if isinstance(value, list) else ():
             if isinstance(v, str):
                 found[kind].add(v)
 

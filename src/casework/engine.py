@@ -172,6 +172,8 @@ class Engine:
         :func:`casework.referral.open_from_visit`) is kept on it as the case's referral source.
         With a ``command_id`` and a store, opening again with the same id returns the stored
         case (the same opening again) or raises :class:`DuplicateCommand` (a different one).
+        A client born after ``at`` is refused (records have no clock: the opening is the time
+        a birth date is judged against).
         """
         state = self.lifecycle.initial.name
         given = {"client": client, "worker": worker, "programme": programme}
@@ -188,11 +190,17 @@ class Engine:
                 raise InvalidValue("client", f"expected a Client, got {client!r}")
             if referral is not None and not isinstance(referral, VisitReferral):
                 raise InvalidValue("referral", f"expected a VisitReferral, got {referral!r}")
+            when = as_datetime(at)
+            if client.birth_date > when.date():  # records have no clock: the opening is "now"
+                raise InvalidValue(
+                    "client.birth_date",
+                    f"{client.birth_date} is after the case's opening on {when:%Y-%m-%d}",
+                )
             event = Event(
                 case_id,
                 1,
                 OPEN_EVENT,
-                as_datetime(at),
+                when,
                 _actor(by),
                 state,
                 "open",
@@ -1243,7 +1251,7 @@ class Engine:
             },
         )
 
-    def _reasons(self, case: Case, command: Command) -> dict[str, str]:
+    def _reasons(self, case: Case, command: Command, *, probe: bool = False) -> dict[str, str]:
         transition = self.lifecycle.transition(case.state, command.trigger)
         assert transition is not None
         failed = {}
@@ -1252,6 +1260,8 @@ class Engine:
             if case.previous_state not in options:
                 failed["previous"] = f"no earlier state to return to from {case.state!r}"
         for guard in transition.guards:
+            if probe and getattr(guard, "judges_input", False):
+                continue
             try:
                 reason = guard(case, command)
             except Exception as exc:
@@ -1271,11 +1281,7 @@ class Engine:
         self, kind: type[CommandRejected], case: Case, trigger: str, reasons: list[str]
     ) -> CommandRejected:
         return kind(
-            case.id,
-            case.state,
-            trigger,
-            allowed=self.lifecycle.triggers_from(case.state),
-            reasons=reasons,
+            case.id, case.state, trigger, allowed=self._allowed_now(case, trigger), reasons=reasons
         )
 
     def _failed(self, case: Case, trigger: str, failed: Mapping[str, str]) -> GuardFailed:
@@ -1283,9 +1289,30 @@ class Engine:
             case.id,
             case.state,
             trigger,
-            allowed=self.lifecycle.triggers_from(case.state),
+            allowed=self._allowed_now(case, trigger),
             failed=failed or {"guards": "refused by a guard"},
         )
+
+    def _allowed_now(self, case: Case, refused: str) -> tuple[str, ...]:
+        """A refusal's "allowed now": triggers from the case's state whose guards pass now.
+
+        Asked only when a command is refused (guards cost), with a probe dated at the case's
+        latest event and no payload, so guards that judge a command's input
+        (:func:`~casework.guards.judges_input`) are not asked; the trigger just refused is never
+        listed.
+        """
+        when = case.last_at or datetime.min
+        found = []
+        for trigger in self.lifecycle.triggers_from(case.state):
+            if trigger == refused:
+                continue
+            try:
+                ok = not self._reasons(case, Command(trigger, when, "probe", {}), probe=True)
+            except Exception:  # a broken guard must not hide the refusal being reported
+                ok = False
+            if ok:
+                found.append(trigger)
+        return tuple(found)
 
     def _hook_failed(self, case: Case, trigger: str, exc: Exception) -> CommandRejected:
         return self._rejected(HookFailed, case, trigger, [f"a hook raised: {_describe(exc)}"])

@@ -6,9 +6,9 @@ refusal, or to list what is allowed now), so they must not change anything.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from casework._support import callable_name
 from casework.plan import SessionPlan, SessionRecord
@@ -30,6 +30,7 @@ __all__ = [
     "consent_to_withdraw",
     "distinct_record",
     "held_before_recorded",
+    "judges_input",
     "plan_given",
     "plan_is_set",
     "plan_revision",
@@ -41,16 +42,33 @@ __all__ = [
 ]
 
 
+_G = TypeVar("_G", bound=Callable[..., Any])
+
+
+def judges_input(guard: _G) -> _G:
+    """Mark ``guard`` as judging the command's own input (a reason, a consent, a plan...).
+
+    A refusal's "allowed now" asks the guards with a probe that carries no input; guards so
+    marked are not asked then (the input is not known yet), the others are.
+
+    .. versionadded:: 0.12
+    """
+    guard.judges_input = True  # type: ignore[attr-defined]
+    return guard
+
+
 def _text(cmd: Command, key: str) -> str | None:
     value = cmd.payload.get(key)
     return value.strip() if isinstance(value, str) and value.strip() else None
 
 
+@judges_input
 def reason_given(case: Case, cmd: Command) -> str | None:
     """The command must say why (closure, reopening, withdrawal, suspension, early end)."""
     return None if _text(cmd, "reason") else f"{cmd.trigger} needs a reason"
 
 
+@judges_input
 def agency_given(case: Case, cmd: Command) -> str | None:
     """A referral out must name the agency the client is referred to."""
     return None if _text(cmd, "agency") else "a referral out must name the receiving agency"
@@ -90,6 +108,7 @@ def consent_in_force(case: Case, cmd: Command) -> str | None:
     return f"no session without {problem} in force"
 
 
+@judges_input
 def valid_consent(case: Case, cmd: Command) -> str | None:
     """A recorded consent must be a Consent, given by the client or one of their guardians."""
     consent = cmd.payload.get("consent")
@@ -106,6 +125,7 @@ def valid_consent(case: Case, cmd: Command) -> str | None:
     return None
 
 
+@judges_input
 def consent_to_withdraw(case: Case, cmd: Command) -> str | None:
     """A withdrawal must match a consent in force."""
     p = cmd.payload
@@ -122,6 +142,7 @@ def consent_to_withdraw(case: Case, cmd: Command) -> str | None:
     return None
 
 
+@judges_input
 def plan_given(case: Case, cmd: Command) -> str | None:
     """set_plan needs a SessionPlan."""
     return (
@@ -134,6 +155,7 @@ def plan_is_set(case: Case, cmd: Command) -> str | None:
     return None if case.plan_in_force is not None else "there is no session plan yet"
 
 
+@judges_input
 def plan_revision(case: Case, cmd: Command) -> str | None:
     """A revision adds sessions to an existing plan."""
     n = cmd.payload.get("sessions")
@@ -145,6 +167,7 @@ def plan_revision(case: Case, cmd: Command) -> str | None:
     return None
 
 
+@judges_input
 def session_fits_plan(case: Case, cmd: Command) -> str | None:
     """A held session must fit in the plan: never more held sessions than planned."""
     session = cmd.payload.get("session")
@@ -169,6 +192,7 @@ def sessions_complete(case: Case, cmd: Command) -> str | None:
     return None
 
 
+@judges_input
 def transfer_target(case: Case, cmd: Command) -> str | None:
     """A transfer names a different worker and a reason."""
     to = _text(cmd, "to")

@@ -96,6 +96,13 @@ class Journal:
             raise InvalidValue("by", f"the actor must be a non-empty string, got {by!r}")
         when = as_datetime(at)
         last = self.history[-1].at
+        if (when.utcoffset() is None) != (last.utcoffset() is None):
+            naive = "naive" if when.utcoffset() is None else "timezone-aware"
+            raise InvalidValue(
+                "at",
+                f"{when.isoformat()} is {naive}, the journal's times are not: naive and "
+                "timezone-aware times cannot be mixed",
+            )
         if when < last:
             raise InvalidValue("at", f"{when:%Y-%m-%d %H:%M} is before the journal's latest event")
         event = Event(self.id, self.version + 1, type, when, by, JOURNAL_STATE, type, payload)

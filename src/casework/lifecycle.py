@@ -7,6 +7,7 @@ that every case using it shares; cases never hold a machine of their own.
 
 from __future__ import annotations
 
+import difflib
 import enum
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any
@@ -82,14 +83,22 @@ class StateClass(enum.StrEnum):
     CLOSED = "closed"
 
 
-def _names(value: Any) -> tuple[Any, ...]:
+def _names(value: Any) -> tuple[Any, ...] | Any:
+    """A name or callable, or a collection of them, as a tuple; anything else is kept as given
+    for the definition's checks to report (never a bare ``TypeError`` from ``tuple()``)."""
     if isinstance(value, str) or callable(value):
         return (value,)
-    return tuple(value)
+    if isinstance(value, Iterable) and not isinstance(value, Mapping | bytes):
+        return tuple(value)
+    return value
 
 
-def _phases(value: Any) -> tuple[Phase | Any, ...]:
+def _phases(value: Any) -> tuple[Phase | Any, ...] | Any:
     """Assessment phases as :class:`Phase` members; anything else is kept for validation."""
+    if not isinstance(value, str) and (
+        not isinstance(value, Iterable) or isinstance(value, Mapping | bytes)
+    ):
+        return value
     found: list[Phase | Any] = []
     for p in (value,) if isinstance(value, str) else tuple(value):
         try:
@@ -97,6 +106,36 @@ def _phases(value: Any) -> tuple[Phase | Any, ...]:
         except ValueError:
             found.append(p)
     return tuple(found)
+
+
+def _category(value: Any) -> StateClass | Any:
+    try:
+        return StateClass(value)
+    except ValueError:
+        return value  # reported by the state's checks, with the valid choices
+
+
+def _text_problem(field: str, value: Any) -> str | None:
+    if isinstance(value, str):
+        return None
+    return f"{field}: expected a string, got {value!r}"
+
+
+def _flag_problem(field: str, value: Any) -> str | None:
+    if isinstance(value, bool):
+        return None
+    return f"{field}: expected true or false, got {value!r}"
+
+
+def _collection_problems(field: str, value: Any, what: str) -> list[str]:
+    if not isinstance(value, tuple):
+        return [f"{field}: expected a {what} or a list of them, got {value!r}"]
+    return []
+
+
+def _raise_problems(kind: str, name: Any, problems: list[str]) -> None:
+    if problems:
+        raise DefinitionError(f"{kind} {name}" if isinstance(name, str) else kind, problems)
 
 
 @attrs.frozen
@@ -111,12 +150,40 @@ class State:
     name: str
     zh: str = ""
     en: str = ""
-    category: StateClass = attrs.field(default=StateClass.OPEN, converter=StateClass)
+    category: StateClass = attrs.field(default=StateClass.OPEN, converter=_category)
     initial: bool = False
     terminal: bool = False
     on_enter: tuple[Hook, ...] = attrs.field(default=(), converter=_names)
     on_exit: tuple[Hook, ...] = attrs.field(default=(), converter=_names)
     assessments: tuple[Phase, ...] = attrs.field(default=(), converter=_phases)
+
+    def __attrs_post_init__(self) -> None:
+        problems = [p for p in (_text_problem("name", self.name),) if p]
+        problems += [
+            p for f in ("zh", "en") if (p := _text_problem(f, getattr(self, f))) is not None
+        ]
+        if not isinstance(self.category, StateClass):
+            choices = ", ".join(m.value for m in StateClass)
+            problems.append(f"category: {self.category!r} is not one of: {choices}")
+        problems += [
+            p
+            for f in ("initial", "terminal")
+            if (p := _flag_problem(f, getattr(self, f))) is not None
+        ]
+        problems += _collection_problems("on_enter", self.on_enter, "hook")
+        problems += _collection_problems("on_exit", self.on_exit, "hook")
+        if not isinstance(self.assessments, tuple):
+            problems.append(
+                f"assessments: expected a phase or a list of phases, got {self.assessments!r}"
+            )
+        else:
+            choices = ", ".join(m.value for m in Phase)
+            problems += [
+                f"assessments[{i}]: {p!r} is not a phase ({choices})"
+                for i, p in enumerate(self.assessments)
+                if not isinstance(p, Phase)
+            ]
+        _raise_problems("state", self.name, problems)
 
     @property
     def is_open(self) -> bool:
@@ -153,6 +220,29 @@ class Transition:
     en: str = ""
     approval: str | None = None
 
+    def __attrs_post_init__(self) -> None:
+        problems = [
+            p
+            for f in ("trigger", "event", "zh", "en")
+            if (p := _text_problem(f, getattr(self, f))) is not None
+        ]
+        if isinstance(self.source, tuple):
+            problems += [
+                f"source[{i}]: expected a state name, got {src!r}"
+                for i, src in enumerate(self.source)
+                if not isinstance(src, str)
+            ]
+        else:
+            problems.append(
+                f"source: expected a state name or a list of names, got {self.source!r}"
+            )
+        if self.dest is not None and not isinstance(self.dest, str):
+            problems.append(f"dest: expected a state name (or none), got {self.dest!r}")
+        problems += _collection_problems("guards", self.guards, "guard")
+        problems += _collection_problems("before", self.before, "hook")
+        problems += _collection_problems("after", self.after, "hook")
+        _raise_problems("transition", self.trigger, problems)
+
     @property
     def event_type(self) -> str:
         """The event this transition records: its own, or the library's for library commands."""
@@ -165,11 +255,11 @@ class Transition:
 
 
 def _states(value: Iterable[State]) -> tuple[State, ...]:
-    return tuple(value)
+    return _names(value) if not isinstance(value, str) else value
 
 
 def _transitions(value: Iterable[Transition]) -> tuple[Transition, ...]:
-    return tuple(value)
+    return _names(value) if not isinstance(value, str) else value
 
 
 @attrs.frozen(repr=False)
@@ -193,7 +283,9 @@ class Lifecycle:
     def __attrs_post_init__(self) -> None:
         problems = list(_validate(self))
         if problems:
-            raise DefinitionError(self.id or "<unnamed>", problems)
+            raise DefinitionError(
+                self.id if isinstance(self.id, str) and self.id else "<unnamed>", problems
+            )
         object.__setattr__(self, "_by_name", {s.name: s for s in self.states})
         table: dict[str, dict[str, tuple[Transition, tuple[str, ...]]]] = {}
         for t in self.transitions:
@@ -341,17 +433,30 @@ class Lifecycle:
         given_guards = guards is not None
         guards = guards or {}
         hooks = hooks or {}
-        lid = str(data.get("id", "<unnamed>")) if isinstance(data, Mapping) else "<unnamed>"
+        raw_id = data.get("id", "<unnamed>") if isinstance(data, Mapping) else "<unnamed>"
+        lid = raw_id if isinstance(raw_id, str) and raw_id else "<unnamed>"
         problems: list[str] = []
         if not isinstance(data, Mapping):
             raise DefinitionError(lid, [f"expected a mapping, got {type(data).__name__}"])
 
-        def resolve(kind: str, names: Any, table: Mapping[str, Any], where: str) -> list[Any]:
+        lost = False  # an item could not be built: the graph's problems would only echo it
+
+        def resolve(
+            kind: str, names: Any, table: Mapping[str, Any], where: str, path: str
+        ) -> list[Any]:
             found = []
-            for name in _names(names or ()):
+            if names is None:
+                names = ()
+            shaped = _names(names)
+            if not isinstance(shaped, tuple):
+                problems.append(f"{path}: expected a {kind} name or a list of names, got {names!r}")
+                return []
+            for i, name in enumerate(shaped):
                 if callable(name):
                     found.append(name)
-                elif isinstance(name, str) and name in table:
+                elif not isinstance(name, str):
+                    problems.append(f"{path}[{i}]: expected a {kind} name, got {name!r}")
+                elif name in table:
                     found.append(table[name])
                 elif kind == "guard" and not given_guards:
                     problems.append(
@@ -362,38 +467,67 @@ class Lifecycle:
                     problems.append(f"{where}: unknown {kind} {name!r}")
             return found
 
-        def take(item: Any, where: str, allowed: set[str]) -> dict[str, Any]:
+        def take(
+            item: Any, where: str, allowed: set[str], required: tuple[str, ...] = ()
+        ) -> dict[str, Any] | None:
             if not isinstance(item, Mapping):
                 problems.append(f"{where}: expected a mapping, got {type(item).__name__}")
-                return {}
-            extra = set(item) - allowed
+                return None
+            extra = sorted(set(item) - allowed, key=str)
             if extra:
-                problems.append(f"{where}: unknown keys {sorted(extra)}")
+                problems.append(f"{where}: unknown keys {extra}{_suggest(extra, allowed)}")
+            missing = [k for k in required if k not in item]
+            if missing:
+                problems.append(f"{where}: missing {', '.join(repr(k) for k in missing)}")
+                return None
             return {k: v for k, v in item.items() if k in allowed}
 
-        top = take(data, "lifecycle", {"id", "version", "zh", "en", "states", "transitions"})
+        def items(key: str) -> list[Any]:
+            nonlocal lost
+            value = top.get(key, [])
+            if isinstance(value, list | tuple):
+                return list(value)
+            problems.append(f"{key}: expected a list, got {value!r}")
+            lost = True
+            return []
+
+        def build(kind: type[Any], fields: dict[str, Any] | None, path: str, where: str) -> Any:
+            nonlocal lost
+            if fields is not None:
+                try:
+                    return kind(**fields)
+                except DefinitionError as exc:  # each field's problem, at its path in the dict
+                    problems.extend(f"{path}.{p}" for p in exc.problems)
+                except (TypeError, ValueError) as exc:
+                    problems.append(f"{where}: {exc}")
+            lost = True
+            return None
+
+        top = take(data, "lifecycle", {"id", "version", "zh", "en", "states", "transitions"}) or {}
         states = []
-        for i, raw in enumerate(top.get("states", [])):
-            s = take(raw, f"states[{i}]", _STATE_KEYS)
-            where = f"states[{i}] ({s.get('name', '?')})"
-            s["on_enter"] = resolve("hook", s.get("on_enter"), hooks, where)
-            s["on_exit"] = resolve("hook", s.get("on_exit"), hooks, where)
-            try:
-                states.append(State(**s))
-            except (TypeError, ValueError) as exc:
-                problems.append(f"{where}: {exc}")
+        for i, raw in enumerate(items("states")):
+            path = f"states[{i}]"
+            s = take(raw, path, _STATE_KEYS, ("name",))
+            if s is not None:
+                where = f"{path} ({s.get('name', '?')})"
+                for key in ("on_enter", "on_exit"):
+                    s[key] = resolve("hook", s.get(key), hooks, where, f"{path}.{key}")
+            if (state := build(State, s, path, path)) is not None:
+                states.append(state)
         transitions = []
-        for i, raw in enumerate(top.get("transitions", [])):
-            t = take(raw, f"transitions[{i}]", _TRANSITION_KEYS)
-            t.setdefault("dest", None)  # no destination: an internal transition (TOML has no null)
-            where = f"transitions[{i}] ({t.get('trigger', '?')})"
-            t["guards"] = resolve("guard", t.get("guards"), guards, where)
-            t["before"] = resolve("hook", t.get("before"), hooks, where)
-            t["after"] = resolve("hook", t.get("after"), hooks, where)
-            try:
-                transitions.append(Transition(**t))
-            except (TypeError, ValueError) as exc:
-                problems.append(f"{where}: {exc}")
+        for i, raw in enumerate(items("transitions")):
+            path = f"transitions[{i}]"
+            t = take(raw, path, _TRANSITION_KEYS, ("trigger", "source"))
+            if t is not None:
+                t.setdefault("dest", None)  # no destination: internal (TOML has no null)
+                where = f"{path} ({t.get('trigger', '?')})"
+                t["guards"] = resolve("guard", t.get("guards"), guards, where, f"{path}.guards")
+                for key in ("before", "after"):
+                    t[key] = resolve("hook", t.get(key), hooks, where, f"{path}.{key}")
+            if (transition := build(Transition, t, path, path)) is not None:
+                transitions.append(transition)
+        if lost:  # the graph of a half-read dict would only echo the items that are missing
+            raise DefinitionError(lid, problems)
         try:
             built = cls(
                 id=top.get("id", ""),
@@ -485,6 +619,39 @@ _TRANSITION_KEYS = {
 }
 
 
+#: Keys other libraries use for a transition's fields, and the one casework spells them with.
+_ALIASES = {
+    "from": "source",
+    "src": "source",
+    "sources": "source",
+    "to": "dest",
+    "destination": "dest",
+    "target": "dest",
+    "conditions": "guards",
+    "guard": "guards",
+    "on_entry": "on_enter",
+    "enter": "on_enter",
+    "exit": "on_exit",
+    "type": "category",
+    "label": "en",
+}
+
+
+def _suggest(unknown: Iterable[Any], allowed: set[str]) -> str:
+    """``" (did you mean 'source' for 'from'?)"`` for the unknown keys with a likely spelling."""
+    hints = []
+    for key in unknown:
+        if not isinstance(key, str):
+            continue
+        guess = _ALIASES.get(key.lower())
+        if guess not in allowed:
+            close = difflib.get_close_matches(key, sorted(allowed), n=1)
+            guess = close[0] if close else None
+        if guess is not None:
+            hints.append(f"{guess!r} for {key!r}")
+    return f" (did you mean {', '.join(hints)}?)" if hints else ""
+
+
 def _dot_escape(text: str) -> str:
     return text.replace("\\", "\\\\").replace('"', '\\"')
 
@@ -513,11 +680,30 @@ def _predecessors(lc: Lifecycle, state: str) -> tuple[str, ...]:
     return tuple(found)
 
 
+def _shape_problems(lc: Lifecycle) -> Iterator[str]:
+    """Wrong types in a lifecycle built in code: reported before the graph is looked at."""
+    for field, kind in (("states", State), ("transitions", Transition)):
+        value = getattr(lc, field)
+        if not isinstance(value, tuple):
+            yield f"{field}: expected a list of {kind.__name__}, got {value!r}"
+            continue
+        for i, item in enumerate(value):
+            if not isinstance(item, kind):
+                yield f"{field}[{i}]: expected a {kind.__name__}, got {item!r}"
+
+
 def _validate(lc: Lifecycle) -> Iterator[str]:
     if not isinstance(lc.id, str) or not lc.id:
-        yield "the lifecycle needs a non-empty id"
+        yield f"id: the lifecycle needs a non-empty string id, got {lc.id!r}"
     if isinstance(lc.version, bool) or not isinstance(lc.version, int) or lc.version < 1:
         yield f"version must be a positive integer, got {lc.version!r}"
+    for field in ("zh", "en"):
+        if (p := _text_problem(field, getattr(lc, field))) is not None:
+            yield p
+    shape = list(_shape_problems(lc))
+    if shape:
+        yield from shape
+        return
     names = [s.name for s in lc.states]
     if not names:
         yield "no states"
@@ -582,10 +768,6 @@ def _validate_transitions(lc: Lifecycle, known: set[str]) -> Iterator[str]:
         for h in s.on_enter + s.on_exit:
             if not callable(h):
                 yield f"state {s.name!r}: hook {h!r} is not callable"
-        for p in s.assessments:
-            if not isinstance(p, Phase):
-                choices = ", ".join(m.value for m in Phase)
-                yield f"state {s.name!r}: assessments: {p!r} is not a phase ({choices})"
         if s.assessments and s.name not in assessed:
             yield (
                 f"state {s.name!r} lists assessments, but record_assessment is not allowed from it"

@@ -10,7 +10,7 @@ import attrs
 from dateutil import rrule
 
 from casework.errors import InvalidValue
-from casework.records import as_datetime, coerce_enum
+from casework.records import as_datetime, as_items, coerce_enum
 
 __all__ = ["SessionMode", "SessionPlan", "SessionRecord", "SessionStatus"]
 
@@ -52,15 +52,25 @@ def _scheduled_at(value: Any) -> datetime | None:
 
 
 def _dates(value: Any) -> tuple[datetime, ...]:
-    return value if type(value) is tuple else tuple(value)
+    return as_items(value, "SessionPlan.schedule", "datetimes")
 
 
-def _strings(value: Any) -> tuple[str, ...]:
+def _strings(value: Any, where: str) -> tuple[str, ...]:
     if isinstance(value, str):
         return (value,)
-    if type(value) is tuple and all(type(v) is str for v in value):
-        return value
-    return tuple(str(v) for v in value)
+    items = as_items(value, where, "strings")
+    for i, v in enumerate(items):
+        if not isinstance(v, str):
+            raise InvalidValue(f"{where}[{i}]", f"expected a string, got {v!r}")
+    return items
+
+
+def _goals(value: Any) -> tuple[str, ...]:
+    return _strings(value, "SessionPlan.goals")
+
+
+def _techniques(value: Any) -> tuple[str, ...]:
+    return _strings(value, "SessionRecord.techniques")
 
 
 def check_positive(where: str, value: Any) -> None:
@@ -79,7 +89,7 @@ class SessionPlan:
 
     sessions: int = attrs.field(default=DEFAULT_SESSIONS, validator=_positive)
     schedule: tuple[datetime, ...] = attrs.field(default=(), converter=_dates)
-    goals: tuple[str, ...] = attrs.field(default=(), converter=_strings)
+    goals: tuple[str, ...] = attrs.field(default=(), converter=_goals)
 
     @schedule.validator
     def _check_schedule(self, attribute: attrs.Attribute[Any], value: tuple[Any, ...]) -> None:
@@ -148,7 +158,7 @@ class SessionRecord:
     scheduled_at: datetime | None = attrs.field(default=None, converter=_scheduled_at)
     mode: SessionMode = attrs.field(default=SessionMode.HOME_VISIT, converter=_mode)
     duration_minutes: int | None = attrs.field(default=None, validator=_positive)
-    techniques: tuple[str, ...] = attrs.field(default=(), converter=_strings)
+    techniques: tuple[str, ...] = attrs.field(default=(), converter=_techniques)
     worker: str | None = None
     notes: str = attrs.field(default="", metadata={"personal": True})
 

@@ -8,6 +8,7 @@ These are facts, so they are frozen; bad values are refused at construction with
 from __future__ import annotations
 
 import enum
+from collections.abc import Iterable, Mapping
 from datetime import date, datetime
 from typing import Any, TypeVar
 
@@ -27,6 +28,7 @@ __all__ = [
     "TargetGroup",
     "Worker",
     "as_datetime",
+    "as_items",
     "coerce_enum",
 ]
 
@@ -89,6 +91,19 @@ def as_datetime(value: date | datetime, where: str = "at") -> datetime:
     raise InvalidValue(where, f"expected a date or datetime, got {type(value).__name__}")
 
 
+def as_items(value: Any, where: str, what: str = "items") -> tuple[Any, ...]:
+    """``value`` as a tuple; a string, a mapping or a non-iterable is an :class:`InvalidValue`.
+
+    Record fields holding collections use it so that ``tags=5`` or ``techniques=None`` names the
+    field instead of escaping as a bare ``TypeError`` from ``tuple()``.
+    """
+    if type(value) is tuple:
+        return value
+    if isinstance(value, str | bytes | Mapping) or not isinstance(value, Iterable):
+        raise InvalidValue(where, f"expected a collection of {what}, got {value!r}")
+    return tuple(value)
+
+
 def _non_empty(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
     if not isinstance(value, str) or not value.strip():
         where = f"{type(instance).__name__}.{attribute.name}"
@@ -122,13 +137,20 @@ def _giver(value: Any) -> ConsentGiver:
 
 
 def _guardians(value: Any) -> tuple[Guardian, ...]:
-    return value if type(value) is tuple else tuple(value)
+    return as_items(value, "Client.guardians", "guardians")
 
 
 def _tags(value: Any) -> frozenset[str]:
-    if isinstance(value, str):
-        raise InvalidValue("Client.tags", "expected a collection of tags, got a single string")
-    tags = frozenset(str(v) for v in value)
+    if isinstance(value, frozenset) and all(type(v) is str for v in value):
+        tags: frozenset[str] = value
+    else:
+        if isinstance(value, str):
+            raise InvalidValue("Client.tags", "expected a collection of tags, got a single string")
+        items = as_items(value, "Client.tags", "tags")
+        for i, v in enumerate(items):
+            if not isinstance(v, str):
+                raise InvalidValue(f"Client.tags[{i}]", f"expected a string, got {v!r}")
+        tags = frozenset(items)
     if any(not t.strip() for t in tags):
         raise InvalidValue("Client.tags", "tags must be non-empty strings")
     return tags
@@ -150,7 +172,12 @@ def _birth_date(instance: Client, attribute: attrs.Attribute[Any], value: Any) -
 
 @attrs.frozen
 class Client:
-    """The person served (服务对象); ``pseudonym`` is what reports show (化名)."""
+    """The person served (服务对象); ``pseudonym`` is what reports show (化名).
+
+    A record has no clock, so a birth date "in the future" is judged where it meets a time of
+    the case: :meth:`Engine.open <casework.engine.Engine.open>` refuses a client born after
+    the case's opening.
+    """
 
     id: str = attrs.field(validator=_non_empty)
     pseudonym: str = attrs.field(validator=_non_empty)

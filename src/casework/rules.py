@@ -37,6 +37,8 @@ class AssessmentFitsPhase:
     """
 
     name = "assessment_fits_phase"
+    #: it judges the command's assessment: not asked by a refusal's "allowed now" probe
+    judges_input = True
 
     def __call__(self, case: Case, cmd: Command) -> str | None:
         given = cmd.payload.get("assessment")

@@ -17,7 +17,7 @@ from typing import Any
 import attrs
 
 from casework.errors import InvalidValue
-from casework.records import coerce_enum
+from casework.records import as_items, coerce_enum
 
 __all__ = [
     "Activity",
@@ -118,7 +118,10 @@ def _hours(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
 def _strings(value: Any) -> frozenset[str]:
     if isinstance(value, str):
         raise InvalidValue("target_groups", "expected a collection of strings, got one string")
-    out = frozenset(str(v) for v in value)
+    items = as_items(value, "Project.target_groups", "strings")
+    if any(not isinstance(v, str) for v in items):
+        raise InvalidValue("Project.target_groups", f"entries must be strings, got {value!r}")
+    out = frozenset(items)
     if any(not v.strip() for v in out):
         raise InvalidValue("target_groups", "entries must be non-empty strings")
     return out
@@ -127,7 +130,11 @@ def _strings(value: Any) -> frozenset[str]:
 def _ids(value: Any) -> tuple[str, ...]:
     if isinstance(value, str):
         return (value,)
-    return tuple(value)
+    items = as_items(value, "Activity.partners", "partner ids")
+    for i, v in enumerate(items):
+        if not isinstance(v, str) or not v.strip():
+            raise InvalidValue(f"Activity.partners[{i}]", f"expected a partner id, got {v!r}")
+    return items
 
 
 def _area(value: Any) -> ServiceArea:
@@ -260,7 +267,7 @@ class VolunteerHours:
 
 
 def _hours_list(value: Any) -> tuple[VolunteerHours, ...]:
-    return tuple(value)
+    return as_items(value, "Activity.volunteers", "VolunteerHours")
 
 
 @attrs.frozen

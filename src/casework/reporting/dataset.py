@@ -10,9 +10,11 @@ recorded: timezone-aware times by their own wall clock.
 from __future__ import annotations
 
 import bisect
-from collections.abc import Iterable, Mapping, Sequence
+import functools
+import inspect
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import Any, TypeVar
+from typing import Any, ParamSpec, TypeVar
 
 from casework.case import Case
 from casework.catalogue import DEFAULT_CATALOGUE, Catalogue
@@ -35,7 +37,41 @@ from casework.station import (
 )
 from casework.store.errors import UnknownLifecycle
 
-__all__ = ["Dataset", "Fact", "in_period"]
+__all__ = ["Dataset", "Fact", "in_period", "reads_dataset"]
+
+_P = ParamSpec("_P")
+_R = TypeVar("_R")
+
+
+def reads_dataset(func: Callable[_P, _R]) -> Callable[_P, _R]:
+    """Refuse, with :class:`~casework.errors.InvalidValue` naming the argument, a first argument
+    that is no :class:`Dataset` and a ``period`` that is neither ``None`` nor a
+    :class:`~casework.reporting.period.Period` (``case_flow(ds, "2023")``).
+
+    .. versionadded:: 0.12
+    """
+    names = list(inspect.signature(func).parameters)
+    at = names.index("period") if "period" in names else None
+    where = func.__name__
+
+    @functools.wraps(func)
+    def checked(*args: _P.args, **kwargs: _P.kwargs) -> _R:
+        ds = args[0] if args else kwargs.get(names[0])
+        if not isinstance(ds, Dataset):
+            raise InvalidValue(
+                f"{where}: {names[0]}", f"expected a Dataset, got {type(ds).__name__}"
+            )
+        if at is not None:
+            period = args[at] if len(args) > at else kwargs.get("period")
+            if period is not None and not isinstance(period, Period):
+                raise InvalidValue(
+                    f"{where}: period",
+                    f"expected a Period (Period.year(2023), Period.month(2023, 5)), got {period!r}",
+                )
+        return func(*args, **kwargs)
+
+    return checked
+
 
 #: A dated fact: (when, subject id, amount).  Subjects are case, activity or volunteer ids.
 Fact = tuple[datetime, str, float]

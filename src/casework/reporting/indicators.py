@@ -19,7 +19,7 @@ from casework.instruments import CutOff, Direction, FlagKind, Instrument, estima
 from casework.lifecycle import StateClass
 from casework.records import as_datetime
 from casework.reporting import labels, measures
-from casework.reporting.dataset import Dataset
+from casework.reporting.dataset import Dataset, reads_dataset
 from casework.reporting.labels import INDICATORS, Label
 from casework.reporting.period import Period
 from casework.reporting.table import Table
@@ -82,8 +82,8 @@ def _latest(ds: Dataset) -> datetime:
     return max(times) if times else datetime.min
 
 
-def _when(at: date | datetime | None, ds: Dataset) -> datetime:
-    return _latest(ds) if at is None else as_datetime(at).replace(tzinfo=None)
+def _when(at: date | datetime | None, ds: Dataset, where: str = "at") -> datetime:
+    return _latest(ds) if at is None else as_datetime(at, where).replace(tzinfo=None)
 
 
 # --- cases ---------------------------------------------------------------------------------
@@ -99,6 +99,7 @@ def state_at(case: Case, at: datetime) -> str | None:
     return history[i - 1].state if i else None
 
 
+@reads_dataset
 def cases_by_state(ds: Dataset, at: date | datetime | None = None, *, lang: str = "en") -> Table:
     """Cases by state at ``at`` (default: the dataset's latest event).
 
@@ -107,7 +108,7 @@ def cases_by_state(ds: Dataset, at: date | datetime | None = None, *, lang: str 
     end of"). Every state of the cases' lifecycles has a row, in definition order; the counts
     sum to the cases opened by ``at``.
     """
-    when = _when(at, ds)
+    when = _when(at, ds, "cases_by_state: at")
     counts: dict[str, int] = dict.fromkeys(ds.state_labels, 0)
     for case in ds.cases:
         state = state_at(case, when)
@@ -128,6 +129,7 @@ def cases_by_state(ds: Dataset, at: date | datetime | None = None, *, lang: str 
     )
 
 
+@reads_dataset
 def case_flow(ds: Dataset, period: Period | None = None, *, lang: str = "en") -> Table:
     """Cases opened, closed and withdrawn in ``period``, and open at its end.
 
@@ -164,6 +166,7 @@ def _active(case: Case, period: Period | None) -> bool:
     return first < period.end_at and (last >= period.start_at or case.is_open)
 
 
+@reads_dataset
 def sessions_per_case(ds: Dataset, period: Period | None = None, *, lang: str = "en") -> Table:
     """Sessions held per case in ``period``, beside the sessions planned.
 
@@ -205,6 +208,7 @@ def sessions_per_case(ds: Dataset, period: Period | None = None, *, lang: str = 
     )
 
 
+@reads_dataset
 def person_times(ds: Dataset, period: Period | None = None, *, lang: str = "en") -> Table:
     """Service person-times (服务人次) in ``period`` by where they come from.
 
@@ -234,6 +238,7 @@ def person_times(ds: Dataset, period: Period | None = None, *, lang: str = "en")
 # --- activities and volunteers -------------------------------------------------------------
 
 
+@reads_dataset
 def activities_by_kind(ds: Dataset, period: Period | None = None, *, lang: str = "en") -> Table:
     """Community activities in ``period`` by kind: how many, their participants, and the
     volunteer hours listed on them; the last row (``kind`` "total") sums them.
@@ -280,6 +285,7 @@ def _hours_by_volunteer(ds: Dataset, period: Period | None) -> dict[str, float]:
     return hours
 
 
+@reads_dataset
 def volunteer_hours(
     ds: Dataset, period: Period | None = None, *, by: str = "team", lang: str = "en"
 ) -> Table:
@@ -335,6 +341,7 @@ def volunteer_hours(
 # --- projects ------------------------------------------------------------------------------
 
 
+@reads_dataset
 def completion(ds: Dataset, period: Period | None = None, *, lang: str = "en") -> Table:
     """Completion of each registered project against its planned outputs.
 
@@ -418,6 +425,7 @@ def _durations(case: Case, until: datetime) -> dict[str, float]:
     return out
 
 
+@reads_dataset
 def time_in_state(ds: Dataset, as_of: date | datetime | None = None, *, lang: str = "en") -> Table:
     """How long cases spend in each open-class state, in days, up to ``as_of``.
 
@@ -427,7 +435,7 @@ def time_in_state(ds: Dataset, as_of: date | datetime | None = None, *, lang: st
     ``n``, mean, median, quartiles (linear interpolation, as pandas) and maximum.  Closed-class
     states (closed, follow-up, withdrawn...) are left out: their time grows without end.
     """
-    until = _when(as_of, ds)
+    until = _when(as_of, ds, "time_in_state: as_of")
     by_state: dict[str, list[float]] = {}
     open_states: dict[str, None] = {}
     for lc in ds.lifecycles:
@@ -483,6 +491,7 @@ def default_cutoff(instrument: Instrument) -> CutOff | None:
     return None
 
 
+@reads_dataset
 def outcomes(
     ds: Dataset,
     period: Period | None = None,
@@ -591,6 +600,7 @@ MONTHLY = (
 )
 
 
+@reads_dataset
 def monthly(
     ds: Dataset,
     period: Period,

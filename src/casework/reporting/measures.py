@@ -13,7 +13,7 @@ from typing import Final
 
 import attrs
 
-from casework.reporting.dataset import Dataset
+from casework.reporting.dataset import Dataset, reads_dataset
 from casework.reporting.labels import INDICATORS, Label
 from casework.reporting.period import Period
 
@@ -31,6 +31,7 @@ __all__ = [
 ]
 
 
+@reads_dataset
 def opened(ds: Dataset, period: Period | None = None) -> int:
     """Cases opened: cases whose ``case_opened`` event is dated in the period."""
     return len(ds.opened(period))
@@ -40,6 +41,7 @@ def _entered(ds: Dataset, state: str, period: Period | None) -> int:
     return len({case_id for _, case_id, _ in ds.entries(state, period)})
 
 
+@reads_dataset
 def closed(ds: Dataset, period: Period | None = None) -> int:
     """Cases closed: distinct cases that entered the state ``closed`` in the period.
 
@@ -48,11 +50,13 @@ def closed(ds: Dataset, period: Period | None = None) -> int:
     return _entered(ds, "closed", period)
 
 
+@reads_dataset
 def withdrawn(ds: Dataset, period: Period | None = None) -> int:
     """Cases withdrawn: distinct cases that entered the state ``withdrawn`` in the period."""
     return _entered(ds, "withdrawn", period)
 
 
+@reads_dataset
 def sessions(ds: Dataset, period: Period | None = None) -> int:
     """Sessions held: session records with status ``held`` whose ``held_at`` is in the period.
 
@@ -61,16 +65,19 @@ def sessions(ds: Dataset, period: Period | None = None) -> int:
     return len(ds.held_sessions(period))
 
 
+@reads_dataset
 def activities(ds: Dataset, period: Period | None = None) -> int:
     """Community activities held on a day in the period."""
     return len(ds.activity_facts(period))
 
 
+@reads_dataset
 def participants(ds: Dataset, period: Period | None = None) -> int:
     """Activity participants: the head counts of the activities held in the period, summed."""
     return sum(a.participants for a in ds.activity_facts(period))
 
 
+@reads_dataset
 def person_times(ds: Dataset, period: Period | None = None) -> int:
     """Service person-times (服务人次): one per held session plus each activity's participants.
 
@@ -81,6 +88,7 @@ def person_times(ds: Dataset, period: Period | None = None) -> int:
     return sessions(ds, period) + participants(ds, period)
 
 
+@reads_dataset
 def volunteer_hours(ds: Dataset, period: Period | None = None) -> float:
     """Volunteer hours: the hours listed on activities held in the period, plus hours
     recorded outside activities (``volunteer_hours_recorded``) on a day in the period.

@@ -30,6 +30,13 @@ def _day(value: Any) -> date:
     raise InvalidValue("Period", f"expected a date, got {value!r}")
 
 
+def _check_number(where: str, value: Any, low: int, high: int) -> None:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise InvalidValue(where, f"expected a whole number, got {value!r}")
+    if not low <= value <= high:
+        raise InvalidValue(where, f"must be from {low} to {high}, got {value}")
+
+
 @attrs.frozen(order=True)
 class Period:
     """Days from ``start`` up to, not including, ``end``."""
@@ -48,19 +55,25 @@ class Period:
     @classmethod
     def year(cls, year: int) -> Period:
         """The calendar year ``year``."""
+        _check_number("Period.year: year", year, 1, 9998)
         start = date(year, 1, 1)
         return cls(start, start + relativedelta(years=1))
 
     @classmethod
     def month(cls, year: int, month: int) -> Period:
         """One calendar month."""
+        _check_number("Period.month: year", year, 1, 9998)
+        _check_number("Period.month: month", month, 1, 12)
         start = date(year, month, 1)
         return cls(start, start + relativedelta(months=1))
 
     @classmethod
     def days(cls, first: date, last: date) -> Period:
         """From ``first`` to ``last``, both days included."""
-        return cls(first, _day(last) + timedelta(days=1))
+        end = _day(last)
+        if end == date.max:
+            raise InvalidValue("Period.days: last", f"{end} is the last day a date can hold")
+        return cls(first, end + timedelta(days=1))
 
     @property
     def name(self) -> str:

@@ -72,6 +72,8 @@ def run_one_batch(
     for s in seeds:
         try:
             out.append(simulate(scenario, seed=s, catalogue=catalogue).metrics())
+        except ImportError:  # a missing extra, not this replication's failure: name the extra
+            raise
         except Exception as exc:
             raise ReplicationFailed([s], f"{type(exc).__name__}: {exc}") from exc
     return out

@@ -586,13 +586,15 @@ def load_scenarios(source: str | Path | Mapping[str, Any]) -> tuple[Scenario, ..
     if isinstance(source, Mapping):
         data = dict(source)
     else:
-        text = source.read_text("utf-8") if isinstance(source, Path) else str(source)
+        path: Path | None = source if isinstance(source, Path) else None
         if isinstance(source, str) and "\n" not in source and source.endswith(".toml"):
-            text = Path(source).read_text("utf-8")
+            path = Path(source)
+        text = path.read_text("utf-8") if path is not None else str(source)  # OSError: as open()
         try:
             data = tomllib.loads(text)
         except tomllib.TOMLDecodeError as exc:
-            raise ScenarioError([("toml", str(exc))]) from None
+            where = f"{path} (toml)" if path is not None else "toml"
+            raise ScenarioError([(where, str(exc))]) from None
     variants = data.pop("variants", {})
     problems: list[Problem] = []
     base: Scenario | None = None

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 from casework.store.base import CaseQuery, CaseSummary, Store, time_key
 from casework.store.copy import copy_store
 from casework.store.errors import (
+    CaseExists,
     ConflictError,
     CorruptRecord,
     DuplicateCommandId,
@@ -30,6 +31,7 @@ if TYPE_CHECKING:
     from casework.store.postgres import PostgresStore
 
 __all__ = [
+    "CaseExists",
     "CaseQuery",
     "CaseSummary",
     "ConflictError",

@@ -598,6 +598,13 @@ class BaseStore:
         first = decode(case_id, rows[0])
         if first.type == JOURNAL_OPENED:
             raise UnknownCase(case_id, f"{case_id!r} is a journal: use journal()")
+        if first.type != OPEN_EVENT:  # a row moved here from another case, or an opening lost
+            raise CorruptRecord(
+                case_id,
+                1,
+                f"event #1 is {first.type!r}, not the case's opening {OPEN_EVENT!r}: the case's "
+                "rows were moved or renumbered (a row from another case, or its opening lost)",
+            )
         lifecycle = self._lifecycle_of(first)
         try:
             case = Case.opened(first, lifecycle)

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from casework.errors import CaseworkError
 
 __all__ = [
+    "CaseExists",
     "ConflictError",
     "CorruptRecord",
     "DuplicateCommandId",
@@ -26,16 +29,40 @@ class ConflictError(StoreError):
     Nothing was written.  Load the case again, look at what changed, and retry the command.
     """
 
+    def __new__(cls, *args: Any, **kwargs: Any) -> ConflictError:
+        # a new case whose id is taken is a CaseExists, wherever a store raises the conflict
+        expected = args[1] if len(args) > 1 else kwargs.get("expected")
+        kind = CaseExists if cls is ConflictError and expected == 0 else cls
+        return super().__new__(kind)
+
     def __init__(self, case_id: str, expected: int, actual: int | None) -> None:
         self.case_id = case_id
         self.expected = expected
         self.actual = actual
-        now = "it already exists" if expected == 0 else f"it is at version {actual}"
-        if actual is None:
+        super().__init__(self._message())
+
+    def _message(self) -> str:
+        now = f"it is at version {self.actual}"
+        if self.actual is None:
             now = "another writer appended first"
-        super().__init__(
-            f"case {case_id!r} changed since it was read (expected version {expected}, {now}); "
-            f"nothing was written: reload the case and try again"
+        return (
+            f"case {self.case_id!r} changed since it was read (expected version "
+            f"{self.expected}, {now}); nothing was written: reload the case and try again"
+        )
+
+
+class CaseExists(ConflictError):
+    """A new case (``expected_version`` 0) was given an id the store already holds.
+
+    Nothing was written.  Choose another id, or load the existing case to go on with it.
+
+    .. versionadded:: 0.12
+    """
+
+    def _message(self) -> str:
+        return (
+            f"case {self.case_id!r} already exists in this store; nothing was written: "
+            "open the new case under another id, or load the existing one"
         )
 
 
