@@ -69,10 +69,21 @@ class Batch:
     cases: dict[str, dict[str, list[tuple[Any, ...]]]] = attrs.Factory(dict)
     #: Ids of cases first seen in this batch (nothing to delete for them).
     new: set[str] = attrs.Factory(set)
-    #: Activity rows, each replacing an earlier one of its id (with its hours).
-    activities: list[tuple[Any, ...]] = attrs.Factory(list)
+    #: Activity rows by id, each replacing an earlier one of its id (with its hours).
+    activities: dict[str, tuple[Any, ...]] = attrs.Factory(dict)
     #: Volunteer-hours rows to add.
     hours: list[tuple[Any, ...]] = attrs.Factory(list)
+
+    def add_journal(self, activity: tuple[Any, ...] | None, hours: list[tuple[Any, ...]]) -> None:
+        """Add what one journal event gives; an activity recorded again in this batch
+        replaces the earlier recording and its hours.
+        """
+        if activity is not None:
+            ident = activity[0]
+            if self.activities.pop(ident, None) is not None:
+                self.hours = [h for h in self.hours if h[2] != ident]
+            self.activities[ident] = activity
+        self.hours.extend(hours)
 
 
 class Backend(Protocol):
@@ -134,11 +145,11 @@ class MemoryBackend:
     def write(self, batch: Batch) -> None:
         with self._lock:
             self._cases.update(batch.cases)
-            for row in batch.activities:
-                self._activities.pop(row[0], None)
-                self._activities[row[0]] = row
+            for ident, row in batch.activities.items():
+                self._activities.pop(ident, None)
+                self._activities[ident] = row
             if batch.activities:
-                replaced = {row[0] for row in batch.activities}
+                replaced = set(batch.activities)
                 self._hours = [h for h in self._hours if h[2] not in replaced]
             self._hours.extend(batch.hours)
             self._position = batch.position
@@ -194,9 +205,7 @@ class SqlBackend:
         return f"{self.prefix}{name}"
 
     def _create(self, t: TableDef) -> list[str]:
-        cols = ", ".join(
-            f"{c.name} {self.real if c.sql == 'REAL' else c.sql}" for c in t.columns
-        )
+        cols = ", ".join(f"{c.name} {self.real if c.sql == 'REAL' else c.sql}" for c in t.columns)
         name = self.table(t.name)
         return [
             f"CREATE TABLE IF NOT EXISTS {name} ({cols})",
@@ -295,14 +304,14 @@ class SqlBackend:
                 if rows:
                     self._executemany(self._insert(t), rows)
             if batch.activities:
-                ids = [(row[0],) for row in batch.activities]
+                ids = [(ident,) for ident in batch.activities]
                 self._executemany(
                     f"DELETE FROM {self.table('activities')} WHERE activity_id = {m}", ids
                 )
                 self._executemany(
                     f"DELETE FROM {self.table('volunteer_hours')} WHERE activity_id = {m}", ids
                 )
-                self._executemany(self._insert(JOURNAL_TABLES[0]), batch.activities)
+                self._executemany(self._insert(JOURNAL_TABLES[0]), list(batch.activities.values()))
             if batch.hours:
                 self._executemany(self._insert(JOURNAL_TABLES[1]), batch.hours)
             self._set_position(batch.position)

@@ -96,10 +96,7 @@ class Projection:
             count += 1
             if row.journal:
                 journal += 1
-                activity, hours = journal_rows(backend.decode(row))
-                if activity is not None:
-                    batch.activities.append(activity)
-                batch.hours.extend(hours)
+                batch.add_journal(*journal_rows(backend.decode(row)))
             elif row.seq == 1:
                 fresh[row.stream_id] = [row]
                 touched[row.stream_id] = None
@@ -200,9 +197,6 @@ def replayed_rows(cases: Sequence[Case], journals: Sequence[Sequence[Event]]) ->
         batch.cases[case.id] = case_rows(case)
     for events in journals:
         for ev in events:
-            activity, hours = journal_rows(ev)
-            if activity is not None:
-                batch.activities.append(activity)
-            batch.hours.extend(hours)
+            batch.add_journal(*journal_rows(ev))
     backend.write(batch)
     return {name: backend.rows(name, TABLES[name].names) for name in TABLES}
