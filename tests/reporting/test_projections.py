@@ -41,7 +41,7 @@ from casework.reporting import (
     VolunteerService,
 )
 from casework.reporting.projections import TABLES, Projection, ProjectionBehind
-from casework.reporting.projections._projection import replayed_rows
+from casework.reporting.projections._projection import comparable, replayed_rows
 from casework.reporting.recording import record_activity, record_volunteer_hours, register
 from casework.store import MemoryStore, SQLiteStore
 from strategies import MHT_HIGH, MHT_LOW, T0, child, drive_to
@@ -119,7 +119,7 @@ def expected(store: Any) -> dict[str, Any]:
 
 
 def projected(p: Projection) -> dict[str, Any]:
-    return {name: p.tuples(name) for name in TABLES}
+    return {name: p.tuples(name, comparable(name)) for name in TABLES}
 
 
 class Commands(RuleBasedStateMachine):

@@ -39,6 +39,8 @@ ORDER: Mapping[str, str] = {
     "consents": "case_id, n",
     "activities": "activity_id",
     "volunteer_hours": "journal_id, seq, volunteer",
+    "journals": "journal_id",
+    "registrations": "journal_id, seq",
 }
 
 
@@ -73,6 +75,17 @@ class Batch:
     activities: dict[str, tuple[Any, ...]] = attrs.Factory(dict)
     #: Volunteer-hours rows to add.
     hours: list[tuple[Any, ...]] = attrs.Factory(list)
+    #: Journals seen: id -> (station if opened in this batch else None, version, last at).
+    journals: dict[str, tuple[str | None, int, str | None]] = attrs.Factory(dict)
+    #: Registration rows to add.
+    registrations: list[tuple[Any, ...]] = attrs.Factory(list)
+
+    def saw_journal(self, journal_id: str, station: str | None, seq: int, at: str | None) -> None:
+        """Note a journal's latest event (and its station, from its opening event)."""
+        known = self.journals.get(journal_id)
+        if station is None and known is not None:
+            station = known[0]
+        self.journals[journal_id] = (station, seq, at)
 
     def add_journal(self, activity: tuple[Any, ...] | None, hours: list[tuple[Any, ...]]) -> None:
         """Add what one journal event gives; an activity recorded again in this batch
@@ -93,6 +106,7 @@ class Backend(Protocol):
     def head(self) -> int: ...  # the position of the log's latest event
     def log(self, after: int, upto: int) -> Iterator[LogRow]: ...
     def decode(self, row: LogRow) -> Event: ...
+    def events_at(self, positions: Sequence[int]) -> list[Event]: ...
     def write(self, batch: Batch) -> None: ...
     def clear(self) -> None: ...
     def rows(self, table: str, columns: Sequence[str]) -> list[tuple[Any, ...]]: ...
@@ -136,11 +150,20 @@ class MemoryBackend:
         event: Event = self.store._decode_row(*row.raw)
         return event
 
+    def events_at(self, positions: Sequence[int]) -> list[Event]:
+        out = []
+        for p in positions:
+            case_id, seq = self.store._order[p - 1]
+            out.append(self.store._decode_row(case_id, self.store._data[case_id][seq - 1]))
+        return out
+
     def clear(self) -> None:
         self._position = 0
         self._cases: dict[str, dict[str, list[tuple[Any, ...]]]] = {}
         self._activities: dict[str, tuple[Any, ...]] = {}
         self._hours: list[tuple[Any, ...]] = []
+        self._journals: dict[str, tuple[Any, ...]] = {}
+        self._registrations: list[tuple[Any, ...]] = []
 
     def write(self, batch: Batch) -> None:
         with self._lock:
@@ -152,6 +175,12 @@ class MemoryBackend:
                 replaced = set(batch.activities)
                 self._hours = [h for h in self._hours if h[2] not in replaced]
             self._hours.extend(batch.hours)
+            for jid, (station, version, last_at) in batch.journals.items():
+                old = self._journals.get(jid)
+                if station is None and old is not None:
+                    station = old[1]
+                self._journals[jid] = (jid, station, version, last_at)
+            self._registrations.extend(batch.registrations)
             self._position = batch.position
 
     def rows(self, table: str, columns: Sequence[str]) -> list[tuple[Any, ...]]:
@@ -161,6 +190,10 @@ class MemoryBackend:
             found = self._activities.values()
         elif table == "volunteer_hours":
             found = self._hours
+        elif table == "journals":
+            found = self._journals.values()
+        elif table == "registrations":
+            found = self._registrations
         else:
             found = (r for case in self._cases.values() for r in case.get(table, ()))
         keys = [t.names.index(k.strip()) for k in ORDER[table].split(",")]
@@ -275,6 +308,19 @@ class SqlBackend:
         event: Event = self.store._decode_row(row.raw[1], row.raw[2:])
         return event
 
+    def events_at(self, positions: Sequence[int]) -> list[Event]:
+        out: list[Event] = []
+        for k in range(0, len(positions), 500):
+            chunk = list(positions[k : k + 500])
+            marks = ", ".join([self.mark] * len(chunk))
+            sql = (
+                "SELECT gid, case_id, seq, v, type, at, actor, state, trigger, payload "
+                f"FROM {self.events_table} WHERE gid IN ({marks}) ORDER BY gid"
+            )
+            for row in self._execute(sql, chunk).fetchall():
+                out.append(self.store._decode_row(row[1], row[2:]))
+        return out
+
     def clear(self) -> None:
         with self._transaction():
             for t in TABLES.values():
@@ -314,6 +360,22 @@ class SqlBackend:
                 self._executemany(self._insert(JOURNAL_TABLES[0]), list(batch.activities.values()))
             if batch.hours:
                 self._executemany(self._insert(JOURNAL_TABLES[1]), batch.hours)
+            journals = self.table("journals")
+            for jid, (station, version, last_at) in batch.journals.items():
+                if station is not None:
+                    self._execute(f"DELETE FROM {journals} WHERE journal_id = {m}", (jid,))
+                    self._execute(
+                        f"INSERT INTO {journals} VALUES ({m}, {m}, {m}, {m})",
+                        (jid, station, version, last_at),
+                    )
+                else:
+                    self._execute(
+                        f"UPDATE {journals} SET version = {m}, last_at = {m} "
+                        f"WHERE journal_id = {m}",
+                        (version, last_at, jid),
+                    )
+            if batch.registrations:
+                self._executemany(self._insert(JOURNAL_TABLES[3]), batch.registrations)
             self._set_position(batch.position)
 
     def _insert(self, t: TableDef) -> str:

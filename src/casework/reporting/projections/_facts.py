@@ -118,10 +118,24 @@ VOLUNTEER_HOURS = TableDef(
     key="journal_id",
 )
 
+JOURNALS = TableDef(
+    "journals",
+    _cols("journal_id station version:INTEGER last_at"),
+    "One row per station journal: its station, version and latest event's time.",
+    key="journal_id",
+)
+REGISTRATIONS = TableDef(
+    "registrations",
+    _cols("journal_id seq:INTEGER position:INTEGER type"),
+    "Where each registration (station, project, team, volunteer, partner, staff) is in the "
+    "log: a reader decodes those few events to get the records.",
+    key="journal_id",
+)
+
 #: The tables derived from cases (all keyed by ``case_id``).
 CASE_TABLES: Final = (CASES, SPELLS, SESSIONS, ASSESSMENTS, CONSENTS)
 #: The tables derived from station journals.
-JOURNAL_TABLES: Final = (ACTIVITIES, VOLUNTEER_HOURS)
+JOURNAL_TABLES: Final = (ACTIVITIES, VOLUNTEER_HOURS, JOURNALS, REGISTRATIONS)
 #: Every fact table by name.
 TABLES: Final[Mapping[str, TableDef]] = {t.name: t for t in (*CASE_TABLES, *JOURNAL_TABLES)}
 

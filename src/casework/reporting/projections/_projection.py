@@ -20,8 +20,16 @@ import attrs
 from casework.case import Case
 from casework.errors import CaseworkError, InvalidValue
 from casework.events import Event
+from casework.journal import JOURNAL_OPENED
+from casework.recording import EVENT_TYPES
 from casework.reporting.projections._backends import Backend, Batch, LogRow, backend_for
-from casework.reporting.projections._facts import TABLES, case_rows, journal_rows, select
+from casework.reporting.projections._facts import (
+    TABLES,
+    case_rows,
+    journal_rows,
+    select,
+    stamp,
+)
 
 __all__ = ["CatchUp", "Projection", "ProjectionBehind"]
 
@@ -96,7 +104,8 @@ class Projection:
             count += 1
             if row.journal:
                 journal += 1
-                batch.add_journal(*journal_rows(backend.decode(row)))
+                ev = backend.decode(row)
+                _journal_event(batch, ev, row.position)
             elif row.seq == 1:
                 fresh[row.stream_id] = [row]
                 touched[row.stream_id] = None
@@ -151,9 +160,11 @@ class Projection:
             raise InvalidValue("table", f"unknown fact table {table!r}; known: {list(TABLES)}")
         return select(TABLES[table], include_personal)
 
-    def tuples(self, table: str, *, include_personal: bool = True) -> list[tuple[Any, ...]]:
-        """Every row of ``table`` as a tuple, without catching up (for comparisons)."""
-        return self.backend.rows(table, self.columns(table, include_personal=include_personal))
+    def tuples(self, table: str, columns: Sequence[str] | None = None) -> list[tuple[Any, ...]]:
+        """Every row of ``table`` as a tuple (every column, or ``columns``), without catching
+        up (for comparisons).
+        """
+        return self.backend.rows(table, columns or self.columns(table, include_personal=True))
 
     def to_pandas(
         self, table: str, *, include_personal: bool = False, catch_up: bool = True
@@ -185,6 +196,19 @@ class Projection:
         }
 
 
+def _journal_event(batch: Batch, ev: Event, position: int) -> None:
+    """What one journal event gives the tables."""
+    station = str(ev.payload.get("station", "")) if ev.type == JOURNAL_OPENED else None
+    batch.saw_journal(ev.case_id, station, ev.seq, stamp(ev.at))
+    if ev.type in EVENT_TYPES and ev.type not in _RECORDED:
+        batch.registrations.append((ev.case_id, ev.seq, position, ev.type))
+    batch.add_journal(*journal_rows(ev))
+
+
+#: Journal events kept whole in the tables (the rest are registrations).
+_RECORDED = frozenset({"activity_recorded", "volunteer_hours_recorded"})
+
+
 def replayed_rows(cases: Sequence[Case], journals: Sequence[Sequence[Event]]) -> dict[str, Any]:
     """The fact rows replaying gives, table by table, sorted as the backends read them back
     (every column): what a projection's tables must equal.
@@ -197,6 +221,11 @@ def replayed_rows(cases: Sequence[Case], journals: Sequence[Sequence[Event]]) ->
         batch.cases[case.id] = case_rows(case)
     for events in journals:
         for ev in events:
-            batch.add_journal(*journal_rows(ev))
+            _journal_event(batch, ev, 0)
     backend.write(batch)
-    return {name: backend.rows(name, TABLES[name].names) for name in TABLES}
+    return {name: backend.rows(name, comparable(name)) for name in TABLES}
+
+
+def comparable(table: str) -> Sequence[str]:
+    """The columns replaying gives too (every one but a registration's log position)."""
+    return [n for n in TABLES[table].names if not (table == "registrations" and n == "position")]
