@@ -175,10 +175,9 @@ class MemoryBackend:
                 replaced = set(batch.activities)
                 self._hours = [h for h in self._hours if h[2] not in replaced]
             self._hours.extend(batch.hours)
-            for jid, (station, version, last_at) in batch.journals.items():
+            for jid, (given, version, last_at) in batch.journals.items():
                 old = self._journals.get(jid)
-                if station is None and old is not None:
-                    station = old[1]
+                station = old[1] if given is None and old is not None else given
                 self._journals[jid] = (jid, station, version, last_at)
             self._registrations.extend(batch.registrations)
             self._position = batch.position
