@@ -11,15 +11,17 @@ from __future__ import annotations
 
 import bisect
 from collections.abc import Iterable, Mapping, Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, TypeVar
+
+import attrs
 
 from casework.case import Case
 from casework.catalogue import DEFAULT_CATALOGUE, Catalogue
 from casework.errors import InvalidValue, UnknownDefinition
 from casework.events import MIGRATED_EVENT
 from casework.journal import JOURNAL_OPENED, Journal
-from casework.lifecycle import Lifecycle
+from casework.lifecycle import Lifecycle, StateClass
 from casework.recording import EVENT_TYPES
 from casework.records import Worker
 from casework.reporting.labels import Label, state_labels
@@ -34,7 +36,7 @@ from casework.station import (
     VolunteerTeam,
 )
 
-__all__ = ["Dataset", "Fact", "in_period"]
+__all__ = ["CaseFact", "Dataset", "Fact", "in_period", "state_at"]
 
 #: A dated fact: (when, subject id, amount).  Subjects are case, activity or volunteer ids.
 Fact = tuple[datetime, str, float]
@@ -53,6 +55,45 @@ def in_period(facts: Sequence[Fact], period: Period | None) -> Sequence[Fact]:
     lo = bisect.bisect_left(facts, period.start_at, key=lambda f: f[0])
     hi = bisect.bisect_left(facts, period.end_at, key=lambda f: f[0])
     return facts[lo:hi]
+
+
+_DAY = timedelta(days=1)
+
+
+@attrs.frozen
+class CaseFact:
+    """What indicators read of a case besides its dated facts (times as recorded, naive)."""
+
+    id: str
+    programme: str | None
+    opened_at: datetime
+    last_at: datetime
+    is_open: bool
+    planned_sessions: int | None
+
+
+def state_at(case: Case, at: datetime) -> str | None:
+    """The case's state at ``at``: that of its latest event dated at or before ``at``.
+
+    None when the case was not yet opened then.
+    """
+    history = case.history
+    i = bisect.bisect_right(history, at, key=lambda e: e.at.replace(tzinfo=None))
+    return history[i - 1].state if i else None
+
+
+def _durations(case: Case, until: datetime) -> dict[str, float]:
+    """Days ``case`` spent in each state up to ``until`` (events after it are ignored)."""
+    out: dict[str, float] = {}
+    history = case.history
+    for i, ev in enumerate(history):
+        start = ev.at.replace(tzinfo=None)
+        if start > until:
+            break
+        nxt = history[i + 1].at.replace(tzinfo=None) if i + 1 < len(history) else until
+        stop = min(nxt, until)
+        out[ev.state] = out.get(ev.state, 0.0) + (stop - start) / _DAY
+    return out
 
 
 def _check_unique(where: str, items: Sequence[Case | Journal], kind: type) -> None:
@@ -214,8 +255,19 @@ class Dataset:
 
     def project_key(self, case: Case) -> str | None:
         """The id of the case's project if registered, else its ``programme`` as recorded."""
-        project = self.project_of(case)
-        return project.id if project is not None else case.programme
+        return self.project_key_of(case.programme)
+
+    def project_key_of(self, programme: str | None) -> str | None:
+        """The id of the registered project ``programme`` names, else ``programme`` itself."""
+        if programme is None:
+            return None
+        found = self.projects.get(programme)
+        if found is not None:
+            return found.id
+        for p in self.projects.values():
+            if p.includes(programme):
+                return p.id
+        return programme
 
     @property
     def lifecycles(self) -> tuple[Lifecycle, ...]:
@@ -231,6 +283,62 @@ class Dataset:
         return state_labels(self.lifecycles)
 
     # --- facts ------------------------------------------------------------------------------
+    #
+    # Indicators read cases only through the methods below, so a dataset kept in fact tables
+    # (casework.reporting.projections) answers them without replaying a case.
+
+    def case_facts(self) -> Sequence[CaseFact]:
+        """Each case's programme, opening and latest times, openness and planned sessions."""
+        if "case_facts" not in self._cache:
+            self._cache["case_facts"] = tuple(
+                CaseFact(
+                    c.id,
+                    c.programme,
+                    _naive(c.opened_at),
+                    _naive(c.history[-1].at),
+                    c.is_open,
+                    c.planned_sessions,
+                )
+                for c in self.cases
+            )
+        facts: Sequence[CaseFact] = self._cache["case_facts"]
+        return facts
+
+    def latest(self) -> datetime:
+        """The time of the latest event of any case or journal (``datetime.min`` if none)."""
+        times = [_naive(c.history[-1].at) for c in self.cases if c.history]
+        times += [_naive(j.history[-1].at) for j in self.journals]
+        return max(times) if times else datetime.min
+
+    def states_at(self, at: datetime) -> dict[str, int]:
+        """How many cases were in each state at ``at`` (cases not yet opened are left out)."""
+        counts: dict[str, int] = {}
+        for case in self.cases:
+            state = state_at(case, at)
+            if state is not None:
+                counts[state] = counts.get(state, 0) + 1
+        return counts
+
+    def open_at(self, at: datetime) -> int:
+        """How many cases were in an open-class state at ``at``."""
+        n = 0
+        for case in self.cases:
+            state = state_at(case, at)
+            if state is not None and case.lifecycle.state(state).category is StateClass.OPEN:
+                n += 1
+        return n
+
+    def state_days(self, until: datetime) -> dict[str, list[float]]:
+        """Per state, the days each case opened by ``until`` spent in it up to ``until``
+        (summed over the case's stays; cases never in the state are not listed).
+        """
+        out: dict[str, list[float]] = {}
+        for case in self.cases:
+            if _naive(case.opened_at) > until:
+                continue
+            for state, days in _durations(case, until).items():
+                out.setdefault(state, []).append(days)
+        return out
 
     def _facts(self, name: str) -> list[Fact]:
         if name not in self._cache:
