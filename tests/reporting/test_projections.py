@@ -430,3 +430,21 @@ def test_an_unknown_table_is_refused_with_the_known_ones() -> None:
         assert "cases" in str(exc)
     else:
         raise AssertionError("an unknown table was read")
+
+
+def test_the_yearly_report_from_fact_tables_equals_the_replayed_one(opened: _Opened) -> None:
+    """The demo station (five cases, a journal): every table of the report, both languages."""
+    from casework.demo import run_station
+    from casework.reporting import YearReport
+
+    store = opened.store
+    run_station(Engine(STANDARD, store=store))
+    replayed = Dataset.from_store(store)
+    tables = Projection(store).dataset()
+    for year in (2023, 2024):
+        for lang in ("en", "zh"):
+            assert (
+                YearReport(tables, year, lang).to_text()
+                == YearReport(replayed, year, lang).to_text()
+            )
+            assert YearReport(tables, year).figures() == YearReport(replayed, year).figures()

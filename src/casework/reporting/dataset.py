@@ -83,8 +83,11 @@ def state_at(case: Case, at: datetime) -> str | None:
 
 
 def _durations(case: Case, until: datetime) -> dict[str, float]:
-    """Days ``case`` spent in each state up to ``until`` (events after it are ignored)."""
-    out: dict[str, float] = {}
+    """Days ``case`` spent in each state up to ``until`` (events after it are ignored).
+
+    Times are summed exactly (as durations) and turned into days once per state.
+    """
+    spent: dict[str, timedelta] = {}
     history = case.history
     for i, ev in enumerate(history):
         start = ev.at.replace(tzinfo=None)
@@ -92,8 +95,8 @@ def _durations(case: Case, until: datetime) -> dict[str, float]:
             break
         nxt = history[i + 1].at.replace(tzinfo=None) if i + 1 < len(history) else until
         stop = min(nxt, until)
-        out[ev.state] = out.get(ev.state, 0.0) + (stop - start) / _DAY
-    return out
+        spent[ev.state] = spent.get(ev.state, timedelta()) + (stop - start)
+    return {state: t / _DAY for state, t in spent.items()}
 
 
 def _check_unique(where: str, items: Sequence[Case | Journal], kind: type) -> None:

@@ -32,7 +32,7 @@ LAYOUT = 1
 
 #: Orders rows are read back in (every table's natural key).
 ORDER: Mapping[str, str] = {
-    "cases": "case_id",
+    "cases": "opened_position, case_id",
     "spells": "case_id, n",
     "sessions": "case_id, n",
     "assessments": "case_id, n",
@@ -106,6 +106,7 @@ class Backend(Protocol):
     def head(self) -> int: ...  # the position of the log's latest event
     def log(self, after: int, upto: int) -> Iterator[LogRow]: ...
     def decode(self, row: LogRow) -> Event: ...
+    def opened_positions(self, case_ids: Sequence[str]) -> dict[str, int]: ...
     def events_at(self, positions: Sequence[int]) -> list[Event]: ...
     def write(self, batch: Batch) -> None: ...
     def clear(self) -> None: ...
@@ -156,6 +157,9 @@ class MemoryBackend:
             case_id, seq = self.store._order[p - 1]
             out.append(self.store._decode_row(case_id, self.store._data[case_id][seq - 1]))
         return out
+
+    def opened_positions(self, case_ids: Sequence[str]) -> dict[str, int]:
+        return {cid: self._cases[cid]["cases"][0][-1] for cid in case_ids if cid in self._cases}
 
     def clear(self) -> None:
         self._position = 0
@@ -318,6 +322,18 @@ class SqlBackend:
             )
             for row in self._execute(sql, chunk).fetchall():
                 out.append(self.store._decode_row(row[1], row[2:]))
+        return out
+
+    def opened_positions(self, case_ids: Sequence[str]) -> dict[str, int]:
+        out: dict[str, int] = {}
+        for k in range(0, len(case_ids), 500):
+            chunk = list(case_ids[k : k + 500])
+            marks = ", ".join([self.mark] * len(chunk))
+            sql = (
+                f"SELECT case_id, opened_position FROM {self.table('cases')} "
+                f"WHERE case_id IN ({marks})"
+            )
+            out.update((cid, int(pos)) for cid, pos in self._execute(sql, chunk).fetchall())
         return out
 
     def clear(self) -> None:

@@ -65,9 +65,10 @@ CASES = TableDef(
     _cols(
         "case_id lifecycle lifecycle_version:INTEGER state is_open:INTEGER worker programme "
         "opened_at last_at version:INTEGER planned_sessions:INTEGER held_sessions:INTEGER "
-        "inconsistencies:INTEGER client_id pseudonym sex birth_date! name!"
+        "inconsistencies:INTEGER client_id pseudonym sex birth_date! name! opened_position:INTEGER"
     ),
-    "One row per case: its current facts (as corrected).",
+    "One row per case: its current facts (as corrected), and the log position of its opening "
+    "(cases are listed in that order, as a replay of the log meets them).",
 )
 SPELLS = TableDef(
     "spells",
@@ -153,7 +154,7 @@ def _day(when: date | None) -> str | None:
     return None if when is None else when.isoformat()
 
 
-def case_rows(case: Case) -> dict[str, list[tuple[Any, ...]]]:
+def case_rows(case: Case, opened_position: int = 0) -> dict[str, list[tuple[Any, ...]]]:
     """The rows of every case table for ``case`` (as replayed, so as corrected)."""
     lc = case.lifecycle
     client = case.client
@@ -179,6 +180,7 @@ def case_rows(case: Case) -> dict[str, list[tuple[Any, ...]]]:
                 client.sex.value,
                 _day(client.birth_date),
                 client.name,
+                opened_position,
             )
         ],
         "spells": list(_spells(case)),

@@ -22,6 +22,7 @@ from casework.errors import CaseworkError, InvalidValue
 from casework.events import Event
 from casework.journal import JOURNAL_OPENED
 from casework.recording import EVENT_TYPES
+from casework.reporting.dataset import Dataset
 from casework.reporting.projections._backends import Backend, Batch, LogRow, backend_for
 from casework.reporting.projections._facts import (
     TABLES,
@@ -114,14 +115,17 @@ class Projection:
             else:
                 touched[row.stream_id] = None
         catalogue = self.store.catalogue
+        known = backend.opened_positions([cid for cid in touched if cid not in fresh])
         for case_id in touched:
             if case_id in fresh:
                 events = [backend.decode(r) for r in fresh[case_id]]
                 case = Case.replay(events, catalogue)
                 batch.new.add(case_id)
+                position = fresh[case_id][0].position
             else:
                 case = self.store.load(case_id)
-            batch.cases[case_id] = case_rows(case)
+                position = known[case_id]
+            batch.cases[case_id] = case_rows(case, position)
         backend.write(batch)
         return CatchUp(start, head, count, len(touched), journal)
 
@@ -187,6 +191,16 @@ class Projection:
                 frame[name] = pd.to_datetime(frame[name], format="%Y-%m-%d")
         return frame
 
+    def dataset(self, *, catch_up: bool = True) -> Dataset:
+        """The tables as a :class:`~casework.reporting.Dataset`: every indicator, measure and
+        the yearly report read it as they read a replayed one (same definitions, same
+        answers), without replaying the cases.
+        """
+        from casework.reporting.projections._dataset import ProjectedDataset
+
+        self._ready(catch_up)
+        return ProjectedDataset(self)
+
     def tables(self, *, include_personal: bool = False) -> Mapping[str, Any]:
         """Every fact table as a DataFrame, by name (one catch-up for all)."""
         self.catch_up()
@@ -217,8 +231,8 @@ def replayed_rows(cases: Sequence[Case], journals: Sequence[Sequence[Event]]) ->
 
     backend = MemoryBackend(None)
     batch = Batch(0)
-    for case in cases:
-        batch.cases[case.id] = case_rows(case)
+    for n, case in enumerate(cases, start=1):
+        batch.cases[case.id] = case_rows(case, n)
     for events in journals:
         for ev in events:
             _journal_event(batch, ev, 0)
@@ -227,5 +241,5 @@ def replayed_rows(cases: Sequence[Case], journals: Sequence[Sequence[Event]]) ->
 
 
 def comparable(table: str) -> Sequence[str]:
-    """The columns replaying gives too (every one but a registration's log position)."""
-    return [n for n in TABLES[table].names if not (table == "registrations" and n == "position")]
+    """The columns replaying gives too (every one but positions in the log)."""
+    return [n for n in TABLES[table].names if n not in ("position", "opened_position")]
