@@ -500,16 +500,16 @@ def test_indicators_from_fact_tables_equal_the_replayed_ones(
         period = Period(date(2022, 11, 1), date(2024, 4, 1))
         for indicator in (
             lambda d: case_flow(d, period),
-            lambda d: case_flow(d),
+            case_flow,
             lambda d: cases_by_state(d, when),
-            lambda d: cases_by_state(d),
+            cases_by_state,
             lambda d: sessions_per_case(d, period),
             lambda d: person_times(d, period),
             lambda d: activities_by_kind(d, period),
             lambda d: volunteer_hours(d, period),
             lambda d: completion(d, period),
             lambda d: time_in_state(d, when),
-            lambda d: time_in_state(d),
+            time_in_state,
             lambda d: monthly(d, period),
         ):
             assert indicator(other) == indicator(ds)
