@@ -38,7 +38,7 @@ ORDER: Mapping[str, str] = {
     "assessments": "case_id, n",
     "consents": "case_id, n",
     "activities": "activity_id",
-    "volunteer_hours": "journal_id, seq, volunteer",
+    "volunteer_hours": "journal_id, seq, n",
     "journals": "journal_id",
     "registrations": "journal_id, seq",
 }
@@ -94,7 +94,7 @@ class Batch:
         if activity is not None:
             ident = activity[0]
             if self.activities.pop(ident, None) is not None:
-                self.hours = [h for h in self.hours if h[2] != ident]
+                self.hours = [h for h in self.hours if h[3] != ident]
             self.activities[ident] = activity
         self.hours.extend(hours)
 
@@ -110,7 +110,9 @@ class Backend(Protocol):
     def events_at(self, positions: Sequence[int]) -> list[Event]: ...
     def write(self, batch: Batch) -> None: ...
     def clear(self) -> None: ...
-    def rows(self, table: str, columns: Sequence[str]) -> list[tuple[Any, ...]]: ...
+    def rows(
+        self, table: str, columns: Sequence[str], *, ordered: bool = True
+    ) -> list[tuple[Any, ...]]: ...
     def query(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]: ...
     @property
     def mark(self) -> str: ...  # the driver's placeholder
@@ -177,7 +179,7 @@ class MemoryBackend:
                 self._activities[ident] = row
             if batch.activities:
                 replaced = set(batch.activities)
-                self._hours = [h for h in self._hours if h[2] not in replaced]
+                self._hours = [h for h in self._hours if h[3] not in replaced]
             self._hours.extend(batch.hours)
             for jid, (given, version, last_at) in batch.journals.items():
                 old = self._journals.get(jid)
@@ -186,7 +188,9 @@ class MemoryBackend:
             self._registrations.extend(batch.registrations)
             self._position = batch.position
 
-    def rows(self, table: str, columns: Sequence[str]) -> list[tuple[Any, ...]]:
+    def rows(
+        self, table: str, columns: Sequence[str], *, ordered: bool = True
+    ) -> list[tuple[Any, ...]]:
         t = TABLES[table]
         found: Iterable[tuple[Any, ...]]
         if table == "activities":
@@ -201,8 +205,9 @@ class MemoryBackend:
             found = (r for case in self._cases.values() for r in case.get(table, ()))
         keys = [t.names.index(k.strip()) for k in ORDER[table].split(",")]
         picked = [t.names.index(c) for c in columns]
-        ordered = sorted(found, key=lambda r: tuple(r[k] for k in keys))
-        return [tuple(r[i] for i in picked) for r in ordered]
+        if ordered:
+            found = sorted(found, key=lambda r: tuple(r[k] for k in keys))
+        return [tuple(r[i] for i in picked) for r in found]
 
     def query(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
         raise NotImplementedError("the memory backend has no SQL")
@@ -397,9 +402,14 @@ class SqlBackend:
         marks = ", ".join([self.mark] * len(t.columns))
         return f"INSERT INTO {self.table(t.name)} ({', '.join(t.names)}) VALUES ({marks})"
 
-    def rows(self, table: str, columns: Sequence[str]) -> list[tuple[Any, ...]]:
-        sql = f"SELECT {', '.join(columns)} FROM {self.table(table)} ORDER BY {ORDER[table]}"
-        return [tuple(r) for r in self._execute(sql).fetchall()]
+    def rows(
+        self, table: str, columns: Sequence[str], *, ordered: bool = True
+    ) -> list[tuple[Any, ...]]:
+        sql = f"SELECT {', '.join(columns)} FROM {self.table(table)}"
+        if ordered:
+            sql += f" ORDER BY {ORDER[table]}"
+        found: list[tuple[Any, ...]] = self._execute(sql).fetchall()
+        return found
 
     def query(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
         return [tuple(r) for r in self._execute(sql, params).fetchall()]

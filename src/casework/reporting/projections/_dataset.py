@@ -56,6 +56,7 @@ class ProjectedDataset(Dataset):
             for _aid, volunteer, on, hours, project, description in backend.rows(
                 "volunteer_hours",
                 ["activity_id", "volunteer", "on_day", "hours", "project", "description"],
+                ordered=True,
             )
             if _aid is None
         ]
@@ -74,9 +75,21 @@ class ProjectedDataset(Dataset):
         found: tuple[Case, ...] = self._cache["cases"]
         return found
 
-    def _rows(self, table: str, columns: Sequence[str]) -> list[tuple[Any, ...]]:
-        rows: list[tuple[Any, ...]] = self.projection.backend.rows(table, columns)
+    def _rows(
+        self, table: str, columns: Sequence[str], *, ordered: bool = False
+    ) -> list[tuple[Any, ...]]:
+        rows: list[tuple[Any, ...]] = self.projection.backend.rows(table, columns, ordered=ordered)
         return rows
+
+    def _spells(self) -> list[tuple[Any, ...]]:
+        """(case, state, entered, left, entry, open class) of every stay, read once."""
+        if "spells" not in self._cache:
+            self._cache["spells"] = self._rows(
+                "spells",
+                ["case_id", "state", "entered_at", "left_at", "entry", "is_open_class"],
+            )
+        found: list[tuple[Any, ...]] = self._cache["spells"]
+        return found
 
     def _query(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
         backend = self.projection.backend
@@ -92,7 +105,7 @@ class ProjectedDataset(Dataset):
         if "activities" not in self._cache:
             hours: dict[str, list[VolunteerHours]] = {}
             for aid, volunteer, h in self._rows(
-                "volunteer_hours", ["activity_id", "volunteer", "hours"]
+                "volunteer_hours", ["activity_id", "volunteer", "hours"], ordered=True
             ):
                 if aid is not None:
                     hours.setdefault(aid, []).append(VolunteerHours(volunteer, h))
@@ -121,7 +134,7 @@ class ProjectedDataset(Dataset):
         """The lifecycles the cases follow (their current versions)."""
         catalogue = self.projection.store.catalogue
         found: dict[str, Lifecycle] = {}
-        for lc, version in self._rows("cases", ["lifecycle", "lifecycle_version"]):
+        for lc, version in self._rows("cases", ["lifecycle", "lifecycle_version"], ordered=True):
             if lc not in found:
                 found[lc] = catalogue.lifecycle(lc, version)
         if not found:
@@ -145,9 +158,7 @@ class ProjectedDataset(Dataset):
             if status == "held" and at is not None
         ]
         entries: dict[str, list[Fact]] = {}
-        for cid, state, at, entry in self._rows(
-            "spells", ["case_id", "state", "entered_at", "entry"]
-        ):
+        for cid, state, at, _left, entry, _open in self._spells():
             if entry:
                 entries.setdefault(state, []).append((_at(at), cid, 1))
         for facts in (opened, sessions, *entries.values()):
@@ -162,6 +173,7 @@ class ProjectedDataset(Dataset):
             rows = self._rows(
                 "cases",
                 ["case_id", "programme", "opened_at", "last_at", "is_open", "planned_sessions"],
+                ordered=True,
             )
             facts = [
                 CaseFact(cid, prog, _at(o), _at(last), bool(is_open), planned)
@@ -180,9 +192,7 @@ class ProjectedDataset(Dataset):
     def _spells_at(self, at: datetime) -> Iterable[tuple[str, int]]:
         """(state, open class) of each case's stay at ``at``."""
         w = stamp(at)
-        for state, entered, left, is_open in self._rows(
-            "spells", ["state", "entered_at", "left_at", "is_open_class"]
-        ):
+        for _cid, state, entered, left, _entry, is_open in self._spells():
             if entered <= w and (left is None or left > w):
                 yield state, is_open
 
@@ -219,9 +229,7 @@ class ProjectedDataset(Dataset):
         """Per state, each case's days in it up to ``until``, from the spells."""
         w = stamp(until)
         per_case: dict[tuple[str, str], timedelta] = {}
-        for cid, state, entered, left in self._rows(
-            "spells", ["case_id", "state", "entered_at", "left_at"]
-        ):
+        for cid, state, entered, left, _entry, _open in self._spells():
             if entered > w:
                 continue
             stop = until if left is None or left > w else _at(left)

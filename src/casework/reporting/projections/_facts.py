@@ -113,7 +113,10 @@ ACTIVITIES = TableDef(
 )
 VOLUNTEER_HOURS = TableDef(
     "volunteer_hours",
-    _cols("journal_id seq:INTEGER activity_id volunteer on_day hours:REAL project description!"),
+    _cols(
+        "journal_id seq:INTEGER n:INTEGER activity_id volunteer on_day hours:REAL project "
+        "description!"
+    ),
     "One row per volunteer's hours: at an activity (``activity_id`` set) or recorded outside "
     "one (``activity_id`` NULL).",
     key="journal_id",
@@ -280,14 +283,25 @@ def journal_rows(
             record.notes,
         )
         hours = [
-            (ev.case_id, ev.seq, record.id, v.volunteer, _day(record.on), float(v.hours), None, "")
-            for v in record.volunteers
+            (
+                ev.case_id,
+                ev.seq,
+                n,
+                record.id,
+                v.volunteer,
+                _day(record.on),
+                float(v.hours),
+                None,
+                "",
+            )
+            for n, v in enumerate(record.volunteers, start=1)
         ]
         return activity, hours
     if isinstance(record, VolunteerService):
         row = (
             ev.case_id,
             ev.seq,
+            0,
             None,
             record.volunteer,
             _day(record.on),
