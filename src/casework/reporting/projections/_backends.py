@@ -17,12 +17,11 @@ from __future__ import annotations
 import contextlib
 import threading
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from typing import Any, Protocol
+from typing import Any, NamedTuple, Protocol
 
 import attrs
 
 from casework.events import Event
-from casework.journal import JOURNAL_STATE
 from casework.reporting.projections._facts import CASE_TABLES, JOURNAL_TABLES, TABLES, TableDef
 
 __all__ = ["LAYOUT", "Backend", "Batch", "LogRow", "backend_for"]
@@ -44,22 +43,16 @@ ORDER: Mapping[str, str] = {
 }
 
 
-@attrs.frozen
-class LogRow:
+class LogRow(NamedTuple):
     """One event of the log as a projection first sees it: position, stream, number, state,
-    and a way to decode it (called only for the events the projection needs whole).
+    and the stored row (decoded only for the events the projection needs whole).
     """
 
     position: int
     stream_id: str
     seq: int
     state: str | None
-    raw: Any = attrs.field(eq=False, repr=False)
-
-    @property
-    def journal(self) -> bool:
-        """True for an event of a station journal."""
-        return self.state == JOURNAL_STATE
+    raw: Any
 
 
 @attrs.define

@@ -148,6 +148,8 @@ def stamp(when: date | datetime | None) -> str | None:
     """A time as sortable text of its recorded wall clock (a date as its midnight)."""
     if when is None:
         return None
+    if type(when) is datetime and when.tzinfo is None:
+        return when.isoformat(timespec="microseconds")
     if not isinstance(when, datetime):
         when = datetime(when.year, when.month, when.day)
     return when.replace(tzinfo=None).isoformat(timespec="microseconds")
@@ -239,11 +241,13 @@ def _spells(case: Case) -> Iterator[tuple[Any, ...]]:
     """Stays in a state, as :meth:`Dataset.entries` counts entries (a migration is none)."""
     spells: list[list[Any]] = []
     previous = None
+    plain = not case.earlier  # never migrated: every event under the current version
     for ev in case.history:
         if ev.state != previous:
             if spells:
                 spells[-1][4] = stamp(ev.at)
-            state = case.lifecycle_at(ev.seq).state(ev.state)
+            lc = case.lifecycle if plain else case.lifecycle_at(ev.seq)
+            state = lc.state(ev.state)
             spells.append(
                 [
                     case.id,

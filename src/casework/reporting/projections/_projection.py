@@ -20,7 +20,7 @@ import attrs
 from casework.case import Case
 from casework.errors import CaseworkError, InvalidValue
 from casework.events import Event
-from casework.journal import JOURNAL_OPENED
+from casework.journal import JOURNAL_OPENED, JOURNAL_STATE
 from casework.recording import EVENT_TYPES
 from casework.reporting.dataset import Dataset
 from casework.reporting.projections._backends import Backend, Batch, LogRow, backend_for
@@ -103,7 +103,7 @@ class Projection:
         count = 0
         for row in backend.log(start, head):
             count += 1
-            if row.journal:
+            if row.state == JOURNAL_STATE:
                 journal += 1
                 ev = backend.decode(row)
                 _journal_event(batch, ev, row.position)
