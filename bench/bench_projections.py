@@ -36,10 +36,9 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from bench_indicators import RESULTS, YEAR, YEAR_END, build, pandas_side  # noqa: E402
-
-from casework import STANDARD, Engine  # noqa: E402
-from casework.reporting import (  # noqa: E402
+from bench_indicators import RESULTS, YEAR, YEAR_END, build, pandas_side
+from casework import STANDARD, Engine
+from casework.reporting import (
     Dataset,
     case_flow,
     cases_by_state,
@@ -49,8 +48,8 @@ from casework.reporting import (  # noqa: E402
     time_in_state,
     volunteer_hours,
 )
-from casework.reporting.projections import Projection  # noqa: E402
-from casework.store import SQLiteStore  # noqa: E402
+from casework.reporting.projections import Projection
+from casework.store import SQLiteStore
 
 
 def figures(ds: Dataset) -> dict[str, Any]:
@@ -141,9 +140,7 @@ def main() -> int:
         for n, a in zip(args.sizes, acts, strict=True):
             r = run(n, a, Path(folder))
             results.append(r)
-            print(
-                f"\n{r['cases']:,} cases, {r['activities']:,} activities, {r['events']:,} events"
-            )
+            print(f"\n{r['cases']:,} cases, {r['activities']:,} activities, {r['events']:,} events")
             print(f"  Dataset.from_store        {r['from_store']:8.2f} s")
             print(f"  projection rebuild        {r['rebuild']:8.2f} s")
             print(f"    rebuild / from_store    {r['rebuild'] / r['from_store']:8.2f}x")
