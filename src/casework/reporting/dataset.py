@@ -384,6 +384,13 @@ class Dataset:
         entries: dict[str, list[Fact]] = self._cache["entries"]
         return in_period(entries.get(state, []), period)
 
+    def held_per_case(self, period: Period | None = None) -> dict[str, int]:
+        """Held sessions in ``period`` (by their ``held_at``) per case id, for cases with any."""
+        held: dict[str, int] = {}
+        for _, case_id, _ in self.held_sessions(period):
+            held[case_id] = held.get(case_id, 0) + 1
+        return held
+
     def held_sessions(self, period: Period | None = None) -> Sequence[Fact]:
         """``(held at, case id, 1)`` for each held session in ``period`` (by its ``held_at``)."""
         return in_period(self._facts("sessions"), period)

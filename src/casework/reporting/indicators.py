@@ -136,10 +136,8 @@ def case_flow(ds: Dataset, period: Period | None = None, *, lang: str = "en") ->
     )
 
 
-def _active(case: CaseFact, period: Period | None) -> bool:
-    if period is None:
-        return True
-    return case.opened_at < period.end_at and (case.last_at >= period.start_at or case.is_open)
+def _active(case: CaseFact, start: datetime, end: datetime) -> bool:
+    return case.opened_at < end and (case.last_at >= start or case.is_open)
 
 
 def sessions_per_case(ds: Dataset, period: Period | None = None, *, lang: str = "en") -> Table:
@@ -150,12 +148,13 @@ def sessions_per_case(ds: Dataset, period: Period | None = None, *, lang: str = 
     ``sessions``), ``sessions_planned`` is the case's current plan (None before a plan).
     The last row, ``case_id`` None, is the total.
     """
-    held: dict[str, int] = {}
-    for _, case_id, _ in ds.held_sessions(period):
-        held[case_id] = held.get(case_id, 0) + 1
+    held = ds.held_per_case(period)
+    start, end = (
+        (datetime.min, datetime.max) if period is None else (period.start_at, period.end_at)
+    )
     rows: list[dict[str, object]] = []
     for case in ds.case_facts():
-        if _active(case, period) or case.id in held:
+        if _active(case, start, end) or case.id in held:
             rows.append(
                 {
                     "case_id": case.id,

@@ -20,6 +20,7 @@ from casework.lifecycle import Lifecycle
 from casework.recording import EVENT_TYPES
 from casework.reporting.dataset import CaseFact, Dataset, Fact
 from casework.reporting.labels import state_labels
+from casework.reporting.period import Period
 from casework.reporting.projections._backends import SqlBackend
 from casework.reporting.projections._facts import TABLES, stamp
 from casework.station import Activity, VolunteerHours, VolunteerService
@@ -148,7 +149,40 @@ class ProjectedDataset(Dataset):
 
     # --- facts ------------------------------------------------------------------------------
 
+    def held_per_case(self, period: Period | None = None) -> dict[str, int]:
+        """Held sessions in ``period`` per case (SQL: a count grouped by case)."""
+        if not self._sql:
+            return super().held_per_case(period)
+        sql = "SELECT case_id, count(*) FROM {sessions} WHERE status = 'held'"
+        params: list[Any] = []
+        if period is not None:
+            m = self.projection.backend.mark
+            sql += f" AND held_at >= {m} AND held_at < {m}"
+            params = [stamp(period.start_at), stamp(period.end_at)]
+        return {cid: int(n) for cid, n in self._query(sql + " GROUP BY case_id", params)}
+
     def _derive(self) -> None:
+        if self._sql:  # the database filters; Python sorts (faster than SQLite's sorter here)
+            self._cache["opened"] = [
+                (_at(at), cid, 1)
+                for at, cid in self._query("SELECT opened_at, case_id FROM {cases}")
+            ]
+            self._cache["sessions"] = [
+                (_at(at), cid, 1)
+                for at, cid in self._query(
+                    "SELECT held_at, case_id FROM {sessions} WHERE status = 'held' "
+                    "AND held_at IS NOT NULL"
+                )
+            ]
+            by_state: dict[str, list[Fact]] = {}
+            for state, at, cid in self._query(
+                "SELECT state, entered_at, case_id FROM {spells} WHERE entry = 1"
+            ):
+                by_state.setdefault(state, []).append((_at(at), cid, 1))
+            self._cache["entries"] = by_state
+            for facts in (self._cache["opened"], self._cache["sessions"], *by_state.values()):
+                facts.sort()
+            return
         opened: list[Fact] = [
             (_at(at), cid, 1) for cid, at in self._rows("cases", ["case_id", "opened_at"])
         ]
