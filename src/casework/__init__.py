@@ -11,6 +11,7 @@ Documentation (in the ``docs`` folder of the source; every example in it runs as
 * docs/instruments.md: the MHT and other questionnaires, reliable change;
 * docs/persistence.md: the stores (memory, SQLite, PostgreSQL) and what they guarantee;
 * docs/reporting.md and docs/reports.md: indicators, tables, charts, the yearly report;
+* docs/projections.md: fact tables kept beside the events, a district of stations;
 * docs/simulation.md: capacity planning with the real lifecycle;
 * docs/agenda.md: the outreach register, due-work rules and each worker's agenda;
 * docs/performance.md: measured figures and how they were produced.

@@ -212,6 +212,19 @@ class Case:
             totals[ev.state] = totals.get(ev.state, timedelta()) + (stop - ev.at)
         return totals
 
+    def copy(self) -> Case:
+        """A copy that later commands on either never reach the other (a trial, a snapshot).
+
+        The parts a case grows in place (its history, corrections and held session numbers)
+        are copied; everything else is immutable and shared.
+        """
+        return attrs.evolve(
+            self,
+            history=list(self.history),
+            corrections=dict(self.corrections),
+            held_numbers=dict(self.held_numbers),
+        )
+
     def lifecycle_at(self, seq: int) -> Lifecycle:
         """The lifecycle (version) the case followed when event ``seq`` was recorded."""
         for last, lifecycle in self.earlier:

@@ -579,12 +579,7 @@ class Engine:
             raise self._rejected(InvalidCommand, case, trigger, [f"{trigger} needs a reason"])
         try:
             when = as_datetime(at)
-            trial = attrs.evolve(
-                case,
-                history=list(case.history),
-                corrections=dict(case.corrections),
-                held_numbers=dict(case.held_numbers),
-            )
+            trial = case.copy()
             trial.apply(
                 self._event(case, event_type, trigger, payload, at=when, by=by, state=case.state)
             )

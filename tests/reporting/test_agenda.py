@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
 
-import attrs
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -352,7 +351,7 @@ def test_every_item_is_cleared_by_the_command_its_rule_names(
     on = last.date() + timedelta(days=wait)
     when = max(last, datetime.combine(on, time(12)))
     for item in agenda([case], on=on):
-        trial = attrs.evolve(case, history=list(case.history), corrections=dict(case.corrections))
+        trial = case.copy()
         _clear(engine, trial, item, when)
         after = {i.key for i in agenda([trial], on=on)}
         assert item.key not in after, (item, trial.state)

@@ -6,7 +6,10 @@ next to each case and activity say what it contributes.
 
 from __future__ import annotations
 
+import tempfile
+import uuid
 from datetime import date, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -42,6 +45,8 @@ from casework.reporting import (
     volunteer_hours,
 )
 from casework.reporting.indicators import quantile
+from casework.reporting.projections import Projection
+from casework.store import MemoryStore, SQLiteStore
 
 Y2023 = Period.year(2023)
 
@@ -245,9 +250,26 @@ def station_journal() -> Journal:
     return j
 
 
-@pytest.fixture(scope="module")
-def ds() -> Dataset:
-    return Dataset(station_cases(), [station_journal()])
+def stored(store: Any, cases: list[Case], journals: list[Journal]) -> Any:
+    """``store`` holding the events of ``cases`` and ``journals``."""
+    for stream in (*journals, *cases):
+        store.append(list(stream.history), expected_version=0)
+    return store
+
+
+def projected(kind: str, cases: list[Case], journals: list[Journal], folder: Path) -> Dataset:
+    """The dataset a projection of a ``kind`` store of ``cases`` and ``journals`` reads."""
+    store = MemoryStore() if kind == "memory" else SQLiteStore(folder / f"{uuid.uuid4().hex}.db")
+    return Projection(stored(store, cases, journals)).dataset()
+
+
+@pytest.fixture(scope="module", params=["replayed", "memory", "sqlite"])
+def ds(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Dataset:
+    """The hand-counted station: replayed, and read from the fact tables of two stores."""
+    cases, journals = station_cases(), [station_journal()]
+    if request.param == "replayed":
+        return Dataset(cases, journals)
+    return projected(request.param, cases, journals, tmp_path_factory.mktemp("proj"))
 
 
 def test_case_flow_2023(ds: Dataset) -> None:
@@ -462,3 +484,33 @@ def test_person_times_are_sessions_plus_participants_and_months_add_up(
     series = monthly(ds, period)
     for key in ("opened", "sessions", "activities", "participants", "person_times"):
         assert sum(series.column(key)) == MEASURES[key](ds, period)
+
+
+@settings(max_examples=30, deadline=None)
+@given(case_shapes, activity_shapes, st.integers(0, 520), st.sampled_from(["memory", "sqlite"]))
+def test_indicators_from_fact_tables_equal_the_replayed_ones(
+    shapes: Any, acts: Any, offset: int, kind: str
+) -> None:
+    """Random stations: every indicator from a projection equals the replay path's."""
+    made = generated(shapes, acts)
+    with tempfile.TemporaryDirectory() as folder:
+        other = projected(kind, list(made.cases), list(made.journals), Path(folder))
+        ds = Dataset.from_store(other.projection.store)  # today's path over the same store
+        when = T0 + timedelta(days=offset, hours=3)
+        period = Period(date(2022, 11, 1), date(2024, 4, 1))
+        for indicator in (
+            lambda d: case_flow(d, period),
+            case_flow,
+            lambda d: cases_by_state(d, when),
+            cases_by_state,
+            lambda d: sessions_per_case(d, period),
+            lambda d: person_times(d, period),
+            lambda d: activities_by_kind(d, period),
+            lambda d: volunteer_hours(d, period),
+            lambda d: completion(d, period),
+            lambda d: time_in_state(d, when),
+            time_in_state,
+            lambda d: monthly(d, period),
+        ):
+            assert indicator(other) == indicator(ds)
+        other.projection.store.close()

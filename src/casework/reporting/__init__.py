@@ -9,6 +9,9 @@
   :mod:`~casework.reporting.measures`): each defined once, each returning a
   :class:`~casework.reporting.table.Table`.
 * **Ledger** (:mod:`~casework.reporting.ledger`): the yearly report, :class:`YearReport`.
+* **Projections** (:mod:`~casework.reporting.projections`): fact tables kept beside the events
+  and caught up from a tracking position; :meth:`Projection.dataset` reads them as a dataset.
+* **District** (:mod:`~casework.reporting.district`): several stations read together.
 * **Privacy** (:mod:`~casework.reporting.privacy`): registers without personal fields by
   default, keyed pseudonyms, age bands.
 * **Labels** (:mod:`~casework.reporting.labels`): every displayed text in 中文 and English.
@@ -20,6 +23,7 @@ Stores keep station journals with their default codec, which registers these rec
 from casework.reporting import labels
 from casework.reporting.codec import REPORTING_TYPES, register_types
 from casework.reporting.dataset import Dataset
+from casework.reporting.district import District
 from casework.reporting.indicators import (
     activities_by_kind,
     case_flow,
@@ -43,6 +47,7 @@ from casework.reporting.privacy import (
     pseudonymise,
     volunteer_register,
 )
+from casework.reporting.projections import Projection, ProjectionBehind
 from casework.reporting.recording import (
     EVENT_TYPES,
     record_activity,
@@ -73,6 +78,7 @@ __all__ = [
     "Activity",
     "ActivityKind",
     "Dataset",
+    "District",
     "Label",
     "Measure",
     "PartnerOrganisation",
@@ -80,6 +86,8 @@ __all__ = [
     "Period",
     "PlannedOutputs",
     "Project",
+    "Projection",
+    "ProjectionBehind",
     "ServiceArea",
     "Station",
     "Table",

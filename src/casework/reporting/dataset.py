@@ -13,15 +13,17 @@ import bisect
 import functools
 import inspect
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, ParamSpec, TypeVar
+
+import attrs
 
 from casework.case import Case
 from casework.catalogue import DEFAULT_CATALOGUE, Catalogue
 from casework.errors import InvalidValue, UnknownDefinition
 from casework.events import MIGRATED_EVENT
 from casework.journal import JOURNAL_OPENED, Journal
-from casework.lifecycle import Lifecycle
+from casework.lifecycle import Lifecycle, StateClass
 from casework.recording import EVENT_TYPES
 from casework.records import Worker
 from casework.reporting.labels import Label, state_labels
@@ -37,7 +39,7 @@ from casework.station import (
 )
 from casework.store.errors import UnknownLifecycle
 
-__all__ = ["Dataset", "Fact", "in_period", "reads_dataset"]
+__all__ = ["CaseFact", "Dataset", "Fact", "in_period", "reads_dataset", "state_at"]
 
 _P = ParamSpec("_P")
 _R = TypeVar("_R")
@@ -90,6 +92,48 @@ def in_period(facts: Sequence[Fact], period: Period | None) -> Sequence[Fact]:
     lo = bisect.bisect_left(facts, period.start_at, key=lambda f: f[0])
     hi = bisect.bisect_left(facts, period.end_at, key=lambda f: f[0])
     return facts[lo:hi]
+
+
+_DAY = timedelta(days=1)
+
+
+@attrs.frozen
+class CaseFact:
+    """What indicators read of a case besides its dated facts (times as recorded, naive)."""
+
+    id: str
+    programme: str | None
+    opened_at: datetime
+    last_at: datetime
+    is_open: bool
+    planned_sessions: int | None
+
+
+def state_at(case: Case, at: datetime) -> str | None:
+    """The case's state at ``at``: that of its latest event dated at or before ``at``.
+
+    None when the case was not yet opened then.
+    """
+    history = case.history
+    i = bisect.bisect_right(history, at, key=lambda e: e.at.replace(tzinfo=None))
+    return history[i - 1].state if i else None
+
+
+def _durations(case: Case, until: datetime) -> dict[str, float]:
+    """Days ``case`` spent in each state up to ``until`` (events after it are ignored).
+
+    Times are summed exactly (as durations) and turned into days once per state.
+    """
+    spent: dict[str, timedelta] = {}
+    history = case.history
+    for i, ev in enumerate(history):
+        start = ev.at.replace(tzinfo=None)
+        if start > until:
+            break
+        nxt = history[i + 1].at.replace(tzinfo=None) if i + 1 < len(history) else until
+        stop = min(nxt, until)
+        spent[ev.state] = spent.get(ev.state, timedelta()) + (stop - start)
+    return {state: t / _DAY for state, t in spent.items()}
 
 
 def _check_unique(where: str, items: Sequence[Case | Journal], kind: type) -> None:
@@ -251,8 +295,19 @@ class Dataset:
 
     def project_key(self, case: Case) -> str | None:
         """The id of the case's project if registered, else its ``programme`` as recorded."""
-        project = self.project_of(case)
-        return project.id if project is not None else case.programme
+        return self.project_key_of(case.programme)
+
+    def project_key_of(self, programme: str | None) -> str | None:
+        """The id of the registered project ``programme`` names, else ``programme`` itself."""
+        if programme is None:
+            return None
+        found = self.projects.get(programme)
+        if found is not None:
+            return found.id
+        for p in self.projects.values():
+            if p.includes(programme):
+                return p.id
+        return programme
 
     @property
     def lifecycles(self) -> tuple[Lifecycle, ...]:
@@ -268,6 +323,62 @@ class Dataset:
         return state_labels(self.lifecycles)
 
     # --- facts ------------------------------------------------------------------------------
+    #
+    # Indicators read cases only through the methods below, so a dataset kept in fact tables
+    # (casework.reporting.projections) answers them without replaying a case.
+
+    def case_facts(self) -> Sequence[CaseFact]:
+        """Each case's programme, opening and latest times, openness and planned sessions."""
+        if "case_facts" not in self._cache:
+            self._cache["case_facts"] = tuple(
+                CaseFact(
+                    c.id,
+                    c.programme,
+                    _naive(c.opened_at),
+                    _naive(c.history[-1].at),
+                    c.is_open,
+                    c.planned_sessions,
+                )
+                for c in self.cases
+            )
+        facts: Sequence[CaseFact] = self._cache["case_facts"]
+        return facts
+
+    def latest(self) -> datetime:
+        """The time of the latest event of any case or journal (``datetime.min`` if none)."""
+        times = [_naive(c.history[-1].at) for c in self.cases if c.history]
+        times += [_naive(j.history[-1].at) for j in self.journals]
+        return max(times) if times else datetime.min
+
+    def states_at(self, at: datetime) -> dict[str, int]:
+        """How many cases were in each state at ``at`` (cases not yet opened are left out)."""
+        counts: dict[str, int] = {}
+        for case in self.cases:
+            state = state_at(case, at)
+            if state is not None:
+                counts[state] = counts.get(state, 0) + 1
+        return counts
+
+    def open_at(self, at: datetime) -> int:
+        """How many cases were in an open-class state at ``at``."""
+        n = 0
+        for case in self.cases:
+            state = state_at(case, at)
+            if state is not None and case.lifecycle.state(state).category is StateClass.OPEN:
+                n += 1
+        return n
+
+    def state_days(self, until: datetime) -> dict[str, list[float]]:
+        """Per state, the days each case opened by ``until`` spent in it up to ``until``
+        (summed over the case's stays; cases never in the state are not listed).
+        """
+        out: dict[str, list[float]] = {}
+        for case in self.cases:
+            if _naive(case.opened_at) > until:
+                continue
+            for state, days in _durations(case, until).items():
+                out.setdefault(state, []).append(days)
+        return out
 
     def _facts(self, name: str) -> list[Fact]:
         if name not in self._cache:
@@ -309,6 +420,13 @@ class Dataset:
         self._facts("opened")
         entries: dict[str, list[Fact]] = self._cache["entries"]
         return in_period(entries.get(state, []), period)
+
+    def held_per_case(self, period: Period | None = None) -> dict[str, int]:
+        """Held sessions in ``period`` (by their ``held_at``) per case id, for cases with any."""
+        held: dict[str, int] = {}
+        for _, case_id, _ in self.held_sessions(period):
+            held[case_id] = held.get(case_id, 0) + 1
+        return held
 
     def held_sessions(self, period: Period | None = None) -> Sequence[Fact]:
         """``(held at, case id, 1)`` for each held session in ``period`` (by its ``held_at``)."""

@@ -7,7 +7,6 @@ Rows hold codes and numbers; tables translate them for display (``lang="zh"`` or
 
 from __future__ import annotations
 
-import bisect
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, datetime, timedelta
 
@@ -19,7 +18,7 @@ from casework.instruments import CutOff, Direction, FlagKind, Instrument, estima
 from casework.lifecycle import StateClass
 from casework.records import as_datetime
 from casework.reporting import labels, measures
-from casework.reporting.dataset import Dataset, reads_dataset
+from casework.reporting.dataset import CaseFact, Dataset, reads_dataset, state_at
 from casework.reporting.labels import INDICATORS, Label
 from casework.reporting.period import Period
 from casework.reporting.table import Table
@@ -44,7 +43,6 @@ __all__ = [
 
 #: The instruments outcome tables report by default: MHT (children), GDS-15 (elderly).
 DEFAULT_OUTCOME_INSTRUMENTS = ("mht", "gds15")
-_DAY = timedelta(days=1)
 
 
 def _table(
@@ -77,9 +75,7 @@ def _titled(name: str, period: Period | None, suffix: str = "") -> Label:
 
 
 def _latest(ds: Dataset) -> datetime:
-    times = [c.history[-1].at.replace(tzinfo=None) for c in ds.cases if c.history]
-    times += [j.history[-1].at.replace(tzinfo=None) for j in ds.journals]
-    return max(times) if times else datetime.min
+    return ds.latest()
 
 
 def _when(at: date | datetime | None, ds: Dataset, where: str = "at") -> datetime:
@@ -87,16 +83,6 @@ def _when(at: date | datetime | None, ds: Dataset, where: str = "at") -> datetim
 
 
 # --- cases ---------------------------------------------------------------------------------
-
-
-def state_at(case: Case, at: datetime) -> str | None:
-    """The case's state at ``at``: that of its latest event dated at or before ``at``.
-
-    None when the case was not yet opened then.
-    """
-    history = case.history
-    i = bisect.bisect_right(history, at, key=lambda e: e.at.replace(tzinfo=None))
-    return history[i - 1].state if i else None
 
 
 @reads_dataset
@@ -110,10 +96,8 @@ def cases_by_state(ds: Dataset, at: date | datetime | None = None, *, lang: str 
     """
     when = _when(at, ds, "cases_by_state: at")
     counts: dict[str, int] = dict.fromkeys(ds.state_labels, 0)
-    for case in ds.cases:
-        state = state_at(case, when)
-        if state is not None:
-            counts[state] = counts.get(state, 0) + 1
+    for state, n in ds.states_at(when).items():
+        counts[state] = counts.get(state, 0) + n
     rows = [{"state": s, "cases": n} for s, n in counts.items()]
     title = Label(
         f"{INDICATORS['cases_by_state'].zh}（{when:%Y-%m-%d %H:%M}）",
@@ -138,11 +122,7 @@ def case_flow(ds: Dataset, period: Period | None = None, *, lang: str = "en") ->
     screened out or referred out) at the period's end (all time: at the latest event).
     """
     end = period.end_at - timedelta(microseconds=1) if period is not None else _latest(ds)
-    still_open = 0
-    for case in ds.cases:
-        state = state_at(case, end)
-        if state is not None and case.lifecycle.state(state).category is StateClass.OPEN:
-            still_open += 1
+    still_open = ds.open_at(end)
     rows: list[dict[str, object]] = [
         {"measure": key, "cases": int(measures.MEASURES[key](ds, period))}
         for key in ("opened", "closed", "withdrawn")
@@ -158,12 +138,8 @@ def case_flow(ds: Dataset, period: Period | None = None, *, lang: str = "en") ->
     )
 
 
-def _active(case: Case, period: Period | None) -> bool:
-    if period is None:
-        return True
-    first = case.opened_at.replace(tzinfo=None)
-    last = case.history[-1].at.replace(tzinfo=None)
-    return first < period.end_at and (last >= period.start_at or case.is_open)
+def _active(case: CaseFact, start: datetime, end: datetime) -> bool:
+    return case.opened_at < end and (case.last_at >= start or case.is_open)
 
 
 @reads_dataset
@@ -175,16 +151,17 @@ def sessions_per_case(ds: Dataset, period: Period | None = None, *, lang: str = 
     ``sessions``), ``sessions_planned`` is the case's current plan (None before a plan).
     The last row, ``case_id`` None, is the total.
     """
-    held: dict[str, int] = {}
-    for _, case_id, _ in ds.held_sessions(period):
-        held[case_id] = held.get(case_id, 0) + 1
+    held = ds.held_per_case(period)
+    start, end = (
+        (datetime.min, datetime.max) if period is None else (period.start_at, period.end_at)
+    )
     rows: list[dict[str, object]] = []
-    for case in ds.cases:
-        if _active(case, period) or case.id in held:
+    for case in ds.case_facts():
+        if _active(case, start, end) or case.id in held:
             rows.append(
                 {
                     "case_id": case.id,
-                    "project": ds.project_key(case),
+                    "project": ds.project_key_of(case.programme),
                     "sessions_held": held.get(case.id, 0),
                     "sessions_planned": case.planned_sessions,
                 }
@@ -360,7 +337,7 @@ def completion(ds: Dataset, period: Period | None = None, *, lang: str = "en") -
             if start >= end:
                 continue
             window = Period(start, end)
-        mine = {c.id for c in ds.cases if project.includes(c.programme)}
+        mine = {c.id for c in ds.case_facts() if project.includes(c.programme)}
         acts = [a for a in ds.activity_facts(window) if a.project == project.id]
         held = sum(1 for _, cid, _ in ds.held_sessions(window) if cid in mine)
         participants = sum(a.participants for a in acts)
@@ -411,20 +388,6 @@ def quantile(values: Sequence[float], q: float) -> float:
     return values[lo] + (values[hi] - values[lo]) * (pos - lo)
 
 
-def _durations(case: Case, until: datetime) -> dict[str, float]:
-    """Days ``case`` spent in each state up to ``until`` (events after it are ignored)."""
-    out: dict[str, float] = {}
-    history = case.history
-    for i, ev in enumerate(history):
-        start = ev.at.replace(tzinfo=None)
-        if start > until:
-            break
-        nxt = history[i + 1].at.replace(tzinfo=None) if i + 1 < len(history) else until
-        stop = min(nxt, until)
-        out[ev.state] = out.get(ev.state, 0.0) + (stop - start) / _DAY
-    return out
-
-
 @reads_dataset
 def time_in_state(ds: Dataset, as_of: date | datetime | None = None, *, lang: str = "en") -> Table:
     """How long cases spend in each open-class state, in days, up to ``as_of``.
@@ -442,12 +405,9 @@ def time_in_state(ds: Dataset, as_of: date | datetime | None = None, *, lang: st
         for s in lc.states:
             if s.category is StateClass.OPEN:
                 open_states[s.name] = None
-    for case in ds.cases:
-        if case.opened_at.replace(tzinfo=None) > until:
-            continue
-        for state, days in _durations(case, until).items():
-            if state in open_states:
-                by_state.setdefault(state, []).append(days)
+    for state, days in ds.state_days(until).items():
+        if state in open_states:
+            by_state[state] = days
     rows: list[dict[str, object]] = []
     for state in open_states:
         values = sorted(by_state.get(state, []))

@@ -408,7 +408,8 @@ def _check_tables(
     if version > LAYOUT_VERSION and ours <= tables:
         return  # a newer casework's store: SchemaTooNew says so
     layout = _LAYOUT_COLUMNS.get(version)
-    if tables == ours and layout is not None:
+    # the read side keeps its projections (proj_*) in the store's own file
+    if ours <= tables and all(t.startswith("proj_") for t in tables - ours) and layout is not None:
         wrong = [t for t in ("events", "cases") if columns[t] != layout[t]]
         if not wrong:
             return

@@ -1,0 +1,170 @@
+"""Benchmark projections: yearly indicators from fact tables, rebuilds and catch-ups.
+
+Run from the repository root with the project's venv active::
+
+    python bench/bench_projections.py                        # 10,000 and 100,000 cases
+    python bench/bench_projections.py --sizes 2000 --activities 400   # quick run
+
+The workload is bench_indicators.py's (built once per size and cached in ``bench/results``);
+each run works on a copy of the cached file.  For each size, in one run:
+
+* **rebuild**: ``Projection(store).rebuild()`` (every fact table from zero) against today's
+  ``Dataset.from_store(store)`` (decode and replay every case);
+* **indicators**: the figures of bench_indicators.py for 2023 (case flow, cases by state,
+  sessions per case, person-times, volunteer hours by team, days in open states, the monthly
+  series) from an up-to-date projection (``projection.dataset()`` and the indicator
+  functions) against the pandas baseline of bench_indicators.py (its load plus its compute)
+  and against the replayed dataset, the answers checked equal;
+* **catch-up**: one more command (a transfer of an open case), then ``projection.catch_up()``.
+
+Times are wall-clock seconds (``time.perf_counter``), one run each.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import shutil
+import sqlite3
+import sys
+import tempfile
+import time
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from bench_indicators import RESULTS, YEAR, YEAR_END, build, pandas_side
+from casework import STANDARD, Engine
+from casework.reporting import (
+    Dataset,
+    case_flow,
+    cases_by_state,
+    monthly,
+    person_times,
+    sessions_per_case,
+    time_in_state,
+    volunteer_hours,
+)
+from casework.reporting.projections import Projection
+from casework.store import SQLiteStore
+
+
+def figures(ds: Dataset) -> dict[str, Any]:
+    """bench_indicators.py's figures for 2023, from any dataset."""
+    flow = {r["measure"]: r["cases"] for r in case_flow(ds, YEAR).rows}
+    states = {r["state"]: r["cases"] for r in cases_by_state(ds, YEAR_END).rows if r["cases"]}
+    per_case = sessions_per_case(ds, YEAR)
+    times = time_in_state(ds, YEAR_END)
+    series = monthly(ds, YEAR)
+    return {
+        "opened": flow["opened"],
+        "closed": flow["closed"],
+        "withdrawn": flow["withdrawn"],
+        "states": states,
+        "sessions": per_case.row(case_id=None)["sessions_held"],
+        "max_sessions_per_case": max(r["sessions_held"] for r in per_case.rows if r["case_id"]),
+        "person_times": person_times(ds, YEAR).row(source="total")["person_times"],
+        "hours_by_team": {
+            r["team"]: r["hours"]
+            for r in volunteer_hours(ds, YEAR, by="team").rows
+            if r["team"] != "total"
+        },
+        "median_days": {r["state"]: round(r["median_days"], 6) for r in times.rows},
+        "mean_days": {r["state"]: round(r["mean_days"], 6) for r in times.rows},
+        "monthly_sessions": series.column("sessions"),
+        "monthly_person_times": series.column("person_times"),
+    }
+
+
+def run(n_cases: int, n_activities: int, work: Path) -> dict[str, Any]:
+    cached = RESULTS / f"indicators-{n_cases}-{n_activities}.sqlite"
+    if not cached.exists():
+        build(cached, n_cases, n_activities)
+    path = work / cached.name
+    shutil.copyfile(cached, path)
+    with sqlite3.connect(path) as db:
+        n_events = db.execute("SELECT count(*) FROM events").fetchone()[0]
+    out: dict[str, Any] = {"cases": n_cases, "activities": n_activities, "events": n_events}
+    with SQLiteStore(path) as store:
+        t = time.perf_counter()
+        replayed = Dataset.from_store(store)
+        out["from_store"] = time.perf_counter() - t
+        t = time.perf_counter()
+        theirs_replay = figures(replayed)
+        out["replay_compute"] = time.perf_counter() - t
+        del replayed
+        projection = Projection(store)
+        t = time.perf_counter()
+        projection.rebuild()
+        out["rebuild"] = time.perf_counter() - t
+    theirs, pd_load, pd_compute = pandas_side(path)
+    out["pandas"] = pd_load + pd_compute
+    with SQLiteStore(path) as store:  # a fresh process's view: open, read, compute
+        t = time.perf_counter()
+        ds = Projection(store).dataset()
+        ours = figures(ds)
+        out["projected"] = time.perf_counter() - t
+        out["agree_pandas"] = ours == theirs
+        out["agree_replay"] = ours == theirs_replay
+        if not out["agree_pandas"] or not out["agree_replay"]:
+            out["diffs"] = {
+                k: (ours[k], theirs[k], theirs_replay[k])
+                for k in ours
+                if not ours[k] == theirs[k] == theirs_replay[k]
+            }
+        engine = Engine(STANDARD, store=store)
+        case = store.load(store.cases(state="intervention")[0].case_id)
+        projection = Projection(store)
+        engine.transfer(case, "sw2", reason="leave", at=datetime(2024, 1, 2), by="lead")
+        t = time.perf_counter()
+        done = projection.catch_up()
+        out["catch_up"] = time.perf_counter() - t
+        out["catch_up_events"] = done.events
+    return out
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000])
+    parser.add_argument("--activities", type=int, nargs="+", default=None)
+    args = parser.parse_args()
+    acts = args.activities or [max(1, n // 5) for n in args.sizes]
+    import pandas  # imported before any timing: neither side pays for the import
+
+    del pandas
+    RESULTS.mkdir(exist_ok=True)
+    print(f"machine: {platform.platform()}, {os.cpu_count()} cores")
+    print(f"Python {platform.python_version()}, SQLite {sqlite3.sqlite_version}")
+    results = []
+    with tempfile.TemporaryDirectory() as folder:
+        for n, a in zip(args.sizes, acts, strict=True):
+            r = run(n, a, Path(folder))
+            results.append(r)
+            print(f"\n{r['cases']:,} cases, {r['activities']:,} activities, {r['events']:,} events")
+            print(f"  Dataset.from_store        {r['from_store']:8.2f} s")
+            print(f"  projection rebuild        {r['rebuild']:8.2f} s")
+            print(f"    rebuild / from_store    {r['rebuild'] / r['from_store']:8.2f}x")
+            print(f"  pandas load + compute     {r['pandas']:8.2f} s")
+            print(f"  projected indicators      {r['projected']:8.2f} s")
+            print(f"    pandas / projected      {r['pandas'] / r['projected']:8.2f}x")
+            print(f"  replayed: from_store + compute {r['from_store'] + r['replay_compute']:.2f} s")
+            print(
+                f"  catch-up after 1 command  {r['catch_up'] * 1000:8.2f} ms "
+                f"({r['catch_up_events']} event)"
+            )
+            agree = r["agree_pandas"] and r["agree_replay"]
+            print("  answers agree (pandas, replay)" if agree else f"  DIFFER: {r['diffs']}")
+    if len(results) > 1:
+        a, b = results[0], results[-1]
+        print(
+            f"\ncatch-up at {b['cases']:,} / at {a['cases']:,} cases: "
+            f"{b['catch_up'] / a['catch_up']:.2f}x"
+        )
+    return 0 if all(r["agree_pandas"] and r["agree_replay"] for r in results) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

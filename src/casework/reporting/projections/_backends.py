@@ -1,0 +1,472 @@
+"""Where fact tables are kept: beside the events, in the store's own database.
+
+A backend reads the store's log after a position (the store's global order: ``gid`` in the
+SQL stores, the order of acceptance in the memory store) and writes a batch of fact rows and
+the new position in one transaction, so the tables and the position never disagree.
+
+* SQLite: tables ``proj_*`` in the store's file, written through the store's connection;
+* PostgreSQL: tables ``casework_proj_*`` in the store's schema, through its connection;
+* memory: dicts held by the backend (the memory store's log is read in place).
+
+The backends read the stores' event tables and rows directly (the projection is the read
+side's; stores know nothing of it and never import it).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import threading
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from typing import Any, NamedTuple, Protocol
+
+import attrs
+
+from casework.events import Event
+from casework.reporting.projections._facts import CASE_TABLES, JOURNAL_TABLES, TABLES, TableDef
+
+__all__ = ["LAYOUT", "Backend", "Batch", "LogRow", "backend_for"]
+
+#: Version of the fact tables' layout: a projection kept under another is rebuilt.
+LAYOUT = 1
+
+#: Orders rows are read back in (every table's natural key).
+ORDER: Mapping[str, str] = {
+    "cases": "opened_position, case_id",
+    "spells": "case_id, n",
+    "sessions": "case_id, n",
+    "assessments": "case_id, n",
+    "consents": "case_id, n",
+    "activities": "activity_id",
+    "volunteer_hours": "journal_id, seq, n",
+    "journals": "journal_id",
+    "registrations": "journal_id, seq",
+}
+
+
+class LogRow(NamedTuple):
+    """One event of the log as a projection first sees it: position, stream, number, state,
+    and the stored row (decoded only for the events the projection needs whole).
+    """
+
+    position: int
+    stream_id: str
+    seq: int
+    state: str | None
+    raw: Any
+
+
+@attrs.define
+class Batch:
+    """What one catch-up writes: fresh rows of whole cases, activity and hours rows."""
+
+    position: int
+    #: case id -> table name -> rows: each listed case's rows replace what the tables had.
+    cases: dict[str, dict[str, list[tuple[Any, ...]]]] = attrs.Factory(dict)
+    #: Ids of cases first seen in this batch (nothing to delete for them).
+    new: set[str] = attrs.Factory(set)
+    #: Activity rows by id, each replacing an earlier one of its id (with its hours).
+    activities: dict[str, tuple[Any, ...]] = attrs.Factory(dict)
+    #: Volunteer-hours rows to add.
+    hours: list[tuple[Any, ...]] = attrs.Factory(list)
+    #: Journals seen: id -> (station if opened in this batch else None, version, last at).
+    journals: dict[str, tuple[str | None, int, str | None]] = attrs.Factory(dict)
+    #: Registration rows to add.
+    registrations: list[tuple[Any, ...]] = attrs.Factory(list)
+
+    def saw_journal(self, journal_id: str, station: str | None, seq: int, at: str | None) -> None:
+        """Note a journal's latest event (and its station, from its opening event)."""
+        known = self.journals.get(journal_id)
+        if station is None and known is not None:
+            station = known[0]
+        self.journals[journal_id] = (station, seq, at)
+
+    def add_journal(self, activity: tuple[Any, ...] | None, hours: list[tuple[Any, ...]]) -> None:
+        """Add what one journal event gives; an activity recorded again in this batch
+        replaces the earlier recording and its hours.
+        """
+        if activity is not None:
+            ident = activity[0]
+            if self.activities.pop(ident, None) is not None:
+                self.hours = [h for h in self.hours if h[3] != ident]
+            self.activities[ident] = activity
+        self.hours.extend(hours)
+
+
+class Backend(Protocol):
+    """What a projection needs from where its tables live."""
+
+    def position(self) -> int: ...  # the position the tables are at (0 when none)
+    def head(self) -> int: ...  # the position of the log's latest event
+    def log(self, after: int, upto: int) -> Iterator[LogRow]: ...
+    def decode(self, row: LogRow) -> Event: ...
+    def opened_positions(self, case_ids: Sequence[str]) -> dict[str, int]: ...
+    def events_at(self, positions: Sequence[int]) -> list[Event]: ...
+    def write(self, batch: Batch) -> None: ...
+    def clear(self) -> None: ...
+    def rows(
+        self, table: str, columns: Sequence[str], *, ordered: bool = True
+    ) -> list[tuple[Any, ...]]: ...
+    def query(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]: ...
+    @property
+    def mark(self) -> str: ...  # the driver's placeholder
+    def table(self, name: str) -> str: ...  # a fact table's name in the database
+
+
+# --- memory ----------------------------------------------------------------------------------
+
+
+class MemoryBackend:
+    """Fact tables in dicts, beside a :class:`~casework.store.MemoryStore`."""
+
+    mark = "?"
+
+    def __init__(self, store: Any) -> None:
+        self.store = store
+        self._lock = threading.Lock()
+        self.clear()
+
+    def table(self, name: str) -> str:
+        return name
+
+    def position(self) -> int:
+        return self._position
+
+    def head(self) -> int:
+        self.store._open()
+        return len(self.store._order)
+
+    def log(self, after: int, upto: int) -> Iterator[LogRow]:
+        store = self.store
+        for i in range(after, upto):
+            case_id, seq = store._order[i]
+            row = store._data[case_id][seq - 1]
+            yield LogRow(i + 1, case_id, seq, row[5], (case_id, row))
+
+    def decode(self, row: LogRow) -> Event:
+        event: Event = self.store._decode_row(*row.raw)
+        return event
+
+    def events_at(self, positions: Sequence[int]) -> list[Event]:
+        out = []
+        for p in positions:
+            case_id, seq = self.store._order[p - 1]
+            out.append(self.store._decode_row(case_id, self.store._data[case_id][seq - 1]))
+        return out
+
+    def opened_positions(self, case_ids: Sequence[str]) -> dict[str, int]:
+        return {cid: self._cases[cid]["cases"][0][-1] for cid in case_ids if cid in self._cases}
+
+    def clear(self) -> None:
+        self._position = 0
+        self._cases: dict[str, dict[str, list[tuple[Any, ...]]]] = {}
+        self._activities: dict[str, tuple[Any, ...]] = {}
+        self._hours: list[tuple[Any, ...]] = []
+        self._journals: dict[str, tuple[Any, ...]] = {}
+        self._registrations: list[tuple[Any, ...]] = []
+
+    def write(self, batch: Batch) -> None:
+        with self._lock:
+            self._cases.update(batch.cases)
+            for ident, row in batch.activities.items():
+                self._activities.pop(ident, None)
+                self._activities[ident] = row
+            if batch.activities:
+                replaced = set(batch.activities)
+                self._hours = [h for h in self._hours if h[3] not in replaced]
+            self._hours.extend(batch.hours)
+            for jid, (given, version, last_at) in batch.journals.items():
+                old = self._journals.get(jid)
+                station = old[1] if given is None and old is not None else given
+                self._journals[jid] = (jid, station, version, last_at)
+            self._registrations.extend(batch.registrations)
+            self._position = batch.position
+
+    def rows(
+        self, table: str, columns: Sequence[str], *, ordered: bool = True
+    ) -> list[tuple[Any, ...]]:
+        t = TABLES[table]
+        found: Iterable[tuple[Any, ...]]
+        if table == "activities":
+            found = self._activities.values()
+        elif table == "volunteer_hours":
+            found = self._hours
+        elif table == "journals":
+            found = self._journals.values()
+        elif table == "registrations":
+            found = self._registrations
+        else:
+            found = (r for case in self._cases.values() for r in case.get(table, ()))
+        keys = [t.names.index(k.strip()) for k in ORDER[table].split(",")]
+        picked = [t.names.index(c) for c in columns]
+        if ordered:
+            found = sorted(found, key=lambda r: tuple(r[k] for k in keys))
+        return [tuple(r[i] for i in picked) for r in found]
+
+    def query(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+        raise NotImplementedError("the memory backend has no SQL")
+
+
+# --- SQL -------------------------------------------------------------------------------------
+
+
+class SqlBackend:
+    """What the SQLite and PostgreSQL backends share: the statements."""
+
+    mark = "?"
+    prefix = "proj_"
+    events_table = "events"
+    real = "REAL"
+
+    def __init__(self, store: Any) -> None:
+        self.store = store
+        self._setup()
+
+    # the driver's part
+    def _execute(self, sql: str, params: Sequence[Any] = ()) -> Any:
+        raise NotImplementedError  # pragma: no cover
+
+    def _executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
+        raise NotImplementedError  # pragma: no cover
+
+    def _transaction(self) -> contextlib.AbstractContextManager[Any]:
+        raise NotImplementedError  # pragma: no cover
+
+    def _exists(self, name: str) -> bool:
+        raise NotImplementedError  # pragma: no cover
+
+    # shared
+    def table(self, name: str) -> str:
+        return f"{self.prefix}{name}"
+
+    def _create(self, t: TableDef) -> list[str]:
+        cols = ", ".join(f"{c.name} {self.real if c.sql == 'REAL' else c.sql}" for c in t.columns)
+        name = self.table(t.name)
+        return [
+            f"CREATE TABLE IF NOT EXISTS {name} ({cols})",
+            f"CREATE INDEX IF NOT EXISTS {name}_key ON {name} ({t.key})",
+        ]
+
+    def _setup(self) -> None:
+        tracking = self.table("tracking")
+        with self._transaction():
+            layout = None
+            if self._exists(tracking):
+                found = self._execute(
+                    f"SELECT layout FROM {tracking} WHERE name = {self.mark}", ("facts",)
+                ).fetchone()
+                layout = None if found is None else int(found[0])
+            if layout is not None and layout != LAYOUT:  # another layout: start again
+                for t in TABLES.values():
+                    self._execute(f"DROP TABLE IF EXISTS {self.table(t.name)}")
+                self._execute(f"DELETE FROM {tracking}")
+                layout = None
+            self._execute(
+                f"CREATE TABLE IF NOT EXISTS {tracking} "
+                "(name TEXT PRIMARY KEY, position BIGINT NOT NULL, layout INTEGER NOT NULL)"
+            )
+            for t in TABLES.values():
+                for statement in self._create(t):
+                    self._execute(statement)
+            if layout is None:
+                m = self.mark
+                self._execute(
+                    f"INSERT INTO {tracking} VALUES ({m}, {m}, {m})", ("facts", 0, LAYOUT)
+                )
+        self._indexes()
+
+    def _indexes(self) -> None:
+        name = self.table("spells")
+        self._execute(f"CREATE INDEX IF NOT EXISTS {name}_entered ON {name} (state, entered_at)")
+        name = self.table("sessions")
+        self._execute(f"CREATE INDEX IF NOT EXISTS {name}_held ON {name} (held_at)")
+
+    def position(self) -> int:
+        row = self._execute(
+            f"SELECT position FROM {self.table('tracking')} WHERE name = {self.mark}", ("facts",)
+        ).fetchone()
+        return int(row[0])
+
+    def head(self) -> int:
+        row = self._execute(f"SELECT max(gid) FROM {self.events_table}").fetchone()
+        return int(row[0] or 0)
+
+    def log(self, after: int, upto: int) -> Iterator[LogRow]:
+        m = self.mark
+        sql = (
+            "SELECT gid, case_id, seq, v, type, at, actor, state, trigger, payload "
+            f"FROM {self.events_table} WHERE gid > {m} AND gid <= {m} ORDER BY gid LIMIT {m}"
+        )
+        last = after
+        while True:
+            page = self._execute(sql, (last, upto, 5000)).fetchall()
+            if not page:
+                return
+            for row in page:
+                yield LogRow(row[0], row[1], row[2], row[7], row)
+            last = page[-1][0]
+
+    def decode(self, row: LogRow) -> Event:
+        event: Event = self.store._decode_row(row.raw[1], row.raw[2:])
+        return event
+
+    def events_at(self, positions: Sequence[int]) -> list[Event]:
+        out: list[Event] = []
+        for k in range(0, len(positions), 500):
+            chunk = list(positions[k : k + 500])
+            marks = ", ".join([self.mark] * len(chunk))
+            sql = (
+                "SELECT gid, case_id, seq, v, type, at, actor, state, trigger, payload "
+                f"FROM {self.events_table} WHERE gid IN ({marks}) ORDER BY gid"
+            )
+            for row in self._execute(sql, chunk).fetchall():
+                out.append(self.store._decode_row(row[1], row[2:]))
+        return out
+
+    def opened_positions(self, case_ids: Sequence[str]) -> dict[str, int]:
+        out: dict[str, int] = {}
+        for k in range(0, len(case_ids), 500):
+            chunk = list(case_ids[k : k + 500])
+            marks = ", ".join([self.mark] * len(chunk))
+            sql = (
+                f"SELECT case_id, opened_position FROM {self.table('cases')} "
+                f"WHERE case_id IN ({marks})"
+            )
+            out.update((cid, int(pos)) for cid, pos in self._execute(sql, chunk).fetchall())
+        return out
+
+    def clear(self) -> None:
+        with self._transaction():
+            for t in TABLES.values():
+                self._execute(f"DELETE FROM {self.table(t.name)}")
+            self._set_position(0)
+
+    def _set_position(self, position: int) -> None:
+        m = self.mark
+        self._execute(
+            f"UPDATE {self.table('tracking')} SET position = {m} WHERE name = {m}",
+            (position, "facts"),
+        )
+
+    def write(self, batch: Batch) -> None:
+        m = self.mark
+        with self._transaction():
+            stale = [cid for cid in batch.cases if cid not in batch.new]
+            for k in range(0, len(stale), 500):
+                chunk = stale[k : k + 500]
+                marks = ", ".join([m] * len(chunk))
+                for t in CASE_TABLES:
+                    self._execute(
+                        f"DELETE FROM {self.table(t.name)} WHERE case_id IN ({marks})", chunk
+                    )
+            for t in CASE_TABLES:
+                rows = [r for case in batch.cases.values() for r in case.get(t.name, ())]
+                if rows:
+                    self._executemany(self._insert(t), rows)
+            if batch.activities:
+                ids = [(ident,) for ident in batch.activities]
+                self._executemany(
+                    f"DELETE FROM {self.table('activities')} WHERE activity_id = {m}", ids
+                )
+                self._executemany(
+                    f"DELETE FROM {self.table('volunteer_hours')} WHERE activity_id = {m}", ids
+                )
+                self._executemany(self._insert(JOURNAL_TABLES[0]), list(batch.activities.values()))
+            if batch.hours:
+                self._executemany(self._insert(JOURNAL_TABLES[1]), batch.hours)
+            journals = self.table("journals")
+            for jid, (station, version, last_at) in batch.journals.items():
+                if station is not None:
+                    self._execute(f"DELETE FROM {journals} WHERE journal_id = {m}", (jid,))
+                    self._execute(
+                        f"INSERT INTO {journals} VALUES ({m}, {m}, {m}, {m})",
+                        (jid, station, version, last_at),
+                    )
+                else:
+                    self._execute(
+                        f"UPDATE {journals} SET version = {m}, last_at = {m} "
+                        f"WHERE journal_id = {m}",
+                        (version, last_at, jid),
+                    )
+            if batch.registrations:
+                self._executemany(self._insert(JOURNAL_TABLES[3]), batch.registrations)
+            self._set_position(batch.position)
+
+    def _insert(self, t: TableDef) -> str:
+        marks = ", ".join([self.mark] * len(t.columns))
+        return f"INSERT INTO {self.table(t.name)} ({', '.join(t.names)}) VALUES ({marks})"
+
+    def rows(
+        self, table: str, columns: Sequence[str], *, ordered: bool = True
+    ) -> list[tuple[Any, ...]]:
+        sql = f"SELECT {', '.join(columns)} FROM {self.table(table)}"
+        if ordered:
+            sql += f" ORDER BY {ORDER[table]}"
+        found: list[tuple[Any, ...]] = self._execute(sql).fetchall()
+        return found
+
+    def query(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+        return [tuple(r) for r in self._execute(sql, params).fetchall()]
+
+
+class SQLiteBackend(SqlBackend):
+    """Fact tables ``proj_*`` in a :class:`~casework.store.SQLiteStore`'s file."""
+
+    def _execute(self, sql: str, params: Sequence[Any] = ()) -> Any:
+        with self.store._lock:
+            return self.store.db.execute(sql, params)
+
+    def _executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
+        with self.store._lock:
+            self.store.db.executemany(sql, rows)
+
+    @contextlib.contextmanager
+    def _transaction(self) -> Iterator[None]:
+        with self.store._lock, self.store._transaction():
+            yield
+
+    def _exists(self, name: str) -> bool:
+        found = self._execute(
+            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (name,)
+        ).fetchone()
+        return found is not None
+
+
+class PostgresBackend(SqlBackend):
+    """Fact tables ``casework_proj_*`` in a :class:`~casework.store.PostgresStore`'s schema."""
+
+    mark = "%s"
+    prefix = "casework_proj_"
+    events_table = "casework_events"
+    real = "DOUBLE PRECISION"
+
+    def _execute(self, sql: str, params: Sequence[Any] = ()) -> Any:
+        with self.store._lock:
+            return self.store.conn.execute(sql, params)
+
+    def _executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
+        with self.store._lock, self.store.conn.cursor() as cur:
+            cur.executemany(sql, rows)
+
+    @contextlib.contextmanager
+    def _transaction(self) -> Iterator[None]:
+        with self.store._lock, self.store.conn.transaction():
+            yield
+
+    def _exists(self, name: str) -> bool:
+        row = self._execute("SELECT to_regclass(%s)", (name,)).fetchone()
+        return row is not None and row[0] is not None
+
+
+def backend_for(store: Any) -> Backend:
+    """The backend that keeps fact tables beside ``store`` (one of casework's stores)."""
+    from casework.store import MemoryStore, SQLiteStore
+
+    if isinstance(store, MemoryStore):
+        return MemoryBackend(store)
+    if isinstance(store, SQLiteStore):
+        return SQLiteBackend(store)
+    from casework.store.postgres import PostgresStore
+
+    if isinstance(store, PostgresStore):
+        return PostgresBackend(store)
+    raise TypeError(f"no projection backend for {type(store).__name__}")

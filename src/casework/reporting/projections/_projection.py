@@ -1,0 +1,245 @@
+"""The projection: fact tables that follow a store's log from a tracking position.
+
+``Projection(store)`` keeps its tables beside the events (see ``_backends``).
+:meth:`~Projection.catch_up` reads only the events after the position it recorded; every
+case touched by them is replayed (with the store's catalogue, so corrections, voids and
+migrations are read as the case reads them) and its rows replace the ones it had, in the
+transaction that moves the position on.  Journal events are applied one by one (an
+activity recorded again replaces its row).  :meth:`~Projection.rebuild` starts from zero and
+gives the same tables.  Readers catch up first, or, asked not to, refuse with
+:class:`ProjectionBehind` rather than answer from stale tables.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import attrs
+
+from casework.case import Case
+from casework.errors import CaseworkError, InvalidValue
+from casework.events import Event
+from casework.journal import JOURNAL_OPENED, JOURNAL_STATE
+from casework.recording import EVENT_TYPES
+from casework.reporting.dataset import Dataset
+from casework.reporting.projections._backends import Backend, Batch, LogRow, backend_for
+from casework.reporting.projections._facts import (
+    TABLES,
+    case_rows,
+    journal_rows,
+    select,
+    stamp,
+)
+
+__all__ = ["CatchUp", "Projection", "ProjectionBehind"]
+
+
+class ProjectionBehind(CaseworkError):
+    """The fact tables are behind the store's log: ``position`` < ``head``."""
+
+    def __init__(self, position: int, head: int) -> None:
+        self.position = position
+        self.head = head
+        super().__init__(
+            f"the projection is at position {position}, the log at {head}: "
+            "catch up before reading (projection.catch_up())"
+        )
+
+
+@attrs.frozen
+class CatchUp:
+    """What one catch-up did: the positions it went from and to, the events it read, the
+    cases it replayed and the journal events it applied.
+    """
+
+    start: int
+    end: int
+    events: int
+    cases: int
+    journal_events: int
+
+
+class Projection:
+    """Fact tables of ``store`` (cases, spells, sessions, assessments, consents, activities,
+    volunteer hours), kept in the store's own database and caught up from a tracking position.
+
+    One projection per store object; it shares the store's connection (and its lock).
+    """
+
+    def __init__(self, store: Any, *, backend: Backend | None = None) -> None:
+        self.store = store
+        self.backend = backend if backend is not None else backend_for(store)
+
+    def __repr__(self) -> str:
+        return f"<Projection of {self.store!r} at {self.position}>"
+
+    @property
+    def position(self) -> int:
+        """The log position the tables reflect (0: nothing yet)."""
+        return self.backend.position()
+
+    def behind(self) -> int:
+        """How many positions the tables are behind the log (0 when up to date)."""
+        return max(0, self.backend.head() - self.backend.position())
+
+    def check(self) -> None:
+        """Raise :class:`ProjectionBehind` unless the tables are up to date."""
+        position, head = self.backend.position(), self.backend.head()
+        if position < head:
+            raise ProjectionBehind(position, head)
+
+    def catch_up(self) -> CatchUp:
+        """Apply the events after the position; returns what was done."""
+        backend = self.backend
+        start = backend.position()
+        head = backend.head()
+        if head <= start:
+            return CatchUp(start, start, 0, 0, 0)
+        batch = Batch(head)
+        fresh: dict[str, list[LogRow]] = {}  # cases whose whole log is in the batch
+        touched: dict[str, None] = {}
+        journal = 0
+        count = 0
+        for row in backend.log(start, head):
+            count += 1
+            if row.state == JOURNAL_STATE:
+                journal += 1
+                ev = backend.decode(row)
+                _journal_event(batch, ev, row.position)
+            elif row.seq == 1:
+                fresh[row.stream_id] = [row]
+                touched[row.stream_id] = None
+            elif row.stream_id in fresh:
+                fresh[row.stream_id].append(row)
+            else:
+                touched[row.stream_id] = None
+        catalogue = self.store.catalogue
+        known = backend.opened_positions([cid for cid in touched if cid not in fresh])
+        for case_id in touched:
+            if case_id in fresh:
+                events = [backend.decode(r) for r in fresh[case_id]]
+                case = Case.replay(events, catalogue)
+                batch.new.add(case_id)
+                position = fresh[case_id][0].position
+            else:
+                case = self.store.load(case_id)
+                position = known[case_id]
+            batch.cases[case_id] = case_rows(case, position)
+        backend.write(batch)
+        return CatchUp(start, head, count, len(touched), journal)
+
+    def rebuild(self) -> CatchUp:
+        """Drop every fact row and catch up from zero (the same tables as catching up)."""
+        self.backend.clear()
+        return self.catch_up()
+
+    # --- reading ---------------------------------------------------------------------------
+
+    def _ready(self, catch_up: bool) -> None:
+        if catch_up:
+            self.catch_up()
+        else:
+            self.check()
+
+    def rows(
+        self,
+        table: str,
+        *,
+        include_personal: bool = False,
+        catch_up: bool = True,
+    ) -> list[dict[str, Any]]:
+        """The rows of fact table ``table`` as dicts, personal columns left out by default.
+
+        ``catch_up=False`` reads without catching up, and refuses (:class:`ProjectionBehind`)
+        when the log has moved on.
+        """
+        columns = self.columns(table, include_personal=include_personal)
+        self._ready(catch_up)
+        return [dict(zip(columns, r, strict=True)) for r in self.backend.rows(table, columns)]
+
+    def columns(self, table: str, *, include_personal: bool = False) -> Sequence[str]:
+        """The columns of ``table`` a reader gets."""
+        if table not in TABLES:
+            raise InvalidValue("table", f"unknown fact table {table!r}; known: {list(TABLES)}")
+        return select(TABLES[table], include_personal)
+
+    def tuples(self, table: str, columns: Sequence[str] | None = None) -> list[tuple[Any, ...]]:
+        """Every row of ``table`` as a tuple (every column, or ``columns``), without catching
+        up (for comparisons).
+        """
+        return self.backend.rows(table, columns or self.columns(table, include_personal=True))
+
+    def to_pandas(
+        self, table: str, *, include_personal: bool = False, catch_up: bool = True
+    ) -> Any:
+        """Fact table ``table`` as a pandas DataFrame (times as datetimes), in one call.
+
+        Personal columns (birth dates, names, session notes, free text) are left out unless
+        ``include_personal=True``.  Needs the ``casework[notebook]`` extra.
+        """
+        from casework.reporting.table import require
+
+        pd = require("pandas", "fact tables as DataFrames")
+        columns = list(self.columns(table, include_personal=include_personal))
+        self._ready(catch_up)
+        frame = pd.DataFrame(self.backend.rows(table, columns), columns=columns)
+        for name in columns:
+            if name.endswith("_at") or name in ("at", "birth_date"):
+                frame[name] = pd.to_datetime(frame[name], format="ISO8601")
+            elif name == "on_day":
+                frame[name] = pd.to_datetime(frame[name], format="%Y-%m-%d")
+        return frame
+
+    def dataset(self, *, catch_up: bool = True) -> Dataset:
+        """The tables as a :class:`~casework.reporting.Dataset`: every indicator, measure and
+        the yearly report read it as they read a replayed one (same definitions, same
+        answers), without replaying the cases.
+        """
+        from casework.reporting.projections._dataset import ProjectedDataset
+
+        self._ready(catch_up)
+        return ProjectedDataset(self)
+
+    def tables(self, *, include_personal: bool = False) -> Mapping[str, Any]:
+        """Every fact table as a DataFrame, by name (one catch-up for all)."""
+        self.catch_up()
+        return {
+            name: self.to_pandas(name, include_personal=include_personal, catch_up=False)
+            for name in TABLES
+        }
+
+
+def _journal_event(batch: Batch, ev: Event, position: int) -> None:
+    """What one journal event gives the tables."""
+    station = str(ev.payload.get("station", "")) if ev.type == JOURNAL_OPENED else None
+    batch.saw_journal(ev.case_id, station, ev.seq, stamp(ev.at))
+    if ev.type in EVENT_TYPES and ev.type not in _RECORDED:
+        batch.registrations.append((ev.case_id, ev.seq, position, ev.type))
+    batch.add_journal(*journal_rows(ev))
+
+
+#: Journal events kept whole in the tables (the rest are registrations).
+_RECORDED = frozenset({"activity_recorded", "volunteer_hours_recorded"})
+
+
+def replayed_rows(cases: Sequence[Case], journals: Sequence[Sequence[Event]]) -> dict[str, Any]:
+    """The fact rows replaying gives, table by table, sorted as the backends read them back
+    (every column): what a projection's tables must equal.
+    """
+    from casework.reporting.projections._backends import MemoryBackend
+
+    backend = MemoryBackend(None)
+    batch = Batch(0)
+    for n, case in enumerate(cases, start=1):
+        batch.cases[case.id] = case_rows(case, n)
+    for events in journals:
+        for ev in events:
+            _journal_event(batch, ev, 0)
+    backend.write(batch)
+    return {name: backend.rows(name, comparable(name)) for name in TABLES}
+
+
+def comparable(table: str) -> Sequence[str]:
+    """The columns replaying gives too (every one but positions in the log)."""
+    return [n for n in TABLES[table].names if n not in ("position", "opened_position")]
