@@ -19,6 +19,7 @@ from casework.errors import ReplayError
 from casework.events import (
     ALERT_EVENT,
     CORRECTED_EVENT,
+    ERASED_EVENT,
     MIGRATED_EVENT,
     OPEN_EVENT,
     VOIDED_EVENT,
@@ -141,6 +142,14 @@ class Case:
     def alerts(self) -> tuple[Event, ...]:
         """The ``alert_raised`` events of the case (crisis flags), oldest first."""
         return tuple(e for e in self.history if e.type == ALERT_EVENT)
+
+    @property
+    def erased(self) -> bool:
+        """True once the client's personal data was erased (a ``personal_data_erased`` event).
+
+        .. versionadded:: 0.2
+        """
+        return any(e.type == ERASED_EVENT for e in self.history)
 
     @property
     def is_open(self) -> bool:
@@ -447,10 +456,18 @@ def _refold(case: Case, corrections: Mapping[int, Mapping[str, Any] | None]) -> 
             raise ReplayError(case.id, ev.seq, f"after the correction: {exc.problem}") from exc
 
 
+def _erased(case: Case, ev: Event, _lifecycle: Lifecycle | None) -> None:
+    """Personal data erased: nothing but the log changes (the markers are in the records)."""
+    if ev.state != case.state:
+        raise ReplayError(case.id, ev.seq, f"{ev.type}: an erasure does not change the state")
+    case.history.append(ev)
+
+
 _FIXES: Mapping[str, Callable[[Case, Event, Lifecycle | None], None]] = {
     MIGRATED_EVENT: _migrated,
     CORRECTED_EVENT: _fixed,
     VOIDED_EVENT: _fixed,
+    ERASED_EVENT: _erased,
 }
 
 

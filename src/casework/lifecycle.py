@@ -18,6 +18,7 @@ from casework.errors import DefinitionError
 from casework.events import (
     ALERT_EVENT,
     CORRECTED_EVENT,
+    ERASED_EVENT,
     LIBRARY_COMMANDS,
     MIGRATED_EVENT,
     OPEN_EVENT,
@@ -56,7 +57,7 @@ ANY, ANY_OPEN, ANY_CLOSED = "*", "@open", "@closed"
 
 #: Event types only casework itself records; no transition may record them.
 RESERVED_EVENTS = frozenset(
-    {OPEN_EVENT, ALERT_EVENT, MIGRATED_EVENT, CORRECTED_EVENT, VOIDED_EVENT}
+    {OPEN_EVENT, ALERT_EVENT, MIGRATED_EVENT, CORRECTED_EVENT, VOIDED_EVENT, ERASED_EVENT}
 )
 
 

@@ -16,8 +16,10 @@ from casework.catalogue import DEFAULT_CATALOGUE, Catalogue
 from casework.errors import ReplayError, UnknownDefinition
 from casework.events import MIGRATED_EVENT, OPEN_EVENT, Event
 from casework.journal import JOURNAL_OPENED, Journal
+from casework.keys import KeyStore
 from casework.lifecycle import Lifecycle
 from casework.serialize import Codec, DecodeError, SchemaTooNew, default_codec
+from casework.serialize._sealed import PayloadSealer
 from casework.store.base import CaseQuery, CaseSummary
 from casework.store.errors import CorruptRecord, InvalidAppend, UnknownCase, UnknownLifecycle
 
@@ -110,7 +112,10 @@ class BaseStore:
     ``catalogue`` holds the lifecycles (every version) the store replays cases with and the
     definitions its codec reads (default: what casework ships); ``lifecycles=`` is the older
     way to add lifecycles to the shipped ones.  ``codec`` writes and reads the records
-    (default: :func:`~casework.serialize.default_codec` of the catalogue).
+    (default: :func:`~casework.serialize.default_codec` of the catalogue).  ``keys`` (a
+    :class:`~casework.keys.KeyStore`) encrypts each person's personal fields under their own
+    key (see ``docs/privacy.md``); without it rows are written in clear, and sealed values
+    read as markers (``"[unavailable]"``).
     """
 
     def __init__(
@@ -119,12 +124,26 @@ class BaseStore:
         catalogue: Catalogue | None = None,
         lifecycles: Mapping[str, Lifecycle] | Iterable[Lifecycle] | None = None,
         codec: Codec | None = None,
+        keys: KeyStore | None = None,
     ) -> None:
         self.catalogue = _catalogue(catalogue, lifecycles)
         #: Events from before lifecycles were named replay with the only lifecycle given.
         given = list(lifecycles.values() if isinstance(lifecycles, Mapping) else lifecycles or ())
         self._sole: Lifecycle | None = given[0] if len(given) == 1 else None
         self.codec = codec if codec is not None else default_codec(catalogue=self.catalogue)
+        #: The key store personal fields are sealed with (None: written in clear).
+        self.keys = keys
+        if keys is not None:
+            self.codec = self.codec.sealed(PayloadSealer(keys, self.codec.types, self._subject_of))
+
+    def _subject_of(self, case_id: str) -> str | None:
+        """Whose key seals a stored stream's personal values: its client's (None: a journal)."""
+        rows = self._rows(case_id)
+        if not rows:
+            return None
+        first = self._decode_row(case_id, rows[0])
+        client = first.payload.get("client")
+        return getattr(client, "id", None) if first.type != JOURNAL_OPENED else None
 
     @property
     def lifecycles(self) -> dict[str, Lifecycle]:

@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 from casework.catalogue import Catalogue
 from casework.events import Event
 from casework.lifecycle import Lifecycle
+from casework.keys import KeyStore
 from casework.serialize import Codec, SchemaTooNew
 from casework.store._shared import split_record
 from casework.store._sql import (
@@ -113,10 +114,11 @@ class PostgresStore(SqlStore):
         catalogue: Catalogue | None = None,
         lifecycles: Mapping[str, Lifecycle] | Iterable[Lifecycle] | None = None,
         codec: Codec | None = None,
+        keys: KeyStore | None = None,
         schema: str | None = None,
         connect_timeout: int = 10,
     ) -> None:
-        super().__init__(catalogue=catalogue, lifecycles=lifecycles, codec=codec)
+        super().__init__(catalogue=catalogue, lifecycles=lifecycles, codec=codec, keys=keys)
         self._pg = _psycopg()
         self.schema = schema
         self._lock = threading.RLock()
