@@ -213,6 +213,9 @@ class Case:
             elif ev.type == MIGRATED_EVENT:
                 p = ev.payload
                 notes.append(f"v{p['from_version']} -> v{p['to_version']}")
+            elif ev.type == ERASED_EVENT:
+                word = "个人信息已删除" if lang == "zh" else "personal data erased"
+                notes.append(f"{word}: {ev.payload.get('subject', '')}")
             rows.append(
                 TimelineEntry(ev.seq, ev.at, ev.type, ev.state, label, ev.actor, "; ".join(notes))
             )

@@ -26,11 +26,13 @@ from casework.cli._common import (
     Refused,
     add_definition_options,
     catalogue_from_args,
+    keys_beside,
     one_line,
     open_store,
     plain,
     run,
 )
+from casework.events import ERASED_EVENT
 
 if TYPE_CHECKING:
     from casework.store import SQLiteStore
@@ -67,7 +69,8 @@ def _demo(args: argparse.Namespace) -> int:
 
 
 def _show(args: argparse.Namespace) -> int:
-    with open_store(args.db, catalogue=catalogue_from_args(args)) as store:
+    keys = keys_beside(args.db)
+    with open_store(args.db, catalogue=catalogue_from_args(args), keys=keys) as store:
         case = store.load(args.case_id)
     state = case.lifecycle.state(case.state).label(args.lang)
     worker = f"  worker {case.worker}" if case.worker else ""
@@ -87,12 +90,15 @@ def _export_lines(args: argparse.Namespace, store: SQLiteStore) -> Iterator[str]
         return
     for s in store.cases():
         row: dict[str, Any] = {"v": codec.migrations.current, **s.to_dict()}
-        row["client"] = codec.encode(store.events(s.case_id)[0].payload.get("client"))
+        events = store.events(s.case_id)
+        row["client"] = codec.encode(events[0].payload.get("client"))
+        row["erased"] = any(e.type == ERASED_EVENT for e in events)
         yield json.dumps(row, ensure_ascii=False, separators=(",", ":"))
 
 
 def _export(args: argparse.Namespace) -> int:
-    with open_store(args.db, catalogue=catalogue_from_args(args)) as store:
+    keys = keys_beside(args.db)
+    with open_store(args.db, catalogue=catalogue_from_args(args), keys=keys) as store:
         out: TextIO
         if args.out is None:
             out = sys.stdout
@@ -149,6 +155,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_definition_options(export)
     export.set_defaults(func=_export)
 
+    from casework.cli.erase import register as register_erase
     from casework.cli.report import register as register_report
     from casework.cli.simulate import register as register_simulate
 
@@ -156,6 +163,7 @@ def build_parser() -> argparse.ArgumentParser:
     subparsers = cast("argparse._SubParsersAction[argparse.ArgumentParser]", sub)
     register_report(subparsers)
     register_simulate(subparsers)
+    register_erase(subparsers)
     return parser
 
 

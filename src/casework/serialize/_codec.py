@@ -566,11 +566,12 @@ class Codec:
         if not isinstance(at, datetime):
             raise EncodeError("$.at", f"expected a datetime, got {at!r}")
         payload = event.payload
+        text: str | None = None
         if payload and self.sealer is not None:
             data = self.sealer.seal(event.case_id, event.type, self._payload_data(payload))
             text = self.json.dumps(data)
-        else:
-            text = self.json.dumps(self._payload_data(payload)) if payload else None
+        elif payload:
+            text = self.json.dumps(self._payload_data(payload))
         return (
             self.migrations.current,
             event.type,

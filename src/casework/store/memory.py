@@ -13,8 +13,8 @@ from typing import Any
 
 from casework.catalogue import Catalogue
 from casework.events import Event
-from casework.lifecycle import Lifecycle
 from casework.keys import KeyStore
+from casework.lifecycle import Lifecycle
 from casework.serialize import Codec
 from casework.store._shared import ROW_COLUMNS, BaseStore, ReadRow
 from casework.store.base import CaseQuery, CaseSummary

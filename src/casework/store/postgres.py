@@ -21,8 +21,8 @@ from typing import TYPE_CHECKING, Any
 
 from casework.catalogue import Catalogue
 from casework.events import Event
-from casework.lifecycle import Lifecycle
 from casework.keys import KeyStore
+from casework.lifecycle import Lifecycle
 from casework.serialize import Codec, SchemaTooNew
 from casework.store._shared import split_record
 from casework.store._sql import (
