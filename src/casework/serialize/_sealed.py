@@ -206,7 +206,13 @@ class PayloadSealer:
     def _plan(self, cls: type[Any]) -> _Plan:
         plan = self._plans.get(cls)
         if plan is None:
-            hints = typing.get_type_hints(cls)
+            try:
+                hints = typing.get_type_hints(cls)
+            except Exception:  # an annotation that cannot be resolved: walk as untyped data
+                hints = {
+                    f.name: f.type if not isinstance(f.type, str) else Any
+                    for f in attrs.fields(cls)
+                }
             plan = {}
             for f in attrs.fields(cls):
                 hint = hints.get(f.name, Any)
