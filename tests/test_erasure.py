@@ -16,8 +16,8 @@ from casework.demo import run_xuzhuang
 from casework.engine import Engine
 from casework.erasure import erase
 from casework.keys import FileKeyStore
-from casework.records import Client, Guardian, Worker
 from casework.recording import register
+from casework.records import Client, Guardian, Worker
 from casework.reporting import Dataset, indicators
 from casework.serialize._sealed import ERASED
 from casework.standard import MHT_LIFECYCLE, STANDARD
@@ -111,7 +111,7 @@ def test_after_erasure_no_file_holds_a_planted_value(tmp_path: Path) -> None:
 def test_erasing_a_volunteer_keeps_the_journal_and_its_figures(tmp_path: Path) -> None:
     path = tmp_path / "station.db"
     with SQLiteStore(path, keys=FileKeyStore.beside(path)) as store:
-        engine, cases = run_xuzhuang(Engine(MHT_LIFECYCLE, store=store), station=True)
+        _, cases = run_xuzhuang(Engine(MHT_LIFECYCLE, store=store), station=True)
         ids = [s.case_id for s in store.cases(lifecycle="@journal")]
         journal = store.journal(ids[0])
         at = journal.history[-1].at + timedelta(days=1)
@@ -142,12 +142,17 @@ def test_indicators_are_the_same_before_and_after_erasing_a_client(tmp_path: Pat
         before = Dataset.from_store(store)
         erase(store, "XZ-2023-01-c", reason="asked", at=datetime(2024, 6, 1), by="wu")
         after = Dataset.from_store(store)
-    for indicator in (indicators.cases_by_state, indicators.sessions_per_case, indicators.completion):
+    for indicator in (
+        indicators.cases_by_state,
+        indicators.sessions_per_case,
+        indicators.completion,
+    ):
         assert indicator(after).rows == indicator(before).rows
     erased = next(c for c in after.cases if c.id == "XZ-2023-01")
-    assert erased.erased and erased.assessments == next(
-        c for c in before.cases if c.id == "XZ-2023-01"
-    ).assessments
+    assert (
+        erased.erased
+        and erased.assessments == next(c for c in before.cases if c.id == "XZ-2023-01").assessments
+    )
 
 
 # --- the command line -----------------------------------------------------------------------------
@@ -209,3 +214,19 @@ def test_casework_erase_names_an_unknown_subject_and_a_bad_time(
     assert code == 1 and "'nobody'" in err and err.count("\n") == 1
     code, _, err = run(capsys, *args, "--subject", "c-9", "--at", "yesterday")
     assert code == 1 and "--at yesterday" in err
+
+
+def test_the_register_shows_an_erased_birth_date_as_erased(tmp_path: Path) -> None:
+    from casework.reporting.privacy import case_register
+
+    path = tmp_path / "station.db"
+    with SQLiteStore(path, keys=FileKeyStore.beside(path)) as store:
+        run_xuzhuang(Engine(MHT_LIFECYCLE, store=store))
+        erase(store, "XZ-2023-01-c", reason="asked", at=datetime(2024, 6, 1), by="wu")
+        rows = case_register(Dataset.from_store(store), include_personal=True).rows
+    first = next(r for r in rows if r["case_id"] == "XZ-2023-01")
+    assert first["age_band"] == ERASED and first["birth_date"] == ERASED
+    assert all(r["age_band"] != ERASED for r in rows if r is not first)
+    with SQLiteStore(path) as clear:  # without the keys: unavailable, not erased
+        rows = case_register(Dataset.from_store(clear)).rows
+    assert {r["age_band"] for r in rows} == {"[erased]", "[unavailable]"}

@@ -23,11 +23,30 @@ from casework.events import ERASED_EVENT, Event
 from casework.journal import JOURNAL_OPENED
 from casework.keys import KeyStore
 from casework.records import Client, as_datetime
-from casework.serialize._sealed import OWN_SUBJECT
+from casework.serialize._sealed import (
+    ERASED,
+    ERASED_DATE,
+    FREE_TEXT,
+    OWN_SUBJECT,
+    UNAVAILABLE,
+    is_erased,
+)
 from casework.store.base import JOURNALS, Store
 from casework.store.errors import ConflictError
 
-__all__ = ["ERASED_EVENT", "Erasure", "NotEncrypted", "UnknownSubject", "erase", "streams_of"]
+__all__ = [
+    "ERASED",
+    "ERASED_DATE",
+    "ERASED_EVENT",
+    "FREE_TEXT",
+    "UNAVAILABLE",
+    "Erasure",
+    "NotEncrypted",
+    "UnknownSubject",
+    "erase",
+    "is_erased",
+    "streams_of",
+]
 
 
 class NotEncrypted(CaseworkError):

@@ -7,7 +7,6 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 
 import pytest
-from conftest import Backend
 
 from casework.case import Case
 from casework.engine import Engine
@@ -19,6 +18,7 @@ from casework.records import Client, Consent, ConsentGiver, Guardian
 from casework.serialize._sealed import ERASED, ERASED_DATE, UNAVAILABLE, is_erased
 from casework.standard import STANDARD
 from casework.store import InvalidAppend, Store
+from conftest import Backend
 
 T0 = datetime(2024, 3, 4, 9, 0)
 NAME, GUARDIAN, BORN, NOTE = "欧阳明轩", "欧阳慧敏", date(2011, 7, 23), "见到了欧阳明轩的奶奶"
