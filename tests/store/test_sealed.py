@@ -140,3 +140,21 @@ def test_erasure_needs_a_key_store_and_a_known_subject(backend: Backend) -> None
     with pytest.raises(UnknownSubject, match="nobody"):
         erase(store, "nobody", reason="asked", at=T0 + timedelta(days=30), by="li")
     assert streams_of(store, "c-1") == ["XZ-1"]
+
+
+def test_a_store_opened_again_seals_new_events_under_the_cases_client(backend: Backend) -> None:
+    """The subject of a later event is read off the stored case (not only remembered)."""
+    if backend.name == "memory":
+        pytest.skip("a memory store cannot be opened again")
+    keys = MemoryKeyStore()
+    drive(backend.open(keys=keys))
+    store = backend.open(keys=keys)
+    engine = Engine(STANDARD, store=store)
+    case = store.load("XZ-1")
+    held = datetime(2024, 3, 23, 9)
+    engine.record_session(case, SessionRecord(2, held_at=held, notes=NOTE + "2"), by="li")
+    row = store._rows("XZ-1")[-1]  # type: ignore[attr-defined]
+    assert '"$sealed":"c-1"' in row[-1].replace(" ", "") and NOTE not in row[-1]
+    assert backend.open(keys=keys).load("XZ-1").sessions[-1].notes == NOTE + "2"
+    erase(store, "c-1", reason="asked", at=held + timedelta(days=1), by="li")
+    assert backend.open(keys=keys).load("XZ-1").sessions[-1].notes == ERASED
