@@ -36,6 +36,7 @@ from __future__ import annotations
 import base64
 import json
 import os
+import sys
 import typing
 from collections.abc import Callable, Mapping
 from datetime import date
@@ -182,7 +183,7 @@ class PayloadSealer:
         if tag in _ITEMS_TAGS and type(value.get("items")) is list:
             return {**value, "items": self._untyped(value["items"], subject, journal)}
         cls = self._types.get(tag) if isinstance(tag, str) else None
-        if cls is not None and attrs.has(cls):
+        if cls is not None and attrs.has(cls) and self._plan(cls):
             return self._record(value, cls, subject, journal)
         return value
 
@@ -208,20 +209,25 @@ class PayloadSealer:
         if plan is None:
             try:
                 hints = typing.get_type_hints(cls)
-            except Exception:  # an annotation that cannot be resolved: walk as untyped data
-                hints = {
-                    f.name: f.type if not isinstance(f.type, str) else Any
-                    for f in attrs.fields(cls)
-                }
-            plan = {}
+            except Exception:  # some annotation cannot be resolved: field by field
+                hints = {f.name: _hint(cls, f.type) for f in attrs.fields(cls)}
+            self._plans[cls] = plan = {}  # (a class that nests itself adds nothing more)
             for f in attrs.fields(cls):
                 hint = hints.get(f.name, Any)
                 if f.metadata.get("personal", False):
                     plan[f.name] = ("seal", "date" if date in _members(hint) else "text")
-                else:
+                elif self._reaches(hint):  # only what may hold personal data is walked
                     plan[f.name] = ("walk", hint)
-            self._plans[cls] = plan
         return plan
+
+    def _reaches(self, hint: Any) -> bool:
+        """True when a value of type ``hint`` may hold a personal value somewhere inside."""
+        if hint is Any:
+            return True
+        if isinstance(hint, type) and attrs.has(hint):
+            return bool(self._plan(hint))
+        args = typing.get_args(hint)
+        return any(self._reaches(a) for a in args if a is not Ellipsis)
 
     def _typed(self, value: Any, hint: Any, subject: str, journal: bool) -> Any:
         if value is None:
@@ -265,6 +271,16 @@ class PayloadSealer:
         except (ValueError, _invalid_tag()):
             return _marker(kind, UNAVAILABLE)
         return json.loads(plain)
+
+
+def _hint(cls: type[Any], annotation: Any) -> Any:
+    """One field's annotation resolved in its class's module; Any (walked) when it cannot be."""
+    if not isinstance(annotation, str):
+        return annotation
+    try:
+        return eval(annotation, dict(vars(sys.modules[cls.__module__])))
+    except Exception:
+        return Any
 
 
 def _members(hint: Any) -> tuple[Any, ...]:
