@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import json
 import os
 import pickle
@@ -82,10 +83,8 @@ def test_destroying_rewrites_the_file_without_the_key(tmp_path: Path) -> None:
     keys.get_or_create("c-2")
     keys.destroy("c-1")
     raw = path.read_bytes()
-    assert secret not in raw and json.loads(raw)["destroyed"] == ["c-1"]
-    import base64
-
-    assert base64.b64encode(secret) not in raw
+    assert secret not in raw and base64.b64encode(secret) not in raw
+    assert [json.loads(line) for line in raw.splitlines()][1] == {"destroyed": "c-1"}
     assert sorted(p.name for p in tmp_path.iterdir()) == ["k.keys"]  # no old copy left
 
 
@@ -108,3 +107,26 @@ def test_an_unreadable_key_file_is_refused_with_its_path(tmp_path: Path) -> None
 def test_errors_pickle_with_their_attributes() -> None:
     error = pickle.loads(pickle.dumps(SubjectErased("c-1")))
     assert error.subject == "c-1" and str(error) == str(SubjectErased("c-1"))
+
+
+def test_a_new_key_is_one_line_appended(tmp_path: Path) -> None:
+    path = tmp_path / "k.keys"
+    keys = FileKeyStore(path)
+    keys.get_or_create("c-1")
+    before = path.read_bytes()
+    keys.get_or_create("c-2")
+    after = path.read_bytes()
+    assert after.startswith(before) and after.count(b"\n") == before.count(b"\n") + 1
+
+
+def test_a_last_line_cut_short_by_a_crash_is_ignored_then_rewritten(tmp_path: Path) -> None:
+    path = tmp_path / "k.keys"
+    keys = FileKeyStore(path)
+    key = keys.get_or_create("c-1")
+    with open(path, "ab") as f:
+        f.write(b'{"subject":"c-2","key":"AAAA')  # the crash came mid-line
+    again = FileKeyStore(path)
+    assert again.subjects() == ["c-1"] and again.get("c-1") == key
+    again.get_or_create("c-3")
+    assert FileKeyStore(path).subjects() == ["c-1", "c-3"]
+    assert b"AAAA" not in path.read_bytes()

@@ -6,8 +6,9 @@ the ciphertext left in an append-only log can no longer be read.  A key store is
 the five methods of :class:`KeyStore`:
 
 * :class:`MemoryKeyStore` for tests and notebooks (gone when the process ends);
-* :class:`FileKeyStore`, one JSON file beside the event store (``station.sqlite.keys``),
-  rewritten atomically on every change, the old copy overwritten;
+* :class:`FileKeyStore`, one file beside the event store (``station.sqlite.keys``): a new
+  key is a line appended durably, a destroyed key a rewrite of the whole file without it
+  (atomic, the old copy overwritten);
 * an app's own, over its key-management service: implement the protocol.
 
 Keys never go into the event store.  A subject whose key was destroyed stays listed as
@@ -139,14 +140,17 @@ class MemoryKeyStore:
 
 
 class FileKeyStore:
-    """Keys in one JSON file (mode 0600), kept apart from the events.
+    """Keys in one file (mode 0600) of JSON lines, kept apart from the events.
 
-    Every change writes the whole file anew: a temporary file beside it, flushed and
-    ``fsync``-ed, renamed over the old one (atomic: a crash leaves the old file or the new,
-    never half of one), the folder ``fsync``-ed; then the old file's bytes, still open, are
-    overwritten with zeros, so no copy of a destroyed key is left in a file.  (What a disk's
-    firmware or a copy-on-write file system keeps of freed blocks is beyond any file-level
-    step: see ``docs/privacy.md``.)
+    A new key is one line appended and ``fsync``-ed before any ciphertext uses it (one write,
+    however many keys the file holds).  Destroying a key writes the whole file anew without
+    it: a temporary file beside it, flushed and ``fsync``-ed, renamed over the old one
+    (atomic: a crash leaves the old file or the new, never half of one), the folder
+    ``fsync``-ed; then the old file's bytes, still open, are overwritten with zeros, so no
+    copy of a destroyed key is left in a file.  (What a disk's firmware or a copy-on-write
+    file system keeps of freed blocks is beyond any file-level step: see
+    ``docs/privacy.md``.)  A last line cut short by a crash is ignored (no ciphertext used
+    its key: the line was not yet durable) and the file is rewritten whole at the next change.
 
     One process at a time should change a file key store; several may read it.
     :meth:`beside` names the file for an event store: ``station.sqlite.keys``.
@@ -157,6 +161,7 @@ class FileKeyStore:
         self._lock = threading.RLock()
         self._keys: dict[str, bytes] = {}
         self._destroyed: set[str] = set()
+        self._torn = False
         if os.path.exists(self.path):
             self._read()
 
@@ -169,24 +174,54 @@ class FileKeyStore:
         return f"<FileKeyStore {self.path!r}: {len(self._keys)} keys>"
 
     def _read(self) -> None:
+        keys: dict[str, bytes] = {}
+        destroyed: set[str] = set()
         try:
             with open(self.path, "rb") as f:
-                doc = json.loads(f.read())
-            if not isinstance(doc, dict) or doc.get("casework_keys") != _FORMAT:
+                data = f.read()
+            lines = data.split(b"\n")
+            tail = lines.pop()  # after the last newline: empty, or a line cut short
+            self._torn = bool(tail.strip())
+            if not lines:
                 raise ValueError("not a casework key file")
-            keys = {str(k): base64.b64decode(v, validate=True) for k, v in doc["keys"].items()}
-            destroyed = {str(s) for s in doc["destroyed"]}
+            head = json.loads(lines[0])
+            if not isinstance(head, dict) or head.get("casework_keys") != _FORMAT:
+                raise ValueError("not a casework key file")
+            for line in lines[1:]:
+                entry = json.loads(line)
+                if "key" in entry:
+                    subject = str(entry["subject"])
+                    keys[subject] = base64.b64decode(entry["key"], validate=True)
+                else:
+                    subject = str(entry["destroyed"])
+                    destroyed.add(subject)
+                    keys.pop(subject, None)
         except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
             raise KeyStoreError(f"{self.path}: cannot read the key store ({exc})") from exc
         self._keys, self._destroyed = keys, destroyed
 
+    @staticmethod
+    def _line(entry: dict[str, Any]) -> bytes:
+        return json.dumps(entry, separators=(",", ":")).encode("utf-8") + b"\n"
+
+    def _key_line(self, subject: str, key: bytes) -> bytes:
+        return self._line({"subject": subject, "key": base64.b64encode(key).decode("ascii")})
+
+    def _append(self, line: bytes) -> None:
+        try:
+            with open(self.path, "ab") as f:
+                f.write(line)
+                f.flush()
+                os.fsync(f.fileno())
+        except OSError as exc:
+            raise KeyStoreError(f"{self.path}: cannot write the key store ({exc})") from exc
+
     def _write(self, keys: dict[str, bytes], destroyed: Iterable[str]) -> None:
-        doc = {
-            "casework_keys": _FORMAT,
-            "keys": {s: base64.b64encode(k).decode("ascii") for s, k in sorted(keys.items())},
-            "destroyed": sorted(destroyed),
-        }
-        data = json.dumps(doc, indent=1).encode("utf-8")
+        """The whole file anew (atomically), the old one's bytes overwritten."""
+        parts = [self._line({"casework_keys": _FORMAT})]
+        parts += [self._line({"destroyed": s}) for s in sorted(destroyed)]
+        parts += [self._key_line(s, k) for s, k in sorted(keys.items())]
+        data = b"".join(parts)
         folder = os.path.dirname(os.path.abspath(self.path))
         tmp = f"{self.path}.tmp"
         try:
@@ -212,6 +247,7 @@ class FileKeyStore:
                     old.close()
         except OSError as exc:
             raise KeyStoreError(f"{self.path}: cannot write the key store ({exc})") from exc
+        self._torn = False
 
     def get(self, subject: str) -> bytes | None:
         """The subject's key, or None."""
@@ -226,8 +262,12 @@ class FileKeyStore:
             if subject in self._destroyed:
                 raise SubjectErased(subject)
             if subject not in self._keys:
-                keys = {**self._keys, subject: new_key()}
-                self._write(keys, self._destroyed)  # durable before any ciphertext uses it
+                key = new_key()
+                keys = {**self._keys, subject: key}
+                if self._torn or not os.path.exists(self.path):
+                    self._write(keys, self._destroyed)
+                else:  # durable before any ciphertext uses it
+                    self._append(self._key_line(subject, key))
                 self._keys = keys
             return self._keys[subject]
 
