@@ -14,7 +14,10 @@ Each repeat runs, in this order, on fresh files: append every case to a clear st
 store sealing with a :class:`~casework.keys.MemoryKeyStore`, and to one sealing with a
 :class:`~casework.keys.FileKeyStore` (each new subject's key written durably to the key file
 before its first row); then load every case from the clear store and from the sealed one
-(file keys).  One ``append(events, expected_version=0)`` per case, as ``bench_store.py``.
+(file keys), and without its keys.  One ``append(events, expected_version=0)`` per case, as
+``bench_store.py``; then, for a tenth of the cases, one append per event (as an engine writes
+a case, command by command: only a case's first append makes its client's key), in clear
+and sealed with file keys.
 The ratios (sealed / clear, by median time) are the figures to read: both sides run in the
 same process, interleaved, on the same disk.
 """
@@ -70,6 +73,18 @@ def append_all(path: Path, cases: list[list[Event]], keys: KeyStore | None) -> f
         return timed(lambda: [store.append(c, expected_version=0) for c in cases])
 
 
+def append_each(path: Path, cases: list[list[Event]], keys: KeyStore | None) -> float:
+    """One append per event, as an engine writes a case command by command."""
+
+    def run() -> None:
+        for case in cases:
+            for event in case:
+                store.append([event], expected_version=event.seq - 1)
+
+    with SQLiteStore(path, keys=keys) as store:
+        return timed(run)
+
+
 def load_all(path: Path, ids: list[str], keys: KeyStore | None) -> float:
     with SQLiteStore(path, keys=keys) as store:
         return timed(lambda: [store.load(i) for i in ids])
@@ -96,6 +111,13 @@ def main(argv: list[str] | None = None) -> int:
             )
             keys = FileKeyStore.beside(sealed)
             runs.setdefault("append sealed (file keys)", []).append(append_all(sealed, cases, keys))
+            few = cases[: max(1, len(cases) // 10)]
+            runs.setdefault("append clear, per event", []).append(
+                append_each(work / f"each-clear-{r}.db", few, None)
+            )
+            runs.setdefault("append sealed, per event", []).append(
+                append_each(work / f"each-sealed-{r}.db", few, FileKeyStore(work / f"e{r}.keys"))
+            )
             runs.setdefault("load clear", []).append(load_all(clear, ids, None))
             runs.setdefault("load sealed (file keys)", []).append(
                 load_all(sealed, ids, FileKeyStore.beside(sealed))
@@ -107,9 +129,15 @@ def main(argv: list[str] | None = None) -> int:
         f"{platform.python_version()}, SQLite {sqlite3.sqlite_version}, {platform.machine()}"
     )
     print(f"{'operation':<30} {'events/s':>10} {'median s':>9} {'vs clear':>9}")
+    few_events = sum(len(c) for c in cases[: max(1, len(cases) // 10)])
     for name, seconds in median.items():
-        base = median["append clear"] if name.startswith("append") else median["load clear"]
-        print(f"{name:<30} {events / seconds:>10,.0f} {seconds:>9.2f} {seconds / base:>8.2f}x")
+        if name.endswith("per event"):
+            base, count = median["append clear, per event"], few_events
+        elif name.startswith("append"):
+            base, count = median["append clear"], events
+        else:
+            base, count = median["load clear"], events
+        print(f"{name:<30} {count / seconds:>10,.0f} {seconds:>9.2f} {seconds / base:>8.2f}x")
     return 0
 
 

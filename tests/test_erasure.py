@@ -231,3 +231,18 @@ def test_the_register_shows_an_erased_birth_date_as_erased(tmp_path: Path) -> No
     with SQLiteStore(path) as clear:  # without the keys: unavailable, not erased
         rows = case_register(Dataset.from_store(clear)).rows
     assert {r["age_band"] for r in rows} == {"[erased]", "[unavailable]"}
+
+
+def test_casework_report_opens_the_names_only_when_asked(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "station.db"
+    with SQLiteStore(path, keys=FileKeyStore.beside(path)) as store:
+        open_case(store)
+    base = ["report", "--db", str(path), "--year", "2024", "--no-charts"]
+    code, _, err = run(capsys, *base, "--out", str(tmp_path / "private.html"))
+    assert code == 0, err
+    code, _, err = run(capsys, *base, "--include-personal", "--out", str(tmp_path / "named.html"))
+    assert code == 0, err
+    assert NAME in (tmp_path / "named.html").read_text(encoding="utf-8")
+    assert NAME not in (tmp_path / "private.html").read_text(encoding="utf-8")
