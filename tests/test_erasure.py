@@ -233,7 +233,7 @@ def test_the_register_shows_an_erased_birth_date_as_erased(tmp_path: Path) -> No
     assert {r["age_band"] for r in rows} == {"[erased]", "[unavailable]"}
 
 
-def test_casework_report_opens_the_names_only_when_asked(
+def test_casework_report_reads_the_keys_and_shows_names_only_when_asked(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     path = tmp_path / "station.db"

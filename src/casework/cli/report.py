@@ -67,7 +67,7 @@ def report(args: argparse.Namespace) -> int:
     out = Path(args.out or f"report-{args.year}.html")
     if not out.parent.is_dir():  # before anything is printed or computed
         raise Refused(f"no folder {out.parent} for the report {out} (create the folder first)")
-    keys = keys_beside(args.db) if args.include_personal else None  # names only when asked
+    keys = keys_beside(args.db)  # age bands need birth dates; names still only when asked
     with open_store(args.db, catalogue=catalogue_from_args(args), keys=keys) as store:
         dataset = Dataset.from_store(store)
     built = yearly_report(
