@@ -62,18 +62,19 @@ def workload(n: int) -> list[list[Event]]:
     return [[_personal(e, f"C{i:07d}") for e in base[i % len(base)]] for i in range(n)]
 
 
-def timed(fn: Callable[[], Any]) -> float:
-    start = time.perf_counter()
+def timed(fn: Callable[[], Any]) -> tuple[float, float]:
+    """Wall and CPU seconds of ``fn()``."""
+    wall, cpu = time.perf_counter(), time.process_time()
     fn()
-    return time.perf_counter() - start
+    return time.perf_counter() - wall, time.process_time() - cpu
 
 
-def append_all(path: Path, cases: list[list[Event]], keys: KeyStore | None) -> float:
+def append_all(path: Path, cases: list[list[Event]], keys: KeyStore | None) -> tuple[float, float]:
     with SQLiteStore(path, keys=keys) as store:
         return timed(lambda: [store.append(c, expected_version=0) for c in cases])
 
 
-def append_each(path: Path, cases: list[list[Event]], keys: KeyStore | None) -> float:
+def append_each(path: Path, cases: list[list[Event]], keys: KeyStore | None) -> tuple[float, float]:
     """One append per event, as an engine writes a case command by command."""
 
     def run() -> None:
@@ -85,7 +86,7 @@ def append_each(path: Path, cases: list[list[Event]], keys: KeyStore | None) -> 
         return timed(run)
 
 
-def load_all(path: Path, ids: list[str], keys: KeyStore | None) -> float:
+def load_all(path: Path, ids: list[str], keys: KeyStore | None) -> tuple[float, float]:
     with SQLiteStore(path, keys=keys) as store:
         return timed(lambda: [store.load(i) for i in ids])
 
@@ -98,7 +99,7 @@ def main(argv: list[str] | None = None) -> int:
     cases = workload(args.cases)
     ids = [c[0].case_id for c in cases]
     events = sum(len(c) for c in cases)
-    runs: dict[str, list[float]] = {}
+    runs: dict[str, list[tuple[float, float]]] = {}
     for r in range(args.repeat):
         with tempfile.TemporaryDirectory() as tmp:
             work = Path(tmp)
@@ -123,21 +124,28 @@ def main(argv: list[str] | None = None) -> int:
                 load_all(sealed, ids, FileKeyStore.beside(sealed))
             )
             runs.setdefault("load sealed without keys", []).append(load_all(sealed, ids, None))
-    median = {k: statistics.median(v) for k, v in runs.items()}
+    median = {k: statistics.median(w for w, _ in v) for k, v in runs.items()}
+    cpu = {k: statistics.median(c for _, c in v) for k, v in runs.items()}
     print(
         f"{args.cases} cases, {events} events, {args.repeat} repeats; Python "
         f"{platform.python_version()}, SQLite {sqlite3.sqlite_version}, {platform.machine()}"
     )
-    print(f"{'operation':<30} {'events/s':>10} {'median s':>9} {'vs clear':>9}")
+    print(
+        f"{'operation':<30} {'events/s':>10} {'wall s':>7} {'vs clear':>9} {'CPU s':>7} "
+        f"{'vs clear':>9}"
+    )
     few_events = sum(len(c) for c in cases[: max(1, len(cases) // 10)])
     for name, seconds in median.items():
         if name.endswith("per event"):
-            base, count = median["append clear, per event"], few_events
+            ref, count = "append clear, per event", few_events
         elif name.startswith("append"):
-            base, count = median["append clear"], events
+            ref, count = "append clear", events
         else:
-            base, count = median["load clear"], events
-        print(f"{name:<30} {count / seconds:>10,.0f} {seconds:>9.2f} {seconds / base:>8.2f}x")
+            ref, count = "load clear", events
+        print(
+            f"{name:<30} {count / seconds:>10,.0f} {seconds:>7.2f} "
+            f"{seconds / median[ref]:>8.2f}x {cpu[name]:>7.2f} {cpu[name] / cpu[ref]:>8.2f}x"
+        )
     return 0
 
 

@@ -246,3 +246,34 @@ def test_casework_report_reads_the_keys_and_shows_names_only_when_asked(
     assert code == 0, err
     assert NAME in (tmp_path / "named.html").read_text(encoding="utf-8")
     assert NAME not in (tmp_path / "private.html").read_text(encoding="utf-8")
+
+
+def test_casework_demo_writes_an_encrypted_store_by_default(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from casework.demo import CHILDREN
+
+    path = tmp_path / "station.db"
+    code, _, err = run(capsys, "demo", "--db", str(path))
+    assert code == 0 and f"keys in {path}.keys" in err
+    raw = b"".join(p.read_bytes() for p in files_written(tmp_path) if p.name != "station.db.keys")
+    for child in CHILDREN:
+        assert child[2].isoformat().encode() not in raw  # the birth dates are sealed
+        assert child[1].encode() in raw  # the pseudonyms are not personal: in clear
+    code, out, _ = run(capsys, "export", "--db", str(path), "--include-personal")
+    assert CHILDREN[0][2].isoformat() in out  # read back with the keys beside the store
+    clear = tmp_path / "clear.db"
+    code, _, err = run(capsys, "demo", "--db", str(clear), "--no-encrypt")
+    assert code == 0 and "keys" not in err and not (tmp_path / "clear.db.keys").exists()
+    raw = b"".join(p.read_bytes() for p in tmp_path.glob("clear.db*"))
+    assert CHILDREN[0][2].isoformat().encode() in raw
+
+
+def test_a_missing_crypto_extra_names_the_way_round_it(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import sys
+
+    monkeypatch.setitem(sys.modules, "cryptography.hazmat.primitives.ciphers.aead", None)
+    code, _, err = run(capsys, "demo", "--db", str(tmp_path / "s.db"))
+    assert code == 2 and "pip install 'casework[crypto]'" in err and "--no-encrypt" in err

@@ -1,6 +1,7 @@
 """The ``casework`` command line.
 
-* ``casework demo [--lang zh|en] [--db PATH]``: run the Xuzhuang scenario (and save it);
+* ``casework demo [--lang zh|en] [--db PATH [--no-encrypt]]``: run the Xuzhuang scenario (and
+  save it, personal fields encrypted under each child's key, the keys in ``PATH.keys``);
 * ``casework show CASE_ID --db PATH [--lang zh|en]``: one case's timeline from a store;
 * ``casework export --db PATH [--events] [--out FILE] [--include-personal]``: cases (their
   summaries) or events as JSON lines, without personal fields unless asked;
@@ -58,12 +59,18 @@ def _demo(args: argparse.Namespace) -> int:
         from casework.standard import MHT_LIFECYCLE
         from casework.store import ConflictError
 
-        with open_store(args.db, create=True) as store:
+        keys = None
+        if args.encrypt:  # personal fields under each child's own key, the keys beside
+            from casework.keys import FileKeyStore
+
+            keys = FileKeyStore.beside(args.db)
+        with open_store(args.db, create=True, keys=keys) as store:
             try:  # the demo's own lifecycle: the standard one with MHT screening
                 _, cases = run_xuzhuang(Engine(MHT_LIFECYCLE, store=store), station=True)
             except ConflictError as exc:
                 raise Refused(f"{args.db} already holds the demo's cases ({exc})") from exc
-        print(f"saved {len(cases)} cases to {args.db}", file=sys.stderr)
+        where = f" (personal fields encrypted, keys in {keys.path})" if keys else ""
+        print(f"saved {len(cases)} cases to {args.db}{where}", file=sys.stderr)
     print(summary(cases, args.lang))
     return 0
 
@@ -134,6 +141,12 @@ def build_parser() -> argparse.ArgumentParser:
     demo = sub.add_parser("demo", help="run the Xuzhuang 2023 scenario end to end")
     demo.add_argument("--lang", choices=("zh", "en"), default="en", help="language of the summary")
     demo.add_argument("--db", metavar="PATH", help="also save the cases to this SQLite file")
+    demo.add_argument(
+        "--no-encrypt",
+        dest="encrypt",
+        action="store_false",
+        help="with --db: write personal fields in clear (default: encrypted, keys in PATH.keys)",
+    )
     demo.set_defaults(func=_demo)
 
     show = sub.add_parser("show", help="print one case's timeline from a store")

@@ -183,6 +183,8 @@ def _missing_extra(exc: ImportError, args: argparse.Namespace) -> str:
     message = one_line(exc)
     if getattr(args, "charts", False):  # the command can go on without them
         message += "; or leave the charts out with --no-charts"
+    if getattr(args, "encrypt", False) and "casework[crypto]" in message:
+        message += "; or write the store in clear with --no-encrypt"
     return message
 
 

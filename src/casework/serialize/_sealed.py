@@ -91,15 +91,16 @@ def is_erased(value: Any) -> bool:
     return value in (ERASED, UNAVAILABLE) or (type(value) is date and value == ERASED_DATE)
 
 
+_PURPOSE = "Encrypting personal fields"
+
+
 def _aead(key: bytes) -> Any:
-    aead = require(
-        "cryptography.hazmat.primitives.ciphers.aead", "crypto", "Encrypting personal fields"
-    )
+    aead = require("cryptography.hazmat.primitives.ciphers.aead", "crypto", _PURPOSE)
     return aead.AESGCM(key)
 
 
 def _invalid_tag() -> type[Exception]:
-    exceptions = require("cryptography.exceptions", "crypto", "Encrypting personal fields")
+    exceptions = require("cryptography.exceptions", "crypto", _PURPOSE)
     return exceptions.InvalidTag  # type: ignore[no-any-return]
 
 
@@ -120,6 +121,8 @@ class PayloadSealer:
         types: Mapping[str, type[Any]],
         subject_of: Callable[[str], str | None],
     ) -> None:
+        if keys is not None:  # a missing extra shows when the store opens, not on a write
+            require("cryptography.hazmat.primitives.ciphers.aead", "crypto", _PURPOSE)
         self.keys = keys
         self._types = dict(types)
         self._subject_of = subject_of
