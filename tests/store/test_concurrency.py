@@ -17,9 +17,9 @@ from pathlib import Path
 
 import pytest
 from _workers import contend, opening, write_until_killed
-from conftest import Backend
 
 from casework.store import SQLiteStore
+from conftest import Backend
 
 WORKERS = 4
 ROUNDS = 12

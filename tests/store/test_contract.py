@@ -7,7 +7,6 @@ from datetime import UTC, date, datetime, timedelta, timezone
 
 import attrs
 import pytest
-from conftest import Backend
 
 from casework.case import Case
 from casework.demo import run_xuzhuang
@@ -29,6 +28,7 @@ from casework.store import (
     UnknownLifecycle,
     copy_store,
 )
+from conftest import Backend
 
 T0 = datetime(2023, 3, 6, 9, 0)
 CLIENT = Client("c-1", "京京", date(2012, 6, 3), "male")

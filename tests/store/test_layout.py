@@ -14,7 +14,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import postgres_dsn
 
 from casework.demo import run_xuzhuang
 from casework.engine import Engine
@@ -23,6 +22,7 @@ from casework.standard import MHT_LIFECYCLE
 from casework.store import CorruptRecord, MemoryStore, SQLiteStore, Store
 from casework.store._sql import summary_row
 from casework.store.sqlite import LAYOUT_VERSION
+from conftest import postgres_dsn
 
 V1_EVENTS = """CREATE TABLE IF NOT EXISTS {p}events (
     gid     {gid},
