@@ -263,12 +263,11 @@ class FileKeyStore:
                 raise SubjectErased(subject)
             if subject not in self._keys:
                 key = new_key()
-                keys = {**self._keys, subject: key}
                 if self._torn or not os.path.exists(self.path):
-                    self._write(keys, self._destroyed)
+                    self._write({**self._keys, subject: key}, self._destroyed)
                 else:  # durable before any ciphertext uses it
                     self._append(self._key_line(subject, key))
-                self._keys = keys
+                self._keys[subject] = key
             return self._keys[subject]
 
     def destroy(self, subject: str) -> bool:
