@@ -159,6 +159,9 @@ def erase(
     if not streams and keys.get(subject) is None and not keys.destroyed(subject):
         raise UnknownSubject(subject)
     destroyed = keys.destroy(subject)
+    sealer = getattr(getattr(store, "codec", None), "sealer", None)
+    if sealer is not None:
+        sealer.forget(subject)
     recorded = []
     for stream in streams:
         event = _record(store, stream, subject, reason=reason, at=when, by=by)

@@ -128,10 +128,14 @@ class PayloadSealer:
         self._subject_of = subject_of
         self._subjects: dict[str, str | None] = {}
         self._plans: dict[type[Any], _Plan] = {}
-        self._aeads: dict[bytes, Any] = {}
+        self._aeads: dict[str, tuple[bytes, Any]] = {}  # by subject: (key, cipher)
 
     def __repr__(self) -> str:
         return f"<PayloadSealer keys={self.keys!r}>"
+
+    def forget(self, subject: str) -> None:
+        """Drop what this sealer holds in memory for ``subject`` (after their erasure)."""
+        self._aeads.pop(subject, None)
 
     # --- sealing -------------------------------------------------------------------------
 
@@ -165,14 +169,14 @@ class PayloadSealer:
         key = self.keys.get_or_create(subject)
         nonce = os.urandom(12)
         plain = json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
-        sealed = nonce + self._aead(key).encrypt(nonce, plain, subject.encode("utf-8"))
+        sealed = nonce + self._aead(subject, key).encrypt(nonce, plain, subject.encode("utf-8"))
         return {SEALED: subject, "kind": kind, "data": base64.b64encode(sealed).decode("ascii")}
 
-    def _aead(self, key: bytes) -> Any:
-        found = self._aeads.get(key)
-        if found is None:
-            found = self._aeads[key] = _aead(key)
-        return found
+    def _aead(self, subject: str, key: bytes) -> Any:
+        found = self._aeads.get(subject)
+        if found is None or found[0] != key:
+            found = self._aeads[subject] = (key, _aead(key))
+        return found[1]
 
     def _untyped(self, value: Any, subject: str, journal: bool) -> Any:
         kind = type(value)
@@ -267,10 +271,12 @@ class PayloadSealer:
             return _marker(kind, UNAVAILABLE)
         key = keys.get(subject)
         if key is None:
+            self._aeads.pop(subject, None)  # a destroyed key is not kept in memory either
             return _marker(kind, ERASED if keys.destroyed(subject) else UNAVAILABLE)
         try:
             raw = base64.b64decode(str(sealed.get("data", "")), validate=True)
-            plain = self._aead(key).decrypt(raw[:12], raw[12:], subject.encode("utf-8"))
+            aad = subject.encode("utf-8")
+            plain = self._aead(subject, key).decrypt(raw[:12], raw[12:], aad)
         except (ValueError, _invalid_tag()):
             return _marker(kind, UNAVAILABLE)
         return json.loads(plain)
