@@ -9,6 +9,8 @@ import json
 from datetime import date, datetime
 
 import attrs
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from casework.events import ERASED_EVENT, Event
 from casework.keys import MemoryKeyStore
@@ -115,3 +117,29 @@ def test_documents_and_exports_are_written_in_clear() -> None:
     assert "王明" in line and SEALED not in line
     private = codec.without_personal()
     assert private.sealer is None and "王明" not in private.dumps_event(opening())
+
+
+CJK = st.characters(min_codepoint=0x4E00, max_codepoint=0x9FFF)
+
+
+@settings(max_examples=50, deadline=None)
+@given(
+    name=st.text(alphabet=CJK, min_size=6),
+    born=st.dates(min_value=date(1920, 1, 1), max_value=date(2023, 12, 31)),
+    notes=st.text(alphabet=CJK, min_size=8).map(lambda t: t + " said hello"),
+)
+def test_any_name_birth_date_and_notes_round_trip_and_never_show(
+    name: str, born: date, notes: str
+) -> None:
+    keys = MemoryKeyStore()
+    codec = sealed_codec(keys, {"XZ-1": "c-1"})
+    client = Client("c-1", "明明", born, guardians=[Guardian("g-1", name=name)], name=name)
+    opened = Event("XZ-1", 1, "case_opened", AT, "wu", "referral", "open", {"client": client})
+    session = SessionRecord(1, held_at=AT, notes=notes)
+    held = Event("XZ-1", 2, "session_recorded", AT, "wu", "x", "s", {"session": session})
+    for event in (opened, held):
+        row = codec.event_to_row(event)
+        text = row[-1] or ""
+        assert name not in text and notes not in text
+        assert codec.event_from_row("XZ-1", event.seq, *row) == event
+    assert born.isoformat() not in (codec.event_to_row(opened)[-1] or "")
