@@ -19,6 +19,7 @@ import attrs
 
 from casework.catalogue import Catalogue
 from casework.errors import InvalidValue
+from casework.simulation._deps import require_simpy
 from casework.simulation.executors import (
     Progress,
     batch_size,
@@ -170,6 +171,7 @@ def run_montecarlo(
         )
     if problems:
         raise InvalidValue("run_montecarlo", "; ".join(problems))
+    require_simpy()  # a missing extra is named as such, not as every replication failing
     seeds = [replication_seed(seed, i) for i in range(replications)]
     return MonteCarlo(
         scenario,
