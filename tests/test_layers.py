@@ -91,7 +91,7 @@ LAYERS = [
     ("the seam with transitions", ["_machine"]),
     ("cases", ["case", "journal", "recording", "register"]),
     ("the engine", ["hooks", "engine", "referral"]),
-    ("stores and the codec", ["serialize", "store"]),
+    ("stores and the codec", ["keys", "serialize", "store", "erasure"]),
     ("read side and simulation", ["reporting", "simulation", "demo"]),
     ("the command line", ["cli", "__main__"]),
 ]

@@ -44,6 +44,8 @@ def test_surface_is_deliberate() -> None:
             "demo",
             "cli",
             "reporting",
+            "keys",
+            "erasure",
             "annotations",
             "due",
             "outreach",

@@ -10,6 +10,7 @@ Documentation (in the ``docs`` folder of the source; every example in it runs as
 * docs/lifecycles.md: a lifecycle of your own, in code or from JSON or TOML;
 * docs/instruments.md: the MHT and other questionnaires, reliable change;
 * docs/persistence.md: the stores (memory, SQLite, PostgreSQL) and what they guarantee;
+* docs/privacy.md: personal fields under each person's own key, and erasure;
 * docs/reporting.md and docs/reports.md: indicators, tables, charts, the yearly report;
 * docs/projections.md: fact tables kept beside the events, a district of stations;
 * docs/simulation.md: capacity planning with the real lifecycle;

@@ -22,6 +22,7 @@ from casework.events import (
     APPROVAL_REQUESTED,
     COMMAND_ID,
     CORRECTED_EVENT,
+    ERASED_EVENT,
     MIGRATED_EVENT,
     OPEN_EVENT,
     VOIDED_EVENT,
@@ -190,6 +191,14 @@ class Case:
         return tuple(e for e in self.history if e.type == ALERT_EVENT)
 
     @property
+    def erased(self) -> bool:
+        """True once the client's personal data was erased (a ``personal_data_erased`` event).
+
+        .. versionadded:: 0.2
+        """
+        return any(e.type == ERASED_EVENT for e in self.history)
+
+    @property
     def is_open(self) -> bool:
         """True while the case is in an open state."""
         return self.lifecycle.state(self.state).is_open
@@ -322,6 +331,9 @@ class Case:
             elif ev.type == MIGRATED_EVENT:
                 p = ev.payload
                 notes.append(f"v{p['from_version']} -> v{p['to_version']}")
+            elif ev.type == ERASED_EVENT:
+                word = "个人信息已删除" if lang == "zh" else "personal data erased"
+                notes.append(f"{word}: {ev.payload.get('subject', '')}")
             rows.append(
                 TimelineEntry(ev.seq, ev.at, ev.type, ev.state, label, ev.actor, "; ".join(notes))
             )
@@ -608,10 +620,18 @@ def _refold(case: Case, corrections: Mapping[int, Mapping[str, Any] | None]) -> 
             raise ReplayError(case.id, ev.seq, f"after the correction: {exc.problem}") from exc
 
 
+def _erased(case: Case, ev: Event, _lifecycle: Lifecycle | None) -> None:
+    """Personal data erased: nothing but the log changes (the markers are in the records)."""
+    if ev.state != case.state:
+        raise ReplayError(case.id, ev.seq, f"{ev.type}: an erasure does not change the state")
+    case.history.append(ev)
+
+
 _FIXES: Mapping[str, Callable[[Case, Event, Lifecycle | None], None]] = {
     MIGRATED_EVENT: _migrated,
     CORRECTED_EVENT: _fixed,
     VOIDED_EVENT: _fixed,
+    ERASED_EVENT: _erased,
 }
 
 

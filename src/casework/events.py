@@ -20,6 +20,7 @@ __all__ = [
     "COMMAND_ID_MAX",
     "CORRECTED_EVENT",
     "EMPTY_PAYLOAD",
+    "ERASED_EVENT",
     "LIBRARY_COMMANDS",
     "MIGRATED_EVENT",
     "OPEN_EVENT",
@@ -56,6 +57,9 @@ MIGRATED_EVENT = "migrated"
 CORRECTED_EVENT = "corrected"
 #: An earlier data event marked as entered in error; it stays in the log, without effect.
 VOIDED_EVENT = "voided"
+#: A data subject's personal data was erased (their key destroyed); it carries no personal
+#: data and changes nothing else: the case's state and facts stay as they were.
+ERASED_EVENT = "personal_data_erased"
 
 
 #: The payload key casework reserves for a command's id (an app-chosen idempotency key): a

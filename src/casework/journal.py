@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 import attrs
 
 from casework.errors import InvalidValue, ReplayError
-from casework.events import Event
+from casework.events import ERASED_EVENT, Event
 from casework.lifecycle import ALERT_EVENT, LIBRARY_COMMANDS, OPEN_EVENT
 from casework.records import as_datetime
 
@@ -28,7 +28,7 @@ __all__ = ["JOURNAL_OPENED", "JOURNAL_STATE", "Journal"]
 JOURNAL_OPENED = "journal_opened"
 #: The ``state`` every journal event carries (a journal has no lifecycle).
 JOURNAL_STATE = "journal"
-_RESERVED = {OPEN_EVENT, ALERT_EVENT, JOURNAL_OPENED, *LIBRARY_COMMANDS.values()}
+_RESERVED = {OPEN_EVENT, ALERT_EVENT, JOURNAL_OPENED, ERASED_EVENT, *LIBRARY_COMMANDS.values()}
 
 
 @attrs.define(slots=True, eq=True, repr=False)

@@ -21,6 +21,7 @@ from casework.events import (
     APPROVAL_REFUSED,
     APPROVAL_REQUESTED,
     CORRECTED_EVENT,
+    ERASED_EVENT,
     LIBRARY_COMMANDS,
     MIGRATED_EVENT,
     OPEN_EVENT,
@@ -67,6 +68,7 @@ RESERVED_EVENTS = frozenset(
         VOIDED_EVENT,
         APPROVAL_REQUESTED,
         APPROVAL_REFUSED,
+        ERASED_EVENT,
     }
 )
 #: ``Transition.approval`` naming the receiver of a handoff (the worker a transfer names in

@@ -1,6 +1,7 @@
 """The ``casework`` command line.
 
-* ``casework demo [--lang zh|en] [--db PATH]``: run the Xuzhuang scenario (and save it);
+* ``casework demo [--lang zh|en] [--db PATH [--no-encrypt]]``: run the Xuzhuang scenario (and
+  save it, personal fields encrypted under each child's key, the keys in ``PATH.keys``);
 * ``casework show CASE_ID --db PATH [--lang zh|en]``: one case's timeline from a store;
 * ``casework export --db PATH [--events] [--out FILE] [--include-personal]``: cases (their
   summaries) or events as JSON lines, without personal fields unless asked;
@@ -26,11 +27,13 @@ from casework.cli._common import (
     Refused,
     add_definition_options,
     catalogue_from_args,
+    keys_beside,
     one_line,
     open_store,
     plain,
     run,
 )
+from casework.events import ERASED_EVENT
 
 if TYPE_CHECKING:
     from casework.store import SQLiteStore
@@ -56,18 +59,25 @@ def _demo(args: argparse.Namespace) -> int:
         from casework.standard import MHT_LIFECYCLE
         from casework.store import ConflictError
 
-        with open_store(args.db, create=True) as store:
+        keys = None
+        if args.encrypt:  # personal fields under each child's own key, the keys beside
+            from casework.keys import FileKeyStore
+
+            keys = FileKeyStore.beside(args.db)
+        with open_store(args.db, create=True, keys=keys) as store:
             try:  # the demo's own lifecycle: the standard one with MHT screening
                 _, cases = run_xuzhuang(Engine(MHT_LIFECYCLE, store=store), station=True)
             except ConflictError as exc:
                 raise Refused(f"{args.db} already holds the demo's cases ({exc})") from exc
-        print(f"saved {len(cases)} cases to {args.db}", file=sys.stderr)
+        where = f" (personal fields encrypted, keys in {keys.path})" if keys else ""
+        print(f"saved {len(cases)} cases to {args.db}{where}", file=sys.stderr)
     print(summary(cases, args.lang))
     return 0
 
 
 def _show(args: argparse.Namespace) -> int:
-    with open_store(args.db, catalogue=catalogue_from_args(args)) as store:
+    keys = keys_beside(args.db)
+    with open_store(args.db, catalogue=catalogue_from_args(args), keys=keys) as store:
         case = store.load(args.case_id)
     state = case.lifecycle.state(case.state).label(args.lang)
     worker = f"  worker {case.worker}" if case.worker else ""
@@ -87,12 +97,15 @@ def _export_lines(args: argparse.Namespace, store: SQLiteStore) -> Iterator[str]
         return
     for s in store.cases():
         row: dict[str, Any] = {"v": codec.migrations.current, **s.to_dict()}
-        row["client"] = codec.encode(store.events(s.case_id)[0].payload.get("client"))
+        events = store.events(s.case_id)
+        row["client"] = codec.encode(events[0].payload.get("client"))
+        row["erased"] = any(e.type == ERASED_EVENT for e in events)
         yield json.dumps(row, ensure_ascii=False, separators=(",", ":"))
 
 
 def _export(args: argparse.Namespace) -> int:
-    with open_store(args.db, catalogue=catalogue_from_args(args)) as store:
+    keys = keys_beside(args.db)
+    with open_store(args.db, catalogue=catalogue_from_args(args), keys=keys) as store:
         out: TextIO
         if args.out is None:
             out = sys.stdout
@@ -128,6 +141,12 @@ def build_parser() -> argparse.ArgumentParser:
     demo = sub.add_parser("demo", help="run the Xuzhuang 2023 scenario end to end")
     demo.add_argument("--lang", choices=("zh", "en"), default="en", help="language of the summary")
     demo.add_argument("--db", metavar="PATH", help="also save the cases to this SQLite file")
+    demo.add_argument(
+        "--no-encrypt",
+        dest="encrypt",
+        action="store_false",
+        help="with --db: write personal fields in clear (default: encrypted, keys in PATH.keys)",
+    )
     demo.set_defaults(func=_demo)
 
     show = sub.add_parser("show", help="print one case's timeline from a store")
@@ -149,6 +168,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_definition_options(export)
     export.set_defaults(func=_export)
 
+    from casework.cli.erase import register as register_erase
     from casework.cli.report import register as register_report
     from casework.cli.simulate import register as register_simulate
 
@@ -159,6 +179,7 @@ def build_parser() -> argparse.ArgumentParser:
     from casework.cli.agenda import register as register_agenda
 
     register_agenda(subparsers)
+    register_erase(subparsers)
     return parser
 
 

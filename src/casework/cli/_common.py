@@ -14,6 +14,7 @@ from casework.errors import CaseworkError
 
 if TYPE_CHECKING:
     from casework.catalogue import Catalogue
+    from casework.keys import FileKeyStore
     from casework.store import SQLiteStore
 
 #: Set to 1 to let errors escape with their traceback instead of the one-line message.
@@ -33,6 +34,7 @@ __all__ = [
     "Refused",
     "add_definition_options",
     "catalogue_from_args",
+    "keys_beside",
     "one_line",
     "open_store",
     "plain",
@@ -95,21 +97,33 @@ def catalogue_from_args(args: argparse.Namespace, *, placeholders: bool = True) 
     return catalogue
 
 
+def keys_beside(path: str) -> FileKeyStore | None:
+    """The key store beside the store at ``path`` (``<path>.keys``), if there is one."""
+    from casework.keys import KEY_FILE_SUFFIX, FileKeyStore
+
+    return FileKeyStore(path + KEY_FILE_SUFFIX) if os.path.isfile(path + KEY_FILE_SUFFIX) else None
+
+
 def open_store(
-    path: str, *, create: bool = False, catalogue: Catalogue | None = None
+    path: str,
+    *,
+    create: bool = False,
+    catalogue: Catalogue | None = None,
+    keys: FileKeyStore | None = None,
 ) -> SQLiteStore:
     """The SQLite store a ``--db PATH`` names: an existing one, or (``create``) a new one.
 
     A directory, a missing file (or, with ``create``, a missing folder) or a file SQLite
     cannot read is refused with a :class:`~casework.errors.CaseworkError` whose message says
     what is wrong with ``path``, before anything is written to it.  ``catalogue`` holds the
-    definitions its cases follow (default: the shipped ones).
+    definitions its cases follow (default: the shipped ones); ``keys`` opens its sealed
+    personal fields (without, they read as markers).
     """
     from casework.store import SQLiteStore
 
     _check_store_path(path, create=create)
     try:
-        return SQLiteStore(path, catalogue=catalogue)
+        return SQLiteStore(path, catalogue=catalogue, keys=keys)
     except sqlite3.DatabaseError as exc:
         raise Refused(f"{path} is not a casework store ({exc})") from exc
 
@@ -169,6 +183,8 @@ def _missing_extra(exc: ImportError, args: argparse.Namespace) -> str:
     message = one_line(exc)
     if getattr(args, "charts", False):  # the command can go on without them
         message += "; or leave the charts out with --no-charts"
+    if getattr(args, "encrypt", False) and "casework[crypto]" in message:
+        message += "; or write the store in clear with --no-encrypt"
     return message
 
 

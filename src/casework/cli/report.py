@@ -21,6 +21,7 @@ from casework.cli._common import (
     Refused,
     add_definition_options,
     catalogue_from_args,
+    keys_beside,
     open_store,
     run,
 )
@@ -66,7 +67,8 @@ def report(args: argparse.Namespace) -> int:
     out = Path(args.out or f"report-{args.year}.html")
     if not out.parent.is_dir():  # before anything is printed or computed
         raise Refused(f"no folder {out.parent} for the report {out} (create the folder first)")
-    with open_store(args.db, catalogue=catalogue_from_args(args)) as store:
+    keys = keys_beside(args.db)  # age bands need birth dates; names still only when asked
+    with open_store(args.db, catalogue=catalogue_from_args(args), keys=keys) as store:
         dataset = Dataset.from_store(store)
     built = yearly_report(
         dataset,

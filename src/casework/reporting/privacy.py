@@ -16,6 +16,7 @@ from datetime import date, datetime
 from typing import Final
 
 from casework.case import Case
+from casework.erasure import ERASED, UNAVAILABLE, is_erased
 from casework.errors import InvalidValue
 from casework.records import as_datetime
 from casework.reporting import labels
@@ -72,6 +73,13 @@ def _id(value: str | None, key: bytes | str | None) -> str | None:
     return value if value is None or key is None else pseudonymise(value, key)
 
 
+def _marker(case: Case) -> str | None:
+    """What a birth date that cannot be read (erased, or sealed without its key) shows as."""
+    if not is_erased(case.client.birth_date):
+        return None
+    return ERASED if case.erased else UNAVAILABLE
+
+
 def _closed_on(case: Case) -> date | None:
     if case.is_open:
         return None
@@ -118,7 +126,7 @@ def case_register(
             "client_id": _id(client.id, key),
             "pseudonym": client.pseudonym,
             "sex": client.sex.value,
-            "age_band": age_band(client.birth_date, when),
+            "age_band": _marker(case) or age_band(client.birth_date, when),
             "target_groups": tuple(sorted(client.tags)),
             "project": ds.project_key(case),
             "state": case.state,
@@ -129,7 +137,7 @@ def case_register(
         }
         if include_personal:
             row["name"] = client.name
-            row["birth_date"] = client.birth_date
+            row["birth_date"] = _marker(case) or client.birth_date
             row["guardians"] = tuple(g.name or g.id for g in client.guardians)
         rows.append(row)
     return Table(

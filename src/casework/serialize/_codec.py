@@ -14,6 +14,7 @@ the codec they need, usually with :func:`casework.serialize.default_codec`, and 
 
 from __future__ import annotations
 
+import copy
 import enum
 import math
 import sys
@@ -33,6 +34,7 @@ from casework.serialize._errors import DecodeError, EncodeError, SerializationEr
 from casework.serialize._fast import StructureFns
 from casework.serialize._json import JsonBackend, json_backend
 from casework.serialize._migrations import Migrations, default_migrations
+from casework.serialize._sealed import SEALED, PayloadSealer, open_payload
 
 __all__ = ["TAG", "Codec", "EventRow"]
 
@@ -134,6 +136,8 @@ class Codec:
             "date": self._dec_date,
             "timedelta": lambda d: timedelta(microseconds=self._whole(d)),
         }
+        #: Seals personal values in store rows (set by :meth:`sealed`; None: rows in clear).
+        self.sealer: PayloadSealer | None = None
         self.converter = self._make_converter()
         self._fast = StructureFns(
             self.converter.get_structure_hook, self._dec, self._custom_decoder
@@ -250,6 +254,19 @@ class Codec:
         for name, cls in self._types.items():
             encode, decode = self._custom.get(name, (None, None))
             other.register(cls, name, encode=encode, decode=decode)
+        return other
+
+    def sealed(self, sealer: PayloadSealer) -> Codec:
+        """This codec (sharing its types) writing store rows with personal values sealed by
+        ``sealer``, and opening them on reading (see :mod:`casework.serialize._sealed`).
+
+        Only rows are sealed (:meth:`event_to_row`); documents and records (exports) are
+        written in clear.
+
+        .. versionadded:: 0.2
+        """
+        other = copy.copy(self)
+        other.sealer = sealer
         return other
 
     # --- untyped values ----------------------------------------------------------------------
@@ -549,7 +566,12 @@ class Codec:
         if not isinstance(at, datetime):
             raise EncodeError("$.at", f"expected a datetime, got {at!r}")
         payload = event.payload
-        text = self.json.dumps(self._payload_data(payload)) if payload else None
+        text: str | None = None
+        if payload and self.sealer is not None:
+            data = self.sealer.seal(event.case_id, event.type, self._payload_data(payload))
+            text = self.json.dumps(data)
+        elif payload:
+            text = self.json.dumps(self._payload_data(payload))
         return (
             self.migrations.current,
             event.type,
@@ -610,6 +632,8 @@ class Codec:
         raw = self.json.loads(text)
         if type(raw) is not dict:
             raise DecodeError("$.payload", f"expected an object, got {raw!r}")
+        if SEALED in text:  # personal values sealed under their subject's key
+            raw = self.sealer.open(raw) if self.sealer is not None else open_payload(raw)
         if not raw:
             return EMPTY_PAYLOAD
         out = {}
@@ -639,6 +663,8 @@ class Codec:
             data: Any = {}
         elif isinstance(payload, str):
             data = self.json.loads(payload)
+            if SEALED in payload:
+                data = self.sealer.open(data) if self.sealer is not None else open_payload(data)
         else:
             raise DecodeError("$.payload", f"expected JSON text, got {type(payload).__name__}")
         return {

@@ -24,9 +24,11 @@ from casework.events import (
     command_id_problem,
 )
 from casework.journal import JOURNAL_OPENED, Journal
+from casework.keys import KeyStore
 from casework.lifecycle import Lifecycle
 from casework.plan import SessionPlan
 from casework.serialize import Codec, DecodeError, SchemaTooNew, default_codec
+from casework.serialize._sealed import PayloadSealer
 from casework.store.base import JOURNALS, CaseQuery, CaseSummary
 from casework.store.errors import (
     CorruptRecord,
@@ -335,7 +337,10 @@ class BaseStore:
     ``catalogue`` holds the lifecycles (every version) the store replays cases with and the
     definitions its codec reads (default: what casework ships); ``lifecycles=`` is the older
     way to add lifecycles to the shipped ones.  ``codec`` writes and reads the records
-    (default: :func:`~casework.serialize.default_codec` of the catalogue).
+    (default: :func:`~casework.serialize.default_codec` of the catalogue).  ``keys`` (a
+    :class:`~casework.keys.KeyStore`) encrypts each person's personal fields under their own
+    key (see ``docs/privacy.md``); without it rows are written in clear, and sealed values
+    read as markers (``"[unavailable]"``).
     """
 
     def __init__(
@@ -344,6 +349,7 @@ class BaseStore:
         catalogue: Catalogue | None = None,
         lifecycles: Mapping[str, Lifecycle] | Iterable[Lifecycle] | None = None,
         codec: Codec | None = None,
+        keys: KeyStore | None = None,
     ) -> None:
         self.catalogue = _catalogue(catalogue, lifecycles)
         #: Events from before lifecycles were named replay with the only lifecycle given.
@@ -355,6 +361,19 @@ class BaseStore:
             lc.id: self.catalogue.lifecycle(lc.id) for lc in self.catalogue.lifecycles
         }
         self._state_checks: dict[str, Callable[[str], bool]] = {}
+        #: The key store personal fields are sealed with (None: written in clear).
+        self.keys = keys
+        if keys is not None:
+            self.codec = self.codec.sealed(PayloadSealer(keys, self.codec.types, self._subject_of))
+
+    def _subject_of(self, case_id: str) -> str | None:
+        """Whose key seals a stored stream's personal values: its client's (None: a journal)."""
+        rows = self._rows(case_id)
+        if not rows:
+            return None
+        first = self._decode_row(case_id, rows[0])
+        client = first.payload.get("client")
+        return getattr(client, "id", None) if first.type != JOURNAL_OPENED else None
 
     # --- appending -------------------------------------------------------------------------
 

@@ -13,6 +13,7 @@ from typing import Any
 
 from casework.catalogue import Catalogue
 from casework.events import Event
+from casework.keys import KeyStore
 from casework.lifecycle import Lifecycle
 from casework.serialize import Codec
 from casework.store._shared import ROW_COLUMNS, BaseStore, ReadRow, check_version, disagreement
@@ -31,8 +32,9 @@ class MemoryStore(BaseStore):
         catalogue: Catalogue | None = None,
         lifecycles: Mapping[str, Lifecycle] | Iterable[Lifecycle] | None = None,
         codec: Codec | None = None,
+        keys: KeyStore | None = None,
     ) -> None:
-        super().__init__(catalogue=catalogue, lifecycles=lifecycles, codec=codec)
+        super().__init__(catalogue=catalogue, lifecycles=lifecycles, codec=codec, keys=keys)
         self._lock = threading.Lock()
         self._data: dict[str, list[ReadRow]] = {}
         self._order: list[tuple[str, int]] = []

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 from casework.catalogue import Catalogue
 from casework.events import Event
+from casework.keys import KeyStore
 from casework.lifecycle import Lifecycle
 from casework.serialize import Codec, SchemaTooNew
 from casework.store._shared import Row, command_id_backfill, split_record
@@ -175,10 +176,11 @@ class PostgresStore(SqlStore):
         catalogue: Catalogue | None = None,
         lifecycles: Mapping[str, Lifecycle] | Iterable[Lifecycle] | None = None,
         codec: Codec | None = None,
+        keys: KeyStore | None = None,
         schema: str | None = None,
         connect_timeout: int = 10,
     ) -> None:
-        super().__init__(catalogue=catalogue, lifecycles=lifecycles, codec=codec)
+        super().__init__(catalogue=catalogue, lifecycles=lifecycles, codec=codec, keys=keys)
         self._pg = _psycopg()
         self.schema = schema
         self._lock = threading.RLock()

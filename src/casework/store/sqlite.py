@@ -23,6 +23,7 @@ from typing import Any
 
 from casework.catalogue import Catalogue
 from casework.events import Event
+from casework.keys import KeyStore
 from casework.lifecycle import Lifecycle
 from casework.serialize import Codec, SchemaTooNew
 from casework.store._shared import Row, command_id_backfill, split_record
@@ -145,9 +146,10 @@ class SQLiteStore(SqlStore):
         catalogue: Catalogue | None = None,
         lifecycles: Mapping[str, Lifecycle] | Iterable[Lifecycle] | None = None,
         codec: Codec | None = None,
+        keys: KeyStore | None = None,
         busy_timeout: float = 30.0,
     ) -> None:
-        super().__init__(catalogue=catalogue, lifecycles=lifecycles, codec=codec)
+        super().__init__(catalogue=catalogue, lifecycles=lifecycles, codec=codec, keys=keys)
         self.path = os.fspath(path)
         self._lock = threading.RLock()
         self._db: sqlite3.Connection | None = None
@@ -187,6 +189,8 @@ class SQLiteStore(SqlStore):
         if mode != "wal" and self.path != ":memory:":
             raise StoreError(f"{self.path!r}: SQLite refused WAL mode (got {mode!r})")
         db.execute("PRAGMA synchronous=FULL")
+        if self.keys is not None:  # freed pages are zeroed: no old bytes linger in the file
+            db.execute("PRAGMA secure_delete=ON")
         version = db.execute("PRAGMA user_version").fetchone()[0]
         if version > LAYOUT_VERSION:
             raise SchemaTooNew(version, range(1, LAYOUT_VERSION + 1))

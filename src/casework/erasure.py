@@ -1,0 +1,203 @@
+"""Erasure: a data subject's personal data made unreadable for good, the log left whole.
+
+:func:`erase` destroys the subject's key in the store's key store (crypto-shredding: every
+personal value sealed under it, in every row the store ever wrote, can no longer be read) and
+records a ``personal_data_erased`` event, carrying no personal data, in every case and journal
+that held some of the subject's data.  Afterwards those cases still load and replay, their
+personal fields read as :data:`~casework.serialize._sealed.ERASED` (a birth date as
+``0001-01-01``), and every state, time, count, score and flag is as it was.
+
+.. versionadded:: 0.2
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from datetime import date, datetime
+from typing import Any
+
+import attrs
+
+from casework.errors import CaseworkError, InvalidValue
+from casework.events import ERASED_EVENT, Event
+from casework.journal import JOURNAL_OPENED
+from casework.keys import KeyStore
+from casework.records import Client, as_datetime
+from casework.serialize._sealed import (
+    ERASED,
+    ERASED_DATE,
+    FREE_TEXT,
+    OWN_SUBJECT,
+    UNAVAILABLE,
+    is_erased,
+)
+from casework.store.base import JOURNALS, Store
+from casework.store.errors import ConflictError
+
+__all__ = [
+    "ERASED",
+    "ERASED_DATE",
+    "ERASED_EVENT",
+    "FREE_TEXT",
+    "UNAVAILABLE",
+    "Erasure",
+    "NotEncrypted",
+    "UnknownSubject",
+    "erase",
+    "is_erased",
+    "streams_of",
+]
+
+
+class NotEncrypted(CaseworkError):
+    """The store has no key store: its personal data is in clear and cannot be erased so."""
+
+
+class UnknownSubject(CaseworkError):
+    """No case or journal of the store holds data of ``subject``, and no key names them."""
+
+    def __init__(self, subject: str) -> None:
+        self.subject = subject
+        super().__init__(f"no case or journal holds personal data of {subject!r}")
+
+
+@attrs.frozen
+class Erasure:
+    """What :func:`erase` did: whose key it destroyed, and the events it recorded."""
+
+    subject: str
+    at: datetime
+    by: str
+    reason: str
+    key_destroyed: bool
+    events: tuple[Event, ...] = ()
+
+    @property
+    def streams(self) -> tuple[str, ...]:
+        """The cases and journals the erasure was recorded in."""
+        return tuple(e.case_id for e in self.events)
+
+
+def _records(value: Any) -> Iterator[Any]:
+    """The attrs records in a decoded payload value, at any depth."""
+    if attrs.has(type(value)):
+        yield value
+        for f in attrs.fields(type(value)):
+            yield from _records(getattr(value, f.name, None))
+    elif isinstance(value, dict):
+        for v in value.values():
+            yield from _records(v)
+    elif isinstance(value, (list, tuple, set, frozenset)):
+        for v in value:
+            yield from _records(v)
+
+
+def _concerns(events: Iterable[Event], subject: str) -> bool:
+    """True when a stream (a case or a journal) holds data sealed under ``subject``."""
+    it = iter(events)
+    first = next(it, None)
+    if first is None:
+        return False
+    if first.type != JOURNAL_OPENED:
+        client = first.payload.get("client")
+        return isinstance(client, Client) and client.id == subject
+    if first.case_id == subject:
+        return True
+    for ev in it:
+        for record in _records(dict(ev.payload)):
+            field = OWN_SUBJECT.get(type(record))
+            if field is not None and getattr(record, field, None) == subject:
+                return True
+    return False
+
+
+def streams_of(store: Store, subject: str) -> list[str]:
+    """The ids of the cases and journals in ``store`` holding data of ``subject``.
+
+    A case holds its client's data (guardians and notes included); a journal holds the data
+    of each person (volunteer, member of staff) recorded in it.  Every stream is read once.
+    """
+    found = []
+    for summary in [*store.cases(), *store.cases(lifecycle=JOURNALS)]:
+        if _concerns(store.events(summary.case_id), subject):
+            found.append(summary.case_id)
+    return found
+
+
+def erase(
+    store: Store,
+    subject: str,
+    *,
+    reason: str,
+    at: date | datetime,
+    by: str,
+    keys: KeyStore | None = None,
+) -> Erasure:
+    """Erase the personal data of ``subject`` (a client's id, or a volunteer's or worker's).
+
+    The subject's key is destroyed first (``keys``, default: the store's key store), then a
+    ``personal_data_erased`` event ``{"subject": ..., "reason": ...}`` is appended to every
+    case and journal holding their data (at its current state: nothing else changes).
+    ``reason`` is kept in clear, as the audit of the erasure: it must not name anyone.
+    Running it again for an erased subject records the event where it is still missing.
+
+    Raises :class:`NotEncrypted` for a store without a key store (its personal data is in
+    clear: nothing can be erased by destroying a key) and :class:`UnknownSubject` when
+    nothing in the store or its key store names the subject.
+    """
+    for where, value in (("subject", subject), ("reason", reason), ("by", by)):
+        if not isinstance(value, str) or not value.strip():
+            raise InvalidValue(where, f"must be a non-empty string, got {value!r}")
+    when = as_datetime(at)
+    keys = keys if keys is not None else getattr(store, "keys", None)
+    if keys is None:
+        raise NotEncrypted(
+            "this store was opened without a key store, so its personal data is in clear and "
+            "cannot be erased by destroying a key (open it with keys=...)"
+        )
+    streams = streams_of(store, subject)
+    if not streams and keys.get(subject) is None and not keys.destroyed(subject):
+        raise UnknownSubject(subject)
+    destroyed = keys.destroy(subject)
+    sealer = getattr(getattr(store, "codec", None), "sealer", None)
+    if sealer is not None:
+        sealer.forget(subject)
+    recorded = []
+    for stream in streams:
+        event = _record(store, stream, subject, reason=reason, at=when, by=by)
+        if event is not None:
+            recorded.append(event)
+    return Erasure(subject, when, by, reason, destroyed, tuple(recorded))
+
+
+def _record(
+    store: Store, stream: str, subject: str, *, reason: str, at: datetime, by: str
+) -> Event | None:
+    """Append the erasure event to ``stream`` unless it has one for ``subject`` already."""
+    expected = 0
+    for _ in range(5):  # another writer may move the stream on meanwhile: read and try again
+        events = store.events(stream)
+        if any(e.type == ERASED_EVENT and e.payload.get("subject") == subject for e in events):
+            return None
+        last = events[-1]
+        expected = last.seq
+        if at < last.at:
+            raise InvalidValue(
+                "at", f"{at:%Y-%m-%d %H:%M} is before the latest event of {stream!r}"
+            )
+        event = Event(
+            stream,
+            last.seq + 1,
+            ERASED_EVENT,
+            at,
+            by,
+            last.state,
+            "erase_personal_data",
+            {"subject": subject, "reason": reason},
+        )
+        try:
+            store.append([event], expected_version=last.seq)
+        except ConflictError:
+            continue
+        return event
+    raise ConflictError(stream, expected, None)

@@ -1,0 +1,279 @@
+"""Erasure end to end: no trace of a planted name or birth date in any file casework wrote;
+the station's journal people under their own keys; indicators unchanged; the command line.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from datetime import date, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from casework.cli import main
+from casework.demo import run_xuzhuang
+from casework.engine import Engine
+from casework.erasure import erase
+from casework.keys import FileKeyStore
+from casework.recording import register
+from casework.records import Client, Guardian, Worker
+from casework.reporting import Dataset, indicators
+from casework.serialize._sealed import ERASED
+from casework.standard import MHT_LIFECYCLE, STANDARD
+from casework.station import Volunteer
+from casework.store import SQLiteStore
+
+T0 = datetime(2024, 3, 4, 9, 0)
+#: Planted values: a name and a birth date no other value of the store could contain.
+NAME, BORN = "司马翠花", date(2009, 11, 27)
+GUARDIAN = "司马大山"
+NOTE = "Simayi Cuihua told us about her uncle"
+
+
+def encodings(text: str) -> list[bytes]:
+    """Every way ``text`` could sit in a file: UTF-8, JSON escapes, UTF-16 (both orders)."""
+    escaped = "".join(ch if ord(ch) < 128 else f"\\u{ord(ch):04x}" for ch in text)
+    found = {
+        text.encode("utf-8"),
+        escaped.encode("ascii"),
+        escaped.upper().replace("\\U", "\\u").encode("ascii"),
+        text.encode("utf-16-le"),
+        text.encode("utf-16-be"),
+    }
+    return sorted(found)
+
+
+def planted() -> list[bytes]:
+    values = [NAME, GUARDIAN, NOTE, BORN.isoformat(), NAME[:2] + NAME[2:]]
+    return [raw for v in values for raw in encodings(v)]
+
+
+def files_written(folder: Path) -> list[Path]:
+    return sorted(p for p in folder.iterdir() if p.is_file())
+
+
+def scan(folder: Path) -> list[tuple[str, bytes]]:
+    """The planted values found in the raw bytes of every file in ``folder``."""
+    hits = []
+    for path in files_written(folder):
+        data = path.read_bytes()
+        hits += [(path.name, raw) for raw in planted() if raw in data]
+    return hits
+
+
+def open_case(store: SQLiteStore) -> None:
+    engine = Engine(STANDARD, store=store)
+    client = Client("c-9", "花花", BORN, "female", [Guardian("g-9", "uncle", GUARDIAN)], name=NAME)
+    case = engine.open("XZ-9", client, at=T0, by="wu", worker="wu")
+    engine.fire(case, "screen", at=T0 + timedelta(days=1), by="wu")
+    engine.fire(case, "screen_out", at=T0 + timedelta(days=2), by="wu", reason=f"{NOTE}, {NAME}")
+
+
+def test_the_encodings_cover_escapes_and_utf16() -> None:
+    forms = encodings("花")
+    assert b"\\u82b1" in forms and "花".encode("utf-16-le") in forms
+
+
+def test_an_encrypted_store_never_holds_the_clear_name(tmp_path: Path) -> None:
+    folder = tmp_path / "station"
+    folder.mkdir()
+    path = folder / "station.db"
+    with SQLiteStore(path, keys=FileKeyStore.beside(path)) as store:
+        open_case(store)
+        assert store.load("XZ-9").client.name == NAME
+        assert scan(folder) == []  # the WAL still holds the writes here
+    assert scan(folder) == [], "after the checkpoint at close"
+
+
+def test_after_erasure_no_file_holds_a_planted_value(tmp_path: Path) -> None:
+    folder = tmp_path / "station"
+    folder.mkdir()
+    path = folder / "station.db"
+    keys = FileKeyStore.beside(path)
+    with SQLiteStore(path, keys=keys) as store:
+        open_case(store)
+        erase(store, "c-9", reason="the guardian asked", at=T0 + timedelta(days=9), by="li")
+        case = store.load("XZ-9")
+        assert case.client.name == ERASED and case.erased and case.state == "screened_out"
+        assert scan(folder) == []
+    assert scan(folder) == []
+    names = {p.name for p in files_written(folder)}
+    assert "station.db" in names and "station.db.keys" in names
+    lines = [json.loads(line) for line in (folder / "station.db.keys").read_text().splitlines()]
+    assert {"destroyed": "c-9"} in lines and not any(e.get("subject") == "c-9" for e in lines)
+    # a copy of the files (a backup made after the erasure) reads the markers too
+    other = tmp_path / "copy"
+    shutil.copytree(folder, other)
+    with SQLiteStore(other / "station.db", keys=FileKeyStore.beside(other / "station.db")) as s:
+        assert s.load("XZ-9").client.name == ERASED
+
+
+def test_erasing_a_volunteer_keeps_the_journal_and_its_figures(tmp_path: Path) -> None:
+    path = tmp_path / "station.db"
+    with SQLiteStore(path, keys=FileKeyStore.beside(path)) as store:
+        _, cases = run_xuzhuang(Engine(MHT_LIFECYCLE, store=store), station=True)
+        ids = [s.case_id for s in store.cases(lifecycle="@journal")]
+        journal = store.journal(ids[0])
+        at = journal.history[-1].at + timedelta(days=1)
+        register(journal, Volunteer("vol-09", "xiangyang", name=NAME), at=at, by="wu", store=store)
+        register(journal, Worker("w-9", name=GUARDIAN), at=at, by="wu", store=store)
+        before = Dataset.from_store(store)
+        done = erase(store, "vol-09", reason="left the team", at=at + timedelta(days=1), by="wu")
+        assert done.streams == (journal.id,)
+        after = Dataset.from_store(store)
+        kept = store.journal(journal.id).payloads("worker_registered")[-1]["worker"]
+        assert kept.name == GUARDIAN  # another person's key is untouched
+        erased = store.journal(journal.id).payloads("volunteer_registered")[-1]["volunteer"]
+        assert erased.name == ERASED and erased.id == "vol-09"
+        for indicator in (
+            indicators.cases_by_state,
+            indicators.sessions_per_case,
+            indicators.volunteer_hours,
+            indicators.activities_by_kind,
+        ):
+            assert indicator(after).rows == indicator(before).rows
+        assert [c.state for c in after.cases] == [c.state for c in cases]
+
+
+def test_indicators_are_the_same_before_and_after_erasing_a_client(tmp_path: Path) -> None:
+    path = tmp_path / "station.db"
+    with SQLiteStore(path, keys=FileKeyStore.beside(path)) as store:
+        run_xuzhuang(Engine(MHT_LIFECYCLE, store=store), station=True)
+        before = Dataset.from_store(store)
+        erase(store, "XZ-2023-01-c", reason="asked", at=datetime(2024, 6, 1), by="wu")
+        after = Dataset.from_store(store)
+    for indicator in (
+        indicators.cases_by_state,
+        indicators.sessions_per_case,
+        indicators.completion,
+    ):
+        assert indicator(after).rows == indicator(before).rows
+    erased = next(c for c in after.cases if c.id == "XZ-2023-01")
+    assert (
+        erased.erased
+        and erased.assessments == next(c for c in before.cases if c.id == "XZ-2023-01").assessments
+    )
+
+
+# --- the command line -----------------------------------------------------------------------------
+
+
+def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_casework_erase_destroys_the_key_and_export_says_erased(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "station.db"
+    with SQLiteStore(path, keys=FileKeyStore.beside(path)) as store:
+        open_case(store)
+    db = str(path)
+    code, out, err = run(
+        capsys, "erase", "--db", db, "--subject", "c-9", "--reason", "asked", "--by", "li",
+        "--at", "2024-04-01T10:00",
+    )  # fmt: skip
+    assert code == 0, err
+    assert "erased c-9: key destroyed" in out and "XZ-9" in out
+    code, out, _ = run(capsys, "export", "--db", db, "--include-personal")
+    row = json.loads(out.splitlines()[0])
+    assert row["erased"] is True and row["client"]["name"] == ERASED
+    code, out, _ = run(capsys, "export", "--db", db, "--events", "--include-personal")
+    assert NAME not in out and "personal_data_erased" in out
+    code, out, _ = run(capsys, "show", "XZ-9", "--db", db)
+    assert code == 0 and "personal data erased: c-9" in out
+
+
+def test_casework_erase_refuses_a_store_without_keys(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "clear.db"
+    with SQLiteStore(path) as store:
+        open_case(store)
+    code, _, err = run(
+        capsys, "erase", "--db", str(path), "--subject", "c-9", "--reason", "r", "--by", "li"
+    )
+    assert code == 1 and "no key store at" in err and "not encrypted" in err
+    code, _, err = run(
+        capsys, "erase", "--db", str(path), "--subject", "c-9", "--reason", "r", "--by", "li",
+        "--keys", str(tmp_path / "none.keys"),
+    )  # fmt: skip
+    assert code == 1 and "none.keys" in err
+
+
+def test_casework_erase_names_an_unknown_subject_and_a_bad_time(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "station.db"
+    with SQLiteStore(path, keys=FileKeyStore.beside(path)) as store:
+        open_case(store)
+    args = ["erase", "--db", str(path), "--reason", "r", "--by", "li"]
+    code, _, err = run(capsys, *args, "--subject", "nobody")
+    assert code == 1 and "'nobody'" in err and err.count("\n") == 1
+    code, _, err = run(capsys, *args, "--subject", "c-9", "--at", "yesterday")
+    assert code == 1 and "--at yesterday" in err
+
+
+def test_the_register_shows_an_erased_birth_date_as_erased(tmp_path: Path) -> None:
+    from casework.reporting.privacy import case_register
+
+    path = tmp_path / "station.db"
+    with SQLiteStore(path, keys=FileKeyStore.beside(path)) as store:
+        run_xuzhuang(Engine(MHT_LIFECYCLE, store=store))
+        erase(store, "XZ-2023-01-c", reason="asked", at=datetime(2024, 6, 1), by="wu")
+        rows = case_register(Dataset.from_store(store), include_personal=True).rows
+    first = next(r for r in rows if r["case_id"] == "XZ-2023-01")
+    assert first["age_band"] == ERASED and first["birth_date"] == ERASED
+    assert all(r["age_band"] != ERASED for r in rows if r is not first)
+    with SQLiteStore(path) as clear:  # without the keys: unavailable, not erased
+        rows = case_register(Dataset.from_store(clear)).rows
+    assert {r["age_band"] for r in rows} == {"[erased]", "[unavailable]"}
+
+
+def test_casework_report_reads_the_keys_and_shows_names_only_when_asked(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "station.db"
+    with SQLiteStore(path, keys=FileKeyStore.beside(path)) as store:
+        open_case(store)
+    base = ["report", "--db", str(path), "--year", "2024", "--no-charts"]
+    code, _, err = run(capsys, *base, "--out", str(tmp_path / "private.html"))
+    assert code == 0, err
+    code, _, err = run(capsys, *base, "--include-personal", "--out", str(tmp_path / "named.html"))
+    assert code == 0, err
+    assert NAME in (tmp_path / "named.html").read_text(encoding="utf-8")
+    assert NAME not in (tmp_path / "private.html").read_text(encoding="utf-8")
+
+
+def test_casework_demo_writes_an_encrypted_store_by_default(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from casework.demo import CHILDREN
+
+    path = tmp_path / "station.db"
+    code, _, err = run(capsys, "demo", "--db", str(path))
+    assert code == 0 and f"keys in {path}.keys" in err
+    raw = b"".join(p.read_bytes() for p in files_written(tmp_path) if p.name != "station.db.keys")
+    for child in CHILDREN:
+        assert child[2].isoformat().encode() not in raw  # the birth dates are sealed
+        assert child[1].encode() in raw  # the pseudonyms are not personal: in clear
+    code, out, _ = run(capsys, "export", "--db", str(path), "--include-personal")
+    assert CHILDREN[0][2].isoformat() in out  # read back with the keys beside the store
+    clear = tmp_path / "clear.db"
+    code, _, err = run(capsys, "demo", "--db", str(clear), "--no-encrypt")
+    assert code == 0 and "keys" not in err and not (tmp_path / "clear.db.keys").exists()
+    raw = b"".join(p.read_bytes() for p in tmp_path.glob("clear.db*"))
+    assert CHILDREN[0][2].isoformat().encode() in raw
+
+
+def test_a_missing_crypto_extra_names_the_way_round_it(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import sys
+
+    monkeypatch.setitem(sys.modules, "cryptography.hazmat.primitives.ciphers.aead", None)
+    code, _, err = run(capsys, "demo", "--db", str(tmp_path / "s.db"))
+    assert code == 2 and "pip install 'casework[crypto]'" in err and "--no-encrypt" in err
