@@ -171,4 +171,126 @@ def test_station_journal_is_the_same_in_memory() -> None:
 
     _, cases, journal = run_station()
     ds = Dataset(cases, [journal])
-    assert len(ds.activities) == 4 and len(ds.volunteers) == 3 and len(ds.workers) == 2
+    assert len(ds.activities) == 4 and len(ds.volunteers) == 3 and len(ds.workers) == 3
+
+
+# --- the station's supervisor, register and agenda (issue 10, item 8) -------------------------
+
+
+def test_each_closure_is_approved_by_the_supervisor_never_by_who_asked() -> None:
+    """The demo runs on MHT_SUPERVISED: the worker requests each closure, the supervisor
+    approves it; nobody approves their own request."""
+    from casework.demo import SUPERVISOR, WORKERS
+    from casework.records import Role
+
+    engine, cases = run_xuzhuang()
+    assert engine.lifecycle.id == "standard_mht_supervised"
+    assert SUPERVISOR in WORKERS and SUPERVISOR.role is Role.SUPERVISOR
+    for case in cases:
+        (request,) = [e for e in case.history if e.type == "approval_requested"]
+        closed = case.history[-1]
+        assert request.payload["requested"] == "close" and request.actor == WORKERS[0].id
+        assert closed.state == "closed" and closed.actor == SUPERVISOR.id
+        assert closed.payload["approval"]["request"] == request.seq
+        assert closed.payload["approval"]["requested_by"] != closed.actor
+        assert not case.pending
+
+
+def test_the_demo_still_runs_on_a_lifecycle_without_approvals() -> None:
+    """An app's own ``Engine(MHT_LIFECYCLE)`` closes directly, and the summary says nothing
+    of approvals."""
+    from casework.engine import Engine
+    from casework.standard import MHT_LIFECYCLE
+
+    _, cases = run_xuzhuang(Engine(MHT_LIFECYCLE))
+    assert all(c.state == "closed" and c.history[-1].actor == "wu-chao" for c in cases)
+    assert not any(e.type == "approval_requested" for c in cases for e in c.history)
+    assert "approved" not in summary(cases, "en")
+
+
+def test_an_engine_without_the_supervisor_is_told_how_to_approve() -> None:
+    from casework.engine import Engine
+    from casework.errors import InvalidValue
+    from casework.standard import MHT_SUPERVISED
+
+    with pytest.raises(InvalidValue, match="workers=WORKERS"):
+        run_xuzhuang(Engine(MHT_SUPERVISED))
+
+
+@pytest.mark.parametrize(
+    ("lang", "words"),
+    [
+        ("en", "closures approved by the supervisor: 5/5 (requested by wu-chao, approved by "
+               "zhou-supervisor)"),
+        ("zh", "督导审批结案：5/5（wu-chao 申请，zhou-supervisor 批准）"),
+    ],
+)  # fmt: skip
+def test_the_summary_says_the_supervisor_approved_each_closure(lang: str, words: str) -> None:
+    _, cases = run_xuzhuang()
+    assert words in summary(cases, lang)
+
+
+def test_the_register_is_illustrative_and_one_visit_finds_a_need() -> None:
+    from casework.demo import RESIDENTS, run_station
+    from casework.register import Register
+
+    _, _, journal = run_station()
+    kept = Register.of(journal)
+    assert set(kept.residents) == {r.id for r in RESIDENTS}
+    assert all("示例" in r.name for r in kept.residents.values())
+    groups = {g for r in kept.residents.values() for g in r.target_groups}
+    assert groups == {"elderly_living_alone", "child_in_difficulty"}
+    assert [v.id for v in kept.visits if v.found_need] == ["xz-v-06"]
+
+
+def test_the_register_is_on_the_agenda_of_the_day() -> None:
+    """On 10 July: 王奶奶 is five days late for her visit, 张爷爷's is due within the week,
+    and every child's 30-day follow-up is four days late."""
+    from casework.demo import AGENDA_DAY, run_station
+    from casework.reporting.agenda import agenda
+
+    _, cases, journal = run_station()
+    items = agenda(cases, [journal], on=AGENDA_DAY)
+    seen = {(i.subject, i.rule, i.days_overdue) for i in items}
+    assert ("xz-r-01", "register_visit", 5) in seen
+    assert ("xz-r-02", "register_visit", 0) in seen
+    assert {(c[0], "follow_up_30", 4) for c in CHILDREN} <= seen
+    assert all(i.worker == "wu-chao" for i in items)
+
+
+@pytest.mark.parametrize(
+    ("lang", "words"),
+    [("en", ["agenda for 2023-07-10", "follow-up visit 30 days after closure", "xz-r-01",
+             "outreach register: 3 people under watch (illustrative), 6 visits, 1 found a need"]),
+     ("zh", ["待办事项（2023-07-10）", "结案后30天回访", "按走访周期入户走访",
+             "走访台账：在册 3 人（示例），走访 6 次，1 次发现需求"])],
+)  # fmt: skip
+def test_the_demo_prints_the_agenda_of_one_day_at_the_end(
+    lang: str, words: list[str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["demo", "--lang", lang]) == 0
+    out = capsys.readouterr().out
+    tail = out[out.index(words[-1]) :]
+    assert all(w in tail for w in words)
+    assert sum(1 for line in tail.splitlines() if "XZ-2023-0" in line) == 5
+
+
+def test_the_done_when_command_on_a_fresh_demo_store(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``casework agenda --db demo.sqlite --on 2023-07-10`` lists each child's 30-day
+    follow-up as overdue; show and report read the store with no extra options."""
+    db = str(tmp_path / "demo.sqlite")
+    assert main(["demo", "--db", db]) == 0
+    capsys.readouterr()
+    assert main(["agenda", "--db", db, "--on", "2023-07-10", "--overdue"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    late = {line.split()[2] for line in lines if "follow-up visit 30 days" in line}
+    assert late == {c[0] for c in CHILDREN}
+    assert any("xz-r-01" in line for line in lines)  # the register, late too
+    assert main(["show", "XZ-2023-01", "--db", db]) == 0
+    shown = capsys.readouterr().out
+    assert "(standard_mht_supervised)" in shown and "zhou-supervisor" in shown
+    out = tmp_path / "report.html"
+    assert main(["report", "--db", db, "--year", "2023", "--out", str(out), "--no-charts"]) == 0
+    assert "XZ-2023-05" in capsys.readouterr().out

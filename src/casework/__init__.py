@@ -61,13 +61,14 @@ from casework.records import (
 )
 from casework.referral import open_from_visit
 from casework.register import Register, record_visit, register_resident
-from casework.standard import MHT_LIFECYCLE, STANDARD, standard_lifecycle
+from casework.standard import MHT_LIFECYCLE, MHT_SUPERVISED, STANDARD, standard_lifecycle
 
 __version__ = "0.1.0"
 
 __all__ = [
     "DEFAULT_CATALOGUE",
     "MHT_LIFECYCLE",
+    "MHT_SUPERVISED",
     "PREVIOUS",
     "STANDARD",
     "Administration",

@@ -27,7 +27,7 @@ from casework.errors import DefinitionError, UnknownDefinition
 from casework.guards import BUILTIN
 from casework.instruments import Instrument
 from casework.lifecycle import Guard, Hook, Lifecycle
-from casework.standard import MHT_LIFECYCLE, STANDARD
+from casework.standard import MHT_LIFECYCLE, MHT_SUPERVISED, STANDARD
 
 __all__ = ["DEFAULT_CATALOGUE", "PROJECT_FILE", "Catalogue", "Unavailable"]
 
@@ -146,7 +146,7 @@ class Catalogue:
         rules = list(due_rules)
         if shipped:
             rules = [*SHIPPED_DUE_RULES, *rules]
-            lcs = [STANDARD, MHT_LIFECYCLE, *lcs]
+            lcs = [STANDARD, MHT_LIFECYCLE, MHT_SUPERVISED, *lcs]
             instrs = [*SHIPPED_INSTRUMENTS.values(), *instrs]
             clash = [
                 f"guard {n!r} is one of casework's built-in guards: give yours another name"

@@ -7,6 +7,10 @@ ten weekly home sessions each, evaluation and closure) follows the newspaper rep
 project's seed material.  The station's journal registers 许庄街道社工站, its 心桥舒屋
 project (5 cases x 10 sessions, as the article says) and its workers, with a volunteer team,
 partners and a few community activities that are purely illustrative (their names say so).
+The station has a supervisor who approves each closure (the demo runs on
+:data:`~casework.standard.MHT_SUPERVISED`), and a small outreach register of illustrative
+residents (示例) visited at home, one visit finding a need.  :func:`agenda_text` prints the
+agenda of one day (:data:`AGENDA_DAY`: the five 30-day follow-up visits overdue).
 """
 
 from __future__ import annotations
@@ -24,9 +28,12 @@ from casework.engine import Engine, EventSink
 from casework.errors import InvalidValue
 from casework.instruments import CONTENT_SCALES, MHT, FlagKind, change, estimate_reliability
 from casework.journal import Journal
+from casework.outreach import OutreachVisit, Resident
 from casework.plan import SessionMode, SessionPlan, SessionRecord
-from casework.records import Client, Consent, ConsentGiver, Guardian, TargetGroup, Worker
+from casework.records import Client, Consent, ConsentGiver, Guardian, Role, TargetGroup, Worker
+from casework.register import Register, record_visit, register_resident
 from casework.reporting import labels
+from casework.reporting.agenda import agenda
 from casework.reporting.indicators import default_cutoff
 from casework.reporting.recording import record_activity, record_volunteer_hours, register
 from casework.reporting.records import (
@@ -40,12 +47,18 @@ from casework.reporting.records import (
     VolunteerService,
     VolunteerTeam,
 )
-from casework.standard import MHT_LIFECYCLE
+from casework.standard import MHT_SUPERVISED
 
 __all__ = [
+    "AGENDA_DAY",
     "CHILDREN",
     "JOURNAL_ID",
+    "RESIDENTS",
+    "SUPERVISOR",
+    "VISITS",
     "WORKERS",
+    "agenda_text",
+    "demo_engine",
     "run_station",
     "run_xuzhuang",
     "station_journal",
@@ -68,9 +81,12 @@ CHILDREN = (
      {"self_blame": 0.85, "social_anxiety": 0.8}),
 )
 # fmt: on
+#: The station's supervisor (督导), who approves each closure.
+SUPERVISOR = Worker("zhou-supervisor", Role.SUPERVISOR)
 WORKERS = (
     Worker("wu-chao", "social_worker"),
     Worker("xinqiao-counsellor-1", "volunteer_counsellor"),
+    SUPERVISOR,
 )
 TECHNIQUES = ("imagery_dialogue", "drawing_therapy")
 #: Crisis items (85, 97) are answered no, except item 85 in 乐乐's screening, to show the
@@ -114,11 +130,37 @@ def _measure(
 JOURNAL_ID = "xuzhuang-journal"
 _ADMIN = "admin"
 _REGISTERED = date(2023, 1, 2)
+#: The day whose agenda the demo prints: each child's 30-day follow-up visit is overdue.
+AGENDA_DAY = date(2023, 7, 10)
+
+#: Illustrative people under watch (示例): the station's small outreach register.
+# fmt: off
+RESIDENTS = (
+    Resident("xz-r-01", "王奶奶（示例）", date(1941, 8, 12), {"elderly_living_alone"},
+             registered=date(2023, 5, 4), worker="wu-chao"),
+    Resident("xz-r-02", "张爷爷（示例）", date(1938, 3, 30), {"elderly_living_alone"},
+             registered=date(2023, 5, 4), worker="wu-chao"),
+    Resident("xz-r-03", "小林（示例）", date(2014, 10, 2), {"child_in_difficulty"},
+             registered=date(2023, 5, 4), guardian="林奶奶（示例）", worker="wu-chao"),
+)
+#: Illustrative outreach visits (走访入户) from May, when the register starts; the second
+#: to 小林 finds a need.
+VISITS = (
+    OutreachVisit("xz-v-01", "xz-r-01", date(2023, 5, 8), "wu-chao"),
+    OutreachVisit("xz-v-02", "xz-r-03", date(2023, 5, 15), "wu-chao"),
+    OutreachVisit("xz-v-03", "xz-r-02", date(2023, 5, 16), "wu-chao"),
+    OutreachVisit("xz-v-04", "xz-r-01", date(2023, 6, 5), "wu-chao"),
+    OutreachVisit("xz-v-05", "xz-r-02", date(2023, 6, 15), "wu-chao", "phone"),
+    OutreachVisit("xz-v-06", "xz-r-03", date(2023, 7, 3), "wu-chao",
+                  needs={"learning_support"}, notes="作业跟不上（示例）"),
+)
+# fmt: on
 
 
 def station_journal(store: EventSink | None = None) -> Journal:
-    """The Xuzhuang station's 2023 journal: the station, its 心桥舒屋 project, its workers,
-    and an illustrative volunteer team, partners, activities and volunteer hours.
+    """The Xuzhuang station's 2023 journal: the station, its 心桥舒屋 project, its workers
+    (a supervisor among them), and an illustrative volunteer team, partners, activities,
+    volunteer hours and outreach register (:data:`RESIDENTS`, :data:`VISITS`).
 
     With ``store``, every event is saved there too.  Everything marked 示例 is illustrative.
     """
@@ -144,12 +186,25 @@ def station_journal(store: EventSink | None = None) -> Journal:
     ]
     for record in records:
         register(journal, record, at=at, by=by, store=store)
-    for activity in _ACTIVITIES:
-        record_activity(journal, activity, by=WORKERS[0].id, store=store)
+    lead = WORKERS[0].id
     service = VolunteerService(
         "vol-02", date(2023, 9, 20), 3.0, "xinqiao", "accompanied a follow-up home visit"
     )
-    record_volunteer_hours(journal, service, by=WORKERS[0].id, store=store)
+    dated: list[tuple[date, Resident | OutreachVisit | Activity | VolunteerService]] = [
+        *((r.registered, r) for r in RESIDENTS),
+        *((v.on, v) for v in VISITS),
+        *((a.on, a) for a in _ACTIVITIES),
+        (service.on, service),
+    ]
+    for _, item in sorted(dated, key=lambda pair: pair[0]):  # the journal is in date order
+        if isinstance(item, Resident):
+            register_resident(journal, item, by=lead, store=store)
+        elif isinstance(item, OutreachVisit):
+            record_visit(journal, item, store=store)
+        elif isinstance(item, Activity):
+            record_activity(journal, item, by=lead, store=store)
+        else:
+            record_volunteer_hours(journal, item, by=lead, store=store)
     return journal
 
 
@@ -180,26 +235,37 @@ _ACTIVITIES = (
 )  # fmt: skip
 
 
+def demo_engine(store: EventSink | None = None) -> Engine:
+    """The demo's engine: :data:`~casework.standard.MHT_SUPERVISED` with the station's
+    :data:`WORKERS` (so the supervisor may approve closures), saving to ``store`` if given.
+    """
+    return Engine(MHT_SUPERVISED, store=store, workers=WORKERS)
+
+
 def run_xuzhuang(
     engine: Engine | None = None, *, station: bool = False
 ) -> tuple[Engine, list[Case]]:
     """Drive the five cases from referral to closure; returns the engine and the cases.
 
+    The default engine is :func:`demo_engine`: the worker requests each closure and the
+    supervisor approves it.  On an engine whose lifecycle closes without approval (such as
+    ``Engine(MHT_LIFECYCLE)``) the worker closes each case directly.
+
     ``station=True`` also records the station's journal (:func:`station_journal`), saved to
     the engine's store with the cases, so a report on that store shows the whole station
-    (its staff, volunteers, partners and activities) rather than zeros; without it the
-    cases are recorded alone (to put them beside another station's journal).
+    (its staff, volunteers, partners, activities and outreach register) rather than zeros;
+    without it the cases are recorded alone (to put them beside another station's journal).
     """
     if station:
         engine, cases, _ = run_station(engine)
         return engine, cases
-    engine = engine or Engine(MHT_LIFECYCLE)
+    engine = engine or demo_engine()
     return engine, _run_cases(engine)
 
 
 def run_station(engine: Engine | None = None) -> tuple[Engine, list[Case], Journal]:
     """The station's journal and the five cases; both saved to the engine's store, if any."""
-    engine = engine or Engine(MHT_LIFECYCLE)
+    engine = engine or demo_engine()
     journal = station_journal(engine.store)
     cases = _run_cases(engine)
     return engine, cases, journal
@@ -249,9 +315,27 @@ def _run_cases(engine: Engine) -> list[Case]:
         end = plan.schedule[-1] + timedelta(days=7)
         _measure(engine, case, profile, Phase.POST, at=end, by=lead)
         engine.fire(case, "evaluate", at=end, by=lead)
-        engine.fire(case, "close", at=end + timedelta(days=3), by=lead, reason="goals met")
+        _close(engine, case, at=end + timedelta(days=3), by=lead)
         cases.append(case)
     return cases
+
+
+def _close(engine: Engine, case: Case, *, at: datetime, by: str) -> None:
+    """Close ``case``: directly, or (where the lifecycle asks for it) by a request that the
+    station's supervisor approves the same afternoon.
+    """
+    asked = engine.fire(case, "close", at=at, by=by, reason="goals met")
+    if case.state == "closed":
+        return
+    if SUPERVISOR.id not in engine.workers:
+        raise InvalidValue(
+            "engine.workers",
+            f"closing needs a supervisor's approval: give the engine the demo's workers "
+            f"(Engine(..., workers=WORKERS)) so {SUPERVISOR.id!r} may approve it",
+        )
+    engine.approve(
+        case, asked.seq, by=SUPERVISOR.id, at=at.replace(hour=16), note="同意结案（示例）"
+    )
 
 
 _TEXT = {
@@ -267,6 +351,10 @@ _TEXT = {
         "flags": "flags at baseline",
         "alerts": "safety alerts",
         "none": "none",
+        "approved": "closures approved by the supervisor",
+        "approved_how": "requested by {asked}, approved by {approver}",
+        "register": "outreach register: {people} people under watch (illustrative), "
+        "{visits} visits, {found} found a need",
     },
     "zh": {
         "title": "许庄街道社工站 心桥舒屋 2023年（示例数据）",
@@ -280,6 +368,9 @@ _TEXT = {
         "flags": "前测提示",
         "alerts": "安全警示",
         "none": "无",
+        "approved": "督导审批结案",
+        "approved_how": "{asked} 申请，{approver} 批准",
+        "register": "走访台账：在册 {people} 人（示例），走访 {visits} 次，{found} 次发现需求",
     },
 }
 _OUTCOME_ZH = {
@@ -308,6 +399,7 @@ def summary(cases: list[Case], lang: str = "en") -> str:
         str(text["title"]),
         f"{text['cases']}{colon}{len(cases)}   {text['sessions']}{colon}{held}   "
         f"{text['closed']}{colon}{closed}",
+        *_approvals(cases, lang),
         "",
         "".join(_pad(h, 12) for h in text["head"]),
     ]
@@ -325,6 +417,25 @@ def summary(cases: list[Case], lang: str = "en") -> str:
         lines.append("".join(_pad(x, 12) for x in cells).rstrip())
     lines += _mht_section(cases, lang)
     return "\n".join(lines)
+
+
+def _approvals(cases: list[Case], lang: str) -> list[str]:
+    """One line on the closures a supervisor approved (none when nobody approved any)."""
+    text = _TEXT[lang]
+    approved = [
+        (str(ev.payload["approval"]["requested_by"]), ev.actor)
+        for c in cases
+        for ev in c.history
+        if ev.state == "closed" and "approval" in ev.payload
+    ]
+    if not approved:
+        return []
+    sep, colon = ("、", "：") if lang == "zh" else (", ", ": ")
+    asked = sep.join(sorted({who for who, _ in approved}))
+    approver = sep.join(sorted({by for _, by in approved}))
+    how = str(text["approved_how"]).format(asked=asked, approver=approver)
+    how = f"（{how}）" if lang == "zh" else f" ({how})"
+    return [f"{text['approved']}{colon}{len(approved)}/{len(cases)}{how}"]
 
 
 _PHASE_ZH = {"screening": "筛查", "baseline": "前测", "mid": "中测", "post": "后测"}
@@ -395,3 +506,17 @@ def _mht_section(cases: list[Case], lang: str) -> list[str]:
 
 def _phase(phase: str, lang: str) -> str:
     return _PHASE_ZH.get(phase, phase) if lang == "zh" else phase
+
+
+def agenda_text(
+    cases: list[Case], journal: Journal, lang: str = "en", on: date = AGENDA_DAY
+) -> str:
+    """The agenda of day ``on`` for the demo's cases and register, in ``lang`` (ids only)."""
+    if lang not in _TEXT:
+        raise ValueError(f"lang must be one of {sorted(_TEXT)}, got {lang!r}")
+    kept = Register.of(journal, until=on)
+    found = sum(1 for v in kept.visits if v.found_need)
+    note = str(_TEXT[lang]["register"]).format(
+        people=len(kept.residents), visits=len(kept.visits), found=found
+    )
+    return f"{note}\n{agenda(cases, [journal], on=on, lang=lang).to_text(lang)}"

@@ -261,13 +261,14 @@ def check_rules(rules: Sequence[DueRule], lifecycles: Sequence[Any]) -> list[str
     return problems
 
 
-_STANDARD: Final = ("standard", "standard_mht")
+_STANDARD: Final = ("standard", "standard_mht", "standard_mht_supervised")
 _WORKING: Final = ("screening", "intake", "assessment", "planning", "intervention", "evaluation")
 _OPEN: Final = ("referral", *_WORKING, "suspended")
 _CONTACT: Final = ("record_session", "record_assessment", "record_consent")
 _FOLLOWED: Final = ("follow_up", "record_assessment")
 
-#: The rules shipped for the standard lifecycles (``standard`` and ``standard_mht``).
+#: The rules shipped for the standard lifecycles (``standard``, ``standard_mht`` and
+#: ``standard_mht_supervised``).
 SHIPPED_DUE_RULES: Final[tuple[DueRule, ...]] = (
     DueRule(
         "referral_screening", "筛选转介对象（7天内）", "screen the referral (within 7 days)",

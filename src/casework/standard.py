@@ -27,7 +27,7 @@ from casework.lifecycle import (
 from casework.records import Phase
 from casework.rules import mht_rules
 
-__all__ = ["MHT_LIFECYCLE", "STANDARD", "standard_lifecycle"]
+__all__ = ["MHT_LIFECYCLE", "MHT_SUPERVISED", "STANDARD", "standard_lifecycle"]
 
 _OPEN, _CLOSED = StateClass.OPEN, StateClass.CLOSED
 _WORKING = ("screening", "intake", "assessment", "planning", "intervention", "evaluation")
@@ -238,3 +238,9 @@ STANDARD = standard_lifecycle()
 #: The standard lifecycle with the MHT rules of a 心桥舒屋-style project: admit after a high
 #: screening MHT, start from a usable baseline, evaluate after a post MHT.
 MHT_LIFECYCLE = standard_lifecycle(id="standard_mht", rules=mht_rules())
+#: :data:`MHT_LIFECYCLE` where a closure waits for a supervisor's approval (the demo's
+#: station runs on it): ``close`` records a request, and the case closes when a worker with
+#: the supervisor role, not the one who asked, approves it.
+MHT_SUPERVISED = standard_lifecycle(
+    id="standard_mht_supervised", rules=mht_rules(), approvals=("close",)
+)

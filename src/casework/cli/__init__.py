@@ -50,13 +50,11 @@ __all__ = [
 
 
 def _demo(args: argparse.Namespace) -> int:
-    from casework.demo import run_xuzhuang, summary
+    from casework.demo import AGENDA_DAY, agenda_text, demo_engine, run_station, summary
 
     if args.db is None:
-        _, cases = run_xuzhuang()
+        _, cases, journal = run_station()
     else:
-        from casework.engine import Engine
-        from casework.standard import MHT_LIFECYCLE
         from casework.store import ConflictError
 
         keys = None
@@ -65,13 +63,15 @@ def _demo(args: argparse.Namespace) -> int:
 
             keys = FileKeyStore.beside(args.db)
         with open_store(args.db, create=True, keys=keys) as store:
-            try:  # the demo's own lifecycle: the standard one with MHT screening
-                _, cases = run_xuzhuang(Engine(MHT_LIFECYCLE, store=store), station=True)
+            try:  # the demo's own lifecycle: MHT screening, closures the supervisor approves
+                _, cases, journal = run_station(demo_engine(store))
             except ConflictError as exc:
                 raise Refused(f"{args.db} already holds the demo's cases ({exc})") from exc
         where = f" (personal fields encrypted, keys in {keys.path})" if keys else ""
         print(f"saved {len(cases)} cases to {args.db}{where}", file=sys.stderr)
     print(summary(cases, args.lang))
+    print()
+    print(agenda_text(cases, journal, args.lang, on=AGENDA_DAY))
     return 0
 
 

@@ -99,13 +99,11 @@ def demo_report(db: str | os.PathLike[str], out: str | os.PathLike[str], lang: s
     station's journal (许庄街道社工站, its 心桥舒屋 project of 5 cases x 10 sessions as the
     article says, its workers, and illustrative volunteers and activities).
     """
-    from casework.demo import run_xuzhuang
-    from casework.engine import Engine
-    from casework.standard import MHT_LIFECYCLE
+    from casework.demo import demo_engine, run_station
     from casework.store import SQLiteStore
 
     with SQLiteStore(db) as store:  # the station's journal is saved with the cases
-        run_xuzhuang(Engine(MHT_LIFECYCLE, store=store), station=True)
+        run_station(demo_engine(store))
     args = ["--db", os.fspath(db), "--year", "2023", "--lang", lang, "--out", os.fspath(out)]
     code = main(args)
     if code != 0:

@@ -41,7 +41,11 @@ class ProjectedDataset(Dataset):
 
     def __init__(self, projection: Any) -> None:  # no super().__init__: nothing to replay
         self.projection = projection
-        self.journals = ()
+        # the outreach register is read from its journal (a station's, small beside its cases)
+        self.journals = tuple(
+            projection.store.journal(journal_id)
+            for (journal_id,) in projection.backend.rows("journals", ["journal_id"])
+        )
         self._cache: dict[str, Any] = {}
         self._records: dict[str, dict[str, Any]] = {t: {} for t in EVENT_TYPES}
         backend = projection.backend
