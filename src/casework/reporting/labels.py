@@ -121,6 +121,12 @@ COLUMNS: Final[Mapping[str, Label]] = {
     "on_time_rate": L("按时率", "on-time share"),
     "items": L("事项数", "items"),
     "median_days_overdue": L("逾期天数中位数", "median days overdue"),
+    # approval turnaround (casework.reporting.approvals)
+    "decided": L("已审批", "decided"),
+    "approved": L("批准", "approved"),
+    "refused": L("驳回", "refused"),
+    "request": L("申请事项", "request for"),
+    "pending_at_end": L("期末待审批", "waiting at the end"),
     "state": L("状态", "state"),
     "lifecycle": L("流程", "lifecycle"),
     "cases": L("个案数", "cases"),
