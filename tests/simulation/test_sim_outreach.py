@@ -228,3 +228,22 @@ def test_the_shipped_outreach_scenario_loads() -> None:
     assert set(by_name) == {"outreach", "more_hours", "every_two_months"}
     assert by_name["more_hours"].outreach.hours_per_week == 16  # type: ignore[union-attr]
     assert by_name["every_two_months"].outreach.groups[0].interval == 60  # type: ignore[union-attr]
+
+
+def test_the_yearly_report_reads_a_simulated_register_as_a_real_one(
+    small_scenario: Callable[..., Scenario],
+) -> None:
+    from casework.reporting import Dataset, Period
+    from casework.reporting.outreach import outreach_summary
+
+    run = simulate(small_scenario(outreach=ELDERLY), seed=6)
+    assert run.journal is not None
+    m = run.metrics()
+    table = outreach_summary(Dataset(run.cases, [run.journal]), Period.year(2024))
+    values = {r["measure"]: r["value"] for r in table.rows}
+    assert values == {
+        "visits": m.outreach_visits,
+        "needs_found": m.needs_found,
+        "people_under_watch": 40,
+        "cases_from_outreach": m.found_by_outreach,
+    }

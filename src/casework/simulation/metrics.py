@@ -230,6 +230,7 @@ def measure(
 def _outreach(scenario: Scenario, journal: Journal | None, end: datetime) -> dict[str, Any]:
     """Visits, their hours, needs found and people overdue at the end, from the register."""
     from casework.register import Register
+    from casework.simulation.outreach import due_on
 
     if journal is None:
         return {}
@@ -245,13 +246,11 @@ def _outreach(scenario: Scenario, journal: Journal | None, end: datetime) -> dic
         person = register.residents[v.resident]
         hours += max((minutes.get(g, 0.0) for g in person.target_groups), default=0.0) / 60.0
         last[v.resident] = max(v.on, last.get(v.resident, v.on))
-    overdue = 0
-    for person in register.residents.values():
-        since = register.registered_at[person.id].date()
-        seen = last.get(person.id)
-        if seen is not None and seen > since:
-            since = seen
-        overdue += last_day > since + timedelta(days=person.visit_every)
+    overdue = sum(
+        1
+        for person in register.residents.values()
+        if last_day > due_on(person, register.registered_at[person.id].date(), last.get(person.id))
+    )
     return {
         "outreach_visits": len(visits),
         "outreach_hours": round(hours, 6),

@@ -13,6 +13,10 @@ Capacity is a :class:`simpy.Store` of session slots: a worker with ``k`` session
 ``k`` slots for weekly plans (``2k`` for fortnightly); a case holds one slot for its whole
 intervention, so cases queue for slots in referral order.  No session is held on a holiday:
 it moves to the next cadence date outside the holiday.
+
+With an ``outreach`` section, a further process makes the register's visits week by week
+(:mod:`casework.simulation.outreach`), recording them in a station journal, and a visit whose
+need becomes a referral starts the same case process, its case opened from the visit.
 """
 
 from __future__ import annotations
@@ -197,18 +201,18 @@ class Simulation:
             )
         for week in range(0, sc.days, 7):
             for planned in rounds.week(week):
-                yield self._wait(planned.day - self.env.now)
+                yield self._wait(planned.time - self.env.now)
                 person = planned.person
                 visit = OutreachVisit(
                     f"{person.resident.id}-v{planned.number}",
                     person.resident.id,
-                    self._day(planned.day),
+                    self._day(planned.time),
                     planned.worker,
                     needs=frozenset({"need found"}) if planned.need else frozenset(),
                 )
                 journal.record(
                     "outreach_visit_recorded",
-                    at=self.at(planned.day),
+                    at=self.at(planned.time),
                     by=planned.worker,
                     store=store,
                     visit=visit,

@@ -20,7 +20,6 @@ referral process of a scenario without outreach is exactly what it was.
 from __future__ import annotations
 
 import random
-from collections.abc import Iterator
 from datetime import date, timedelta
 
 import attrs
@@ -29,7 +28,7 @@ from casework.outreach import Resident
 from casework.simulation.capacity import holiday_days
 from casework.simulation.scenario import OutreachGroup, Scenario
 
-__all__ = ["PlannedVisit", "Rounds", "WatchedPerson"]
+__all__ = ["PlannedVisit", "Rounds", "WatchedPerson", "due_on"]
 
 #: Minute of the day a worker's first outreach visit starts (09:00).
 FIRST_MINUTE = 9 * 60
@@ -52,7 +51,8 @@ class WatchedPerson:
 
 @attrs.frozen
 class PlannedVisit:
-    """A visit the round makes: when (simulated day, with the time of day), whom, by whom."""
+    """A visit the round makes: when (``time``, simulated days from the start, with the time
+    of day), whom, by whom, the person's visit ``number``, and what the draws say it finds."""
 
     time: float
     person: WatchedPerson = attrs.field(eq=False)
@@ -60,11 +60,6 @@ class PlannedVisit:
     number: int
     need: bool
     referral: bool
-
-    @property
-    def day(self) -> float:
-        """The simulated time of the visit (days from the start)."""
-        return self.time
 
 
 class Rounds:
@@ -140,11 +135,9 @@ class Rounds:
         planned.sort(key=lambda v: (v.time, v.worker, v.person.order))
         return planned
 
-    def __iter__(self) -> Iterator[WatchedPerson]:
-        return iter(self.people)
-
 
 def due_on(resident: Resident, registered: date, last: date | None) -> date:
-    """The day a person under watch is next due: their rhythm after the last visit (or start)."""
+    """The day a person under watch is next due: their rhythm after the last visit (or after
+    their registration), as the agenda's register rule reads it."""
     since = registered if last is None or last <= registered else last
     return since + timedelta(days=resident.visit_every)
