@@ -247,3 +247,22 @@ def test_the_yearly_report_reads_a_simulated_register_as_a_real_one(
         "people_under_watch": 40,
         "cases_from_outreach": m.found_by_outreach,
     }
+
+
+def test_referrals_from_outreach_need_session_capacity(
+    small_scenario: Callable[..., Scenario],
+) -> None:
+    no_slots = [{"name": "sw", "role": "social_worker", "count": 1, "sessions_per_week": 0}]
+    with pytest.raises(ScenarioError) as err:
+        small_scenario(outreach=ELDERLY, teams=no_slots, **{"referrals.per_week": 0})
+    assert err.value.problems == (
+        ("teams", "outreach refers people but no team has session capacity"),
+    )
+    quiet = {**ELDERLY, "groups": [{**g, "need_rate": 0} for g in ELDERLY["groups"]]}  # type: ignore[attr-defined]
+    assert small_scenario(outreach=quiet, teams=no_slots, **{"referrals.per_week": 0})
+
+
+def test_a_process_pool_gives_the_serial_study(watched: Scenario) -> None:
+    serial = run_montecarlo(watched, replications=3, seed=9)
+    spread = run_montecarlo(watched, replications=3, seed=9, workers=2)
+    assert repr(spread.runs) == repr(serial.runs)

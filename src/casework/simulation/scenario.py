@@ -555,6 +555,11 @@ class Scenario(_Section):
                     p.append((f"outreach.teams[{i}]", f"{team!r} is not a team of the scenario"))
             if not p and not self.visitors and any(g.people for g in self.outreach.groups):
                 p.append(("outreach.teams", "people are under watch but no worker visits them"))
+            refers = any(
+                g.people and g.need_rate and g.referral_share for g in self.outreach.groups
+            )
+            if not p and refers and self.capacity_per_week == 0:
+                p.append(("teams", "outreach refers people but no team has session capacity"))
         return p
 
     # --- derived views ---------------------------------------------------------------------
