@@ -78,7 +78,9 @@ def test_report_prints_the_ledger_and_writes_one_html_file(
     assert printed.out.startswith("许庄街道社工站: service ledger 2023\n")
     assert "cases opened, closed and withdrawn 2023" in printed.out
     assert "case register" in printed.out and "XZ-2023-01" in printed.out
-    assert f"wrote {out} (15 tables, 0 charts)" in printed.err
+    # the ledger, the register, and the approval turnaround of the supervisor's closures
+    assert f"wrote {out} (16 tables, 0 charts)" in printed.err
+    assert "approval turnaround" in printed.out
     assert sorted(p.name for p in db.parent.glob("*.html")) == ["en.html", "report.html"]
     tables_only = out.read_text("utf-8")
     assert "<svg" not in tables_only.split("<h2>case lifecycle</h2>")[0]  # the diagram only

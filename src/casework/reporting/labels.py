@@ -88,6 +88,7 @@ INDICATORS: Final[Mapping[str, Label]] = {
     "case_register": L("个案名册", "case register"),
     "volunteer_register": L("志愿者名册", "volunteer register"),
     "activity_register": L("活动登记", "activity register"),
+    "approval_turnaround": L("审批时效", "approval turnaround"),
     # measures (the counts the monthly series and the ledger are made of)
     "opened": L("开案数", "cases opened"),
     "closed": L("结案数", "cases closed"),
@@ -121,6 +122,12 @@ COLUMNS: Final[Mapping[str, Label]] = {
     "on_time_rate": L("按时率", "on-time share"),
     "items": L("事项数", "items"),
     "median_days_overdue": L("逾期天数中位数", "median days overdue"),
+    # approval turnaround (casework.reporting.approvals)
+    "decided": L("已审批", "decided"),
+    "approved": L("批准", "approved"),
+    "refused": L("驳回", "refused"),
+    "request": L("申请事项", "request for"),
+    "pending_at_end": L("期末待审批", "waiting at the end"),
     "state": L("状态", "state"),
     "lifecycle": L("流程", "lifecycle"),
     "cases": L("个案数", "cases"),

@@ -18,7 +18,7 @@ import attrs
 
 from casework.instruments import CutOff
 from casework.records import Role
-from casework.reporting import indicators, labels, measures, outreach
+from casework.reporting import approvals, indicators, labels, measures, outreach
 from casework.reporting.dataset import Dataset
 from casework.reporting.labels import HEADINGS, INDICATORS, Label
 from casework.reporting.period import Period
@@ -145,6 +145,8 @@ class YearReport:
                 outreach.watch_on_time(ds, period, lang=lang),
                 outreach.overdue_by_rule(ds, period, lang=lang),
             ]
+        if approvals.has_approvals(ds):  # a station whose lifecycle asks for approvals
+            found.append(approvals.approval_turnaround(ds, period, lang=lang))
         return found
 
     def in_lang(self, lang: str) -> YearReport:

@@ -16,7 +16,7 @@ from casework.simulation.calibrate import Calibration, Estimate, calibrate
 from casework.simulation.capacity import Slot
 from casework.simulation.compare import Comparison, compare
 from casework.simulation.executors import ReplicationFailed, dask_executor
-from casework.simulation.metrics import HEADLINE, LABELS, Metrics, measure
+from casework.simulation.metrics import HEADLINE, LABELS, OUTREACH, Metrics, measure
 from casework.simulation.model import Run, Simulation, simulate
 from casework.simulation.montecarlo import (
     Distribution,
@@ -27,6 +27,8 @@ from casework.simulation.montecarlo import (
 from casework.simulation.scenario import (
     ChangeModel,
     Holiday,
+    Outreach,
+    OutreachGroup,
     PlanSpec,
     Referrals,
     Scenario,
@@ -40,6 +42,7 @@ from casework.simulation.table import Table
 __all__ = [
     "HEADLINE",
     "LABELS",
+    "OUTREACH",
     "Calibration",
     "ChangeModel",
     "Comparison",
@@ -48,6 +51,8 @@ __all__ = [
     "Holiday",
     "Metrics",
     "MonteCarlo",
+    "Outreach",
+    "OutreachGroup",
     "PlanSpec",
     "Referrals",
     "ReplicationFailed",

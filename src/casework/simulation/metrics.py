@@ -12,6 +12,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, datetime, timedelta
+from typing import Any
 
 import attrs
 
@@ -19,11 +20,13 @@ from casework.assessment import outcomes
 from casework.case import Case
 from casework.errors import InvalidValue
 from casework.instruments import Reliability
+from casework.journal import Journal
+from casework.outreach import VisitReferral
 from casework.plan import SessionRecord
 from casework.simulation.capacity import capacity_by_worker
 from casework.simulation.scenario import Scenario
 
-__all__ = ["HEADLINE", "LABELS", "Metrics", "measure"]
+__all__ = ["HEADLINE", "LABELS", "OUTREACH", "Metrics", "measure"]
 
 NAN = float("nan")
 
@@ -47,9 +50,20 @@ LABELS: Mapping[str, tuple[str, str, str]] = {
     "busiest_worker": ("busiest worker's utilisation", "最忙人员使用率", "share"),
     "reliably_improved": ("share reliably improved (MHT)", "MHT可靠改善比例", "share"),
     "dropped_out": ("families who dropped out", "中途退出的家庭", "families"),
+    "outreach_visits": ("outreach visits", "走访次数", "visits"),
+    "outreach_hours": ("worker hours spent on visits", "走访所用工时", "hours"),
+    "found_by_outreach": ("cases found through outreach", "走访发现并开案", "cases"),
+    "overdue_at_end": ("people overdue for a visit at the end", "期末逾期未走访人数", "people"),
 }
+#: The outreach indicators (0 for a scenario without an ``outreach`` section).
+OUTREACH: tuple[str, ...] = (
+    "outreach_visits",
+    "outreach_hours",
+    "found_by_outreach",
+    "overdue_at_end",
+)
 #: The indicators summarised by default, in this order.
-HEADLINE: tuple[str, ...] = tuple(LABELS)
+HEADLINE: tuple[str, ...] = tuple(n for n in LABELS if n not in OUTREACH)
 
 
 @attrs.frozen
@@ -64,6 +78,13 @@ class Metrics:
     ``waiting_list``: (month, mean number of children waiting for a slot that month).
     ``reliably_improved``: share of children with a baseline and a post MHT whose reliable
     change is an improvement; ``reliability_source`` says where r and SD came from.
+
+    Outreach (read from the register's journal): ``outreach_visits`` recorded in the period;
+    ``outreach_hours``: their worker time (each visit takes its group's ``minutes``);
+    ``needs_found``: visits that found a need; ``found_by_outreach``: cases opened from a visit
+    (their referral source is the visit); ``overdue_at_end``: people under watch overdue for a
+    visit on the period's last day (past their rhythm since the last visit, or since they were
+    registered), as the agenda of that day would list them.  All 0 without outreach.
     """
 
     seed: int
@@ -91,6 +112,11 @@ class Metrics:
     assessed: int
     reliably_improved: float
     reliability_source: str
+    outreach_visits: int = 0
+    outreach_hours: float = 0.0
+    needs_found: int = 0
+    found_by_outreach: int = 0
+    overdue_at_end: int = 0
 
     def value(self, name: str) -> float:
         """The indicator ``name`` as a float (see :data:`LABELS`)."""
@@ -112,8 +138,13 @@ def _days(a: datetime, b: datetime) -> float:
     return (b - a).total_seconds() / 86400.0
 
 
-def measure(scenario: Scenario, cases: Sequence[Case], *, seed: int = 0) -> Metrics:
-    """The indicators of ``cases`` simulated (or recorded) under ``scenario``."""
+def measure(
+    scenario: Scenario, cases: Sequence[Case], *, seed: int = 0, journal: Journal | None = None
+) -> Metrics:
+    """The indicators of ``cases`` simulated (or recorded) under ``scenario``.
+
+    ``journal``: the station journal holding the outreach register, for the outreach indicators.
+    """
     origin = datetime(scenario.start.year, scenario.start.month, scenario.start.day)
     end = origin + timedelta(days=scenario.days)
     count: dict[str, int] = {}
@@ -191,7 +222,41 @@ def measure(scenario: Scenario, cases: Sequence[Case], *, seed: int = 0) -> Metr
         assessed=assessed,
         reliably_improved=improved,
         reliability_source=source,
+        found_by_outreach=sum(1 for c in cases if isinstance(c.referral, VisitReferral)),
+        **_outreach(scenario, journal, end),
     )
+
+
+def _outreach(scenario: Scenario, journal: Journal | None, end: datetime) -> dict[str, Any]:
+    """Visits, their hours, needs found and people overdue at the end, from the register."""
+    from casework.register import Register
+    from casework.simulation.outreach import due_on
+
+    if journal is None:
+        return {}
+    minutes = {
+        g.target_group: g.minutes for g in (scenario.outreach.groups if scenario.outreach else ())
+    }
+    last_day = (end - timedelta(days=1)).date()
+    register = Register.of(journal, until=last_day)
+    visits = [v for v in register.visits if v.on <= last_day]
+    hours = 0.0
+    last: dict[str, date] = {}
+    for v in visits:
+        person = register.residents[v.resident]
+        hours += max((minutes.get(g, 0.0) for g in person.target_groups), default=0.0) / 60.0
+        last[v.resident] = max(v.on, last.get(v.resident, v.on))
+    overdue = sum(
+        1
+        for person in register.residents.values()
+        if last_day > due_on(person, register.registered_at[person.id].date(), last.get(person.id))
+    )
+    return {
+        "outreach_visits": len(visits),
+        "outreach_hours": round(hours, 6),
+        "needs_found": sum(1 for v in visits if v.found_need),
+        "overdue_at_end": overdue,
+    }
 
 
 def _utilisation(

@@ -13,6 +13,10 @@ Capacity is a :class:`simpy.Store` of session slots: a worker with ``k`` session
 ``k`` slots for weekly plans (``2k`` for fortnightly); a case holds one slot for its whole
 intervention, so cases queue for slots in referral order.  No session is held on a holiday:
 it moves to the next cadence date outside the holiday.
+
+With an ``outreach`` section, a further process makes the register's visits week by week
+(:mod:`casework.simulation.outreach`), recording them in a station journal, and a visit whose
+need becomes a referral starts the same case process, its case opened from the visit.
 """
 
 from __future__ import annotations
@@ -29,12 +33,15 @@ from casework.case import Case
 from casework.catalogue import Catalogue
 from casework.engine import Engine, EventSink
 from casework.errors import GuardFailed
+from casework.journal import Journal
 from casework.lifecycle import Lifecycle
+from casework.outreach import OutreachVisit, Resident
 from casework.plan import SessionMode, SessionPlan, SessionRecord, SessionStatus
 from casework.records import Client, Consent, ConsentGiver, Guardian, TargetGroup
 from casework.simulation._deps import require_simpy
 from casework.simulation.answers import SCALE_ITEMS, protocol
 from casework.simulation.capacity import Slot, first_date, holiday_days, slots
+from casework.simulation.outreach import Rounds
 from casework.simulation.scenario import Scenario, resolve_lifecycle
 
 if TYPE_CHECKING:
@@ -57,12 +64,15 @@ class Run:
     """One simulated run: the scenario, its seed, and every case with its full event log.
 
     The cases are ordinary :class:`~casework.Case` objects built by the engine, so reports,
-    exports and stores read them as they read real ones.
+    exports and stores read them as they read real ones.  ``journal`` is the station's journal
+    holding the outreach register (people under watch, visits, cases opened from visits) when
+    the scenario has an ``outreach`` section, else None.
     """
 
     scenario: Scenario
     seed: int
     cases: tuple[Case, ...]
+    journal: Journal | None = None
 
     def __repr__(self) -> str:
         events = sum(c.version for c in self.cases)
@@ -75,7 +85,7 @@ class Run:
         """The run's indicators, computed from the cases' events."""
         from casework.simulation.metrics import measure
 
-        return measure(self.scenario, self.cases, seed=self.seed)
+        return measure(self.scenario, self.cases, seed=self.seed, journal=self.journal)
 
 
 class Simulation:
@@ -109,6 +119,8 @@ class Simulation:
         self.leads = [
             w for t in scenario.teams if t.role == "social_worker" for w in t.workers
         ] or ["station"]
+        self._referred = 0
+        self.journal: Journal | None = None
         self._ran = False
 
     # --- time --------------------------------------------------------------------------------
@@ -135,8 +147,10 @@ class Simulation:
             raise RuntimeError("a Simulation runs once; build another for another run")
         self._ran = True
         self.env.process(self._arrivals())
+        if self.scenario.outreach is not None:
+            self.env.process(self._outreach())
         self.env.run(until=self.scenario.days)
-        return Run(self.scenario, self.seed, tuple(self.cases))
+        return Run(self.scenario, self.seed, tuple(self.cases), self.journal)
 
     def _arrivals(self) -> Process:
         """Referrals: a Poisson process at the peak monthly rate, thinned month by month."""
@@ -147,14 +161,65 @@ class Simulation:
             return
         rng = self.rng
         horizon = self.scenario.days
-        n = 0
         while True:
             yield self._wait(rng.expovariate(peak))
             if self.env.now >= horizon:
                 return
             if rng.random() * peak < rates[self._day(self.env.now).month - 1]:
-                n += 1
-                self.env.process(self._case(n))
+                self._referred += 1
+                self.env.process(self._case(self._referred))
+
+    # --- outreach ------------------------------------------------------------------------------
+
+    def _outreach(self) -> Process:
+        """The outreach register: visits week by week, and the needs they find as referrals.
+
+        The register is a real station journal: people are registered at the start and every
+        visit is recorded (``resident_registered``, ``outreach_visit_recorded``, the events
+        :mod:`casework.register` writes), and a visit whose need becomes a referral opens its
+        case with :func:`casework.referral.open_from_visit`, so the case is linked to the visit
+        both ways and then follows the same flow as every other referral.
+        """
+        sc = self.scenario
+        store = self.engine.store
+        rounds = Rounds(sc, self.seed)
+        journal = Journal.open(
+            f"{sc.name}-{self.seed}-register",
+            station=sc.name,
+            at=self.at(0),
+            by="station",
+            store=store,
+        )
+        self.journal = journal
+        for person in rounds.people:
+            journal.record(
+                "resident_registered",
+                at=self.at(0),
+                by="station",
+                store=store,
+                resident=person.resident,
+            )
+        for week in range(0, sc.days, 7):
+            for planned in rounds.week(week):
+                yield self._wait(planned.time - self.env.now)
+                person = planned.person
+                visit = OutreachVisit(
+                    f"{person.resident.id}-v{planned.number}",
+                    person.resident.id,
+                    self._day(planned.time),
+                    planned.worker,
+                    needs=frozenset({"need found"}) if planned.need else frozenset(),
+                )
+                journal.record(
+                    "outreach_visit_recorded",
+                    at=self.at(planned.time),
+                    by=planned.worker,
+                    store=store,
+                    visit=visit,
+                )
+                if planned.referral:
+                    self._referred += 1
+                    self.env.process(self._case(self._referred, found=(person.resident, visit)))
 
     # --- one case ------------------------------------------------------------------------------
 
@@ -175,16 +240,52 @@ class Simulation:
     def _case_id(self, n: int) -> str:
         return f"{self.scenario.name}-{self.seed}-{n:04d}"
 
-    def _case(self, n: int) -> Process:
-        """One referral, from opening to closure (or an earlier exit)."""
+    def _case(self, n: int, found: tuple[Resident, OutreachVisit] | None = None) -> Process:
+        """One referral, from opening to closure (or an earlier exit).
+
+        ``found``: the person under watch and the visit that found the need, for a case that
+        outreach opened (its client is that person, its referral source that visit).
+        """
         sc, rng, eng, env = self.scenario, self.rng, self.engine, self.env
         timing, mht = sc.timing, sc.mht
         referred = self.at(env.now)
         lead = self.leads[(n - 1) % len(self.leads)]
-        client = self._client(n, referred)
-        case = eng.open(
-            self._case_id(n), client, at=referred, by=lead, worker=lead, programme=sc.programme
-        )
+        if found is None:
+            client = self._client(n, referred)
+            case = eng.open(
+                self._case_id(n),
+                client,
+                at=referred,
+                by=lead,
+                worker=lead,
+                programme=sc.programme,
+            )
+        else:
+            from casework.referral import open_from_visit
+
+            resident, visit = found
+            if visit.worker in self.leads:
+                lead = visit.worker
+            client = Client(
+                f"{self._case_id(n)}-c",
+                f"person {n}",
+                resident.birth_date,
+                "female" if n % 2 else "male",
+                (Guardian(f"{self._case_id(n)}-g1", "family member"),),
+                tuple(resident.target_groups),
+            )
+            assert self.journal is not None
+            case = open_from_visit(
+                eng,
+                self.journal,
+                visit.id,
+                self._case_id(n),
+                client,
+                at=referred,
+                by=lead,
+                worker=lead,
+                programme=sc.programme,
+            )
         self.cases.append(case)
 
         yield self._wait(self._exp(timing.screen_days))

@@ -31,6 +31,8 @@ __all__ = [
     "CADENCES",
     "ChangeModel",
     "Holiday",
+    "Outreach",
+    "OutreachGroup",
     "PlanSpec",
     "Problem",
     "Referrals",
@@ -350,6 +352,107 @@ class ChangeModel(_Section):
         return f"supplied: r={self.reliability:g}, SD={self.reliability_sd:g}"
 
 
+@attrs.frozen
+class OutreachGroup(_Section):
+    """People under watch of one target group: how many, how often visited, what visits find.
+
+    ``target_group`` is a :class:`~casework.records.TargetGroup` value; ``people`` are registered
+    at the start.  ``visit_every`` (days) defaults to the group's rhythm in
+    :data:`~casework.outreach.DEFAULT_VISIT_DAYS`.  ``minutes``: worker time one visit takes,
+    travel included.  ``need_rate``: share of visits that find a need; ``referral_share``: share
+    of those that become a referral (a case opened from the visit).
+    """
+
+    target_group: str
+    people: int
+    visit_every: int | None = None
+    minutes: float = 60.0
+    need_rate: float = 0.05
+    referral_share: float = 0.5
+
+    def _problems(self) -> list[Problem]:
+        from casework.outreach import DEFAULT_VISIT_DAYS
+        from casework.records import TargetGroup
+
+        p = [
+            *_number("group.people", self.people, lo=0, integer=True),
+            *_number("group.minutes", self.minutes, above=0),
+            *_probability("group.need_rate", self.need_rate),
+            *_probability("group.referral_share", self.referral_share),
+        ]
+        groups = {g.value for g in TargetGroup}
+        if self.target_group not in groups:
+            p.append(
+                (
+                    "group.target_group",
+                    f"{self.target_group!r} is not one of: {', '.join(sorted(groups))}",
+                )
+            )
+        if self.visit_every is not None:
+            p += _number("group.visit_every", self.visit_every, lo=1, integer=True)
+        elif self.target_group in groups and self.target_group not in DEFAULT_VISIT_DAYS:
+            p.append(
+                ("group.visit_every", f"no default rhythm for {self.target_group!r}: give one")
+            )
+        return p
+
+    @property
+    def interval(self) -> int:
+        """Days between two visits to one person (given, or the group's default rhythm)."""
+        from casework.outreach import DEFAULT_VISIT_DAYS
+
+        return (
+            self.visit_every
+            if self.visit_every is not None
+            else DEFAULT_VISIT_DAYS[self.target_group]
+        )
+
+    @property
+    def visits_per_year(self) -> float:
+        """Visits the group needs in a year if everybody is visited on their rhythm."""
+        return self.people * 365.0 / self.interval
+
+
+@attrs.frozen
+class Outreach(_Section):
+    """The outreach register (走访): people under watch by group, and the time workers give it.
+
+    Every worker of the visiting ``teams`` (default: the social-worker teams) gives
+    ``hours_per_week`` to outreach, spread evenly over the weekdays (Monday to Friday, holidays
+    left out), beside their session slots: sessions keep their own timetable, so visits and
+    sessions never compete for the same hour.  People are shared among the visiting workers in
+    turn; each worker visits the people due first, on or after the day they are due, as long as
+    that day's outreach hours last; the rest wait and become overdue.
+    """
+
+    groups: tuple[OutreachGroup, ...] = attrs.field(converter=_tuple)
+    hours_per_week: float = 8.0
+    teams: tuple[str, ...] = attrs.field(default=(), converter=_tuple)
+
+    _LISTS: ClassVar[Mapping[str, type[_Section]]] = {"groups": OutreachGroup}
+
+    def _problems(self) -> list[Problem]:
+        p = _number("outreach.hours_per_week", self.hours_per_week, lo=0)
+        if not isinstance(self.groups, tuple) or not all(
+            isinstance(g, OutreachGroup) for g in self.groups
+        ):
+            p.append(("outreach.groups", f"must be a list of OutreachGroup, got {self.groups!r}"))
+        elif not self.groups:
+            p.append(("outreach.groups", "no group: nobody is under watch"))
+        else:
+            names = [g.target_group for g in self.groups]
+            if len(set(names)) != len(names):
+                p.append(("outreach.groups", f"one entry per target group, got {names}"))
+        if not isinstance(self.teams, tuple) or not all(isinstance(t, str) for t in self.teams):
+            p.append(("outreach.teams", f"must be a list of team names, got {self.teams!r}"))
+        return p
+
+    @property
+    def minutes_per_year(self) -> float:
+        """Worker minutes a year that visiting everybody on their rhythm takes."""
+        return sum(g.visits_per_year * g.minutes for g in self.groups)
+
+
 #: The triggers the simulation fires: a lifecycle it drives must define every one.
 DRIVEN_TRIGGERS = (
     "screen",
@@ -409,13 +512,16 @@ class Scenario(_Section):
     holidays: tuple[Holiday, ...] = attrs.field(default=(), converter=_tuple)
     lifecycle: str = "standard_mht"
     programme: str = "simulated project"
+    outreach: Outreach | None = None
 
     _SECTIONS: ClassVar[Mapping[str, type[_Section]]] = {
         "referrals": Referrals,
         "plan": PlanSpec,
         "timing": Timing,
         "mht": ChangeModel,
+        "outreach": Outreach,
     }
+    _OPTIONAL: ClassVar[frozenset[str]] = frozenset({"outreach"})
     _LISTS: ClassVar[Mapping[str, type[_Section]]] = {"teams": Team, "holidays": Holiday}
 
     def _problems(self) -> list[Problem]:
@@ -424,6 +530,8 @@ class Scenario(_Section):
         if not p and self.end <= self.start:
             p.append(("end", f"{self.end} is not after the start {self.start}"))
         for key, kind in self._SECTIONS.items():
+            if key in self._OPTIONAL and getattr(self, key) is None:
+                continue
             if not isinstance(getattr(self, key), kind):
                 p.append((key, f"must be a {kind.__name__}, got {getattr(self, key)!r}"))
         for key, kind in self._LISTS.items():
@@ -440,6 +548,18 @@ class Scenario(_Section):
         if self.referrals.per_week > 0 and self.capacity_per_week == 0:
             p.append(("teams", "children are referred but no team has session capacity (all 0)"))
         p += _text("lifecycle", self.lifecycle)  # found in the catalogue when the run starts
+        if self.outreach is not None:
+            known = set(names)
+            for i, team in enumerate(self.outreach.teams):
+                if team not in known:
+                    p.append((f"outreach.teams[{i}]", f"{team!r} is not a team of the scenario"))
+            if not p and not self.visitors and any(g.people for g in self.outreach.groups):
+                p.append(("outreach.teams", "people are under watch but no worker visits them"))
+            refers = any(
+                g.people and g.need_rate and g.referral_share for g in self.outreach.groups
+            )
+            if not p and refers and self.capacity_per_week == 0:
+                p.append(("teams", "outreach refers people but no team has session capacity"))
         return p
 
     # --- derived views ---------------------------------------------------------------------
@@ -453,6 +573,19 @@ class Scenario(_Section):
     def capacity_per_week(self) -> float:
         """Sessions all teams can hold in a working week."""
         return sum(t.capacity_per_week for t in self.teams)
+
+    @property
+    def visitors(self) -> tuple[str, ...]:
+        """The workers who make outreach visits (none without an ``outreach`` section)."""
+        if self.outreach is None:
+            return ()
+        chosen = self.outreach.teams
+        return tuple(
+            w
+            for t in self.teams
+            if (t.name in chosen if chosen else t.role == "social_worker")
+            for w in t.workers
+        )
 
     def is_holiday(self, day: date) -> bool:
         """True when ``day`` is in one of the station's holidays."""
@@ -471,6 +604,15 @@ class Scenario(_Section):
             f"  MHT baseline {self.mht.baseline_mean:g}±{self.mht.baseline_sd:g}, "
             f"expected reduction {self.mht.expected_reduction:g}±{self.mht.change_sd:g}",
         ]
+        if self.outreach is not None:
+            o = self.outreach
+            groups = ", ".join(
+                f"{g.people} {g.target_group} every {g.interval}d x {g.minutes:g}min"
+                for g in o.groups
+            )
+            lines.append(
+                f"  outreach: {groups}; {len(self.visitors)} visitors x {o.hours_per_week:g}h/week"
+            )
         if self.holidays:
             lines.append(
                 "  holidays: " + ", ".join(f"{h.name} {h.start}..{h.end}" for h in self.holidays)
@@ -543,19 +685,25 @@ def _build(
         if name not in data and f.default is attrs.NOTHING:
             problems.append((f"{prefix}{name}", "missing"))
     kwargs: dict[str, Any] = {}
+    sections: Mapping[str, type[_Section]] = getattr(cls, "_SECTIONS", {}) if nested else {}
+    lists: Mapping[str, type[_Section]] = getattr(cls, "_LISTS", {})
+    optional: frozenset[str] = getattr(cls, "_OPTIONAL", frozenset())
     for name, value in data.items():
         if name not in fields:
             continue
-        if nested and name in Scenario._SECTIONS:
-            sub = Scenario._SECTIONS[name]
-            kwargs[name] = _section(sub, value, f"{name}.", problems)
-        elif nested and name in Scenario._LISTS:
-            sub = Scenario._LISTS[name]
+        if name in optional and value is None:
+            kwargs[name] = None
+        elif name in sections:
+            sub = sections[name]
+            kwargs[name] = _section(sub, value, f"{prefix}{name}.", problems)
+        elif name in lists:
+            sub = lists[name]
             if not isinstance(value, list | tuple):
-                problems.append((name, f"must be a list of tables, got {value!r}"))
+                problems.append((f"{prefix}{name}", f"must be a list of tables, got {value!r}"))
                 continue
             kwargs[name] = tuple(
-                _section(sub, item, f"{name}[{i}].", problems) for i, item in enumerate(value)
+                _section(sub, item, f"{prefix}{name}[{i}].", problems)
+                for i, item in enumerate(value)
             )
         else:
             kwargs[name] = _convert(date if name in ("start", "end") else object, value)
@@ -567,6 +715,8 @@ def _section(cls: type[_Section], data: Any, prefix: str, problems: list[Problem
     kwargs = _build(cls, data, prefix, problems)
     if any(msg == "missing" for _, msg in problems[before:]) or not isinstance(data, Mapping):
         return None  # unknown keys are reported and left out; the rest is still checked
+    if any(isinstance(v, tuple) and None in v for v in kwargs.values()):
+        return None  # a nested entry was refused, and is reported already
     try:
         return cls(**kwargs)
     except ScenarioError as exc:
