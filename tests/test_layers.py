@@ -81,7 +81,7 @@ def test_no_import_circles() -> None:
 LAYERS = [
     (
         "records and events",
-        ["errors", "_support", "events", "records", "plan", "station", "outreach"],
+        ["errors", "_support", "_validators", "events", "records", "plan", "station", "outreach"],
     ),
     (
         "definitions",

@@ -15,12 +15,15 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Mapping
-from datetime import date, datetime
+from datetime import date
 from types import MappingProxyType
 from typing import Any, Final
 
 import attrs
 
+from casework._validators import day as _day
+from casework._validators import optional_text as _optional_text
+from casework._validators import text as _text
 from casework.errors import InvalidValue
 from casework.records import TargetGroup, coerce_enum
 
@@ -56,32 +59,6 @@ class OutreachMode(enum.StrEnum):
     PHONE = "phone"
     COMMUNITY = "community"
     OTHER = "other"
-
-
-def _where(instance: Any, attribute: attrs.Attribute[Any]) -> str:
-    return f"{type(instance).__name__}.{attribute.name}"
-
-
-def _text(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
-    if not isinstance(value, str) or not value.strip():
-        raise InvalidValue(
-            _where(instance, attribute), f"must be a non-empty string, got {value!r}"
-        )
-
-
-def _optional_text(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
-    if value is not None:
-        _text(instance, attribute, value)
-
-
-def _day(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
-    if isinstance(value, datetime) or not isinstance(value, date):
-        raise InvalidValue(_where(instance, attribute), f"expected a date, got {value!r}")
-
-
-def _optional_day(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
-    if value is not None:
-        _day(instance, attribute, value)
 
 
 def _tags(value: Any) -> frozenset[str]:

@@ -11,11 +11,16 @@ from __future__ import annotations
 
 import enum
 import math
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from typing import Any
 
 import attrs
 
+from casework._validators import day as _day
+from casework._validators import optional_day as _optional_day
+from casework._validators import optional_text as _optional_text
+from casework._validators import text as _text
+from casework._validators import where as _where
 from casework.errors import InvalidValue
 from casework.records import as_items, coerce_enum
 
@@ -67,32 +72,6 @@ class PartnerRole(enum.StrEnum):
 
 
 # --- validators --------------------------------------------------------------------------
-
-
-def _where(instance: Any, attribute: attrs.Attribute[Any]) -> str:
-    return f"{type(instance).__name__}.{attribute.name}"
-
-
-def _text(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
-    if not isinstance(value, str) or not value.strip():
-        raise InvalidValue(
-            _where(instance, attribute), f"must be a non-empty string, got {value!r}"
-        )
-
-
-def _optional_text(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
-    if value is not None:
-        _text(instance, attribute, value)
-
-
-def _day(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
-    if isinstance(value, datetime) or not isinstance(value, date):
-        raise InvalidValue(_where(instance, attribute), f"expected a date, got {value!r}")
-
-
-def _optional_day(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
-    if value is not None:
-        _day(instance, attribute, value)
 
 
 def _count(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
