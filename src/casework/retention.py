@@ -167,5 +167,7 @@ def check_retention(rules: Sequence[RetentionRule], lifecycle_ids: Iterable[str]
         seen.setdefault(r.id, r)
         unknown = [n for n in r.lifecycles if n not in ids]
         if unknown:
-            problems.append(f"retention rule {r.id!r}: no lifecycle {', '.join(map(repr, unknown))}")
+            problems.append(
+                f"retention rule {r.id!r}: no lifecycle {', '.join(map(repr, unknown))}"
+            )
     return problems
