@@ -140,10 +140,10 @@ def test_casework_erase_due_on_dry_run_changes_nothing_then_erases(
     path = tmp_path / "station.db"
     rules = tmp_path / "retention.toml"
     rules.write_text(
-        "\n".join(f"{k} = {v!r}".replace("'", '"') for k, v in CHILD.to_dict().items()
-                  if k != "lifecycles").join(["[[retention]]\n", "\n"]),
+        '[[retention]]\nid = "child"\nzh = "未成年人"\nen = "children"\n'
+        "after_closure_years = 5\nafter_age = 18\nyears = 3\nnotice = 60\n",
         encoding="utf-8",
-    )  # fmt: skip
+    )
     with SQLiteStore(path, keys=FileKeyStore.beside(path)) as store:
         two_clients(store)
     before = path.read_bytes()

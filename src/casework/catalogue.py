@@ -277,7 +277,11 @@ class Catalogue:
         """
         path = Path(path)
         try:
-            return retention_from_dict(_read(path))
+            data = _read(path)
+        except DefinitionError:
+            raise  # already names the file
+        try:
+            return retention_from_dict(data)
         except DefinitionError as exc:
             raise DefinitionError(f"{path}: {exc.name}", exc.problems) from exc
 
