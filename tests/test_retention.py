@@ -73,7 +73,8 @@ def test_the_catalogue_checks_the_lifecycles_and_ships_no_rule() -> None:
 def test_retention_rules_load_from_a_toml_file(tmp_path: Path) -> None:
     path = tmp_path / "retention.toml"
     path.write_text(
-        '[[retention]]\nid = "ten_years"\nzh = "结案后保存10年"\nen = "kept 10 years after closure"\n'
+        '[[retention]]\nid = "ten_years"\nzh = "结案后保存10年"\n'
+        'en = "kept 10 years after closure"\n'
         "after_closure_years = 10\nnotice = 30\n",
         encoding="utf-8",
     )

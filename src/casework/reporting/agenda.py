@@ -32,10 +32,10 @@ from casework.lifecycle import Lifecycle
 from casework.recording import EVENT_TYPES
 from casework.records import Worker
 from casework.register import Register
-from casework.retention import RETENTION_RULE
 from casework.reporting import labels
 from casework.reporting.labels import Label
 from casework.reporting.table import Table
+from casework.retention import RETENTION_RULE
 from casework.station import Project
 
 __all__ = ["Agenda", "AgendaItem", "agenda", "agenda_from_store"]
