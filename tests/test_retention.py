@@ -177,3 +177,24 @@ def test_casework_erase_refuses_mixed_or_bad_options(
     assert code == 1 and "not an ISO 8601 date" in err
     code, _, err = run(capsys, "erase", "--db", db, "--subject", "c-1", "--by", "li")
     assert code == 1 and "--subject needs --reason" in err
+
+
+def test_casework_agenda_lists_erasures_coming_due(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "station.db"
+    rules = tmp_path / "retention.toml"
+    rules.write_text(
+        '[[retention]]\nid = "ten_years"\nzh = "结案后保存10年"\n'
+        'en = "kept 10 years after closure"\nafter_closure_years = 10\nnotice = 30\n',
+        encoding="utf-8",
+    )
+    with SQLiteStore(path, keys=FileKeyStore.beside(path)) as store:
+        two_clients(store)
+    # both closed 2024-03-06: due 2034-03-06, shown from 2034-02-04 (30 days before)
+    db, more = str(path), ("--retention", str(rules), "--rule", "retention")
+    code, out, err = run(capsys, "agenda", "--db", db, "--on", "2034-02-04", *more)
+    assert code == 0, err
+    assert out.count("2034-03-06") == 2 and "c-adult" in out and "c-child" in out
+    code, out, err = run(capsys, "agenda", "--db", db, "--on", "2034-02-03", *more)
+    assert code == 0 and "(nothing due)" in out
