@@ -198,3 +198,28 @@ def test_casework_agenda_lists_erasures_coming_due(
     assert out.count("2034-03-06") == 2 and "c-adult" in out and "c-child" in out
     code, out, err = run(capsys, "agenda", "--db", db, "--on", "2034-02-03", *more)
     assert code == 0 and "(nothing due)" in out
+
+
+def test_a_long_due_run_shows_a_progress_bar_on_stderr(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "station.db"
+    rules = tmp_path / "retention.toml"
+    rules.write_text(
+        '[[retention]]\nid = "one_year"\nzh = "结案后保存1年"\nen = "one year"\n'
+        "after_closure_years = 1\n",
+        encoding="utf-8",
+    )
+    with SQLiteStore(path, keys=FileKeyStore.beside(path)) as store:
+        for i in range(12):
+            screened_out(store, f"P-{i}", f"c-{i}", date(1990, 1, 1), T0)
+    code, out, err = run(
+        capsys, "erase", "--db", str(path), "--due-on", "2025-03-06", "--by", "li",
+        "--retention", str(rules), "--at", "2025-03-06T09:00",
+    )  # fmt: skip
+    assert code == 0, err
+    assert out.count("erasing c-") == 12 and "12/12 erased 100%" in err
+    with SQLiteStore(path, keys=FileKeyStore.beside(path)) as store:
+        assert all(store.load(f"P-{i}").erased for i in range(12))
+        kept = Catalogue().with_retention([rules])
+        assert due_erasures(store, on=date(2025, 3, 6), catalogue=kept) == []
