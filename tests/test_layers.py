@@ -85,7 +85,16 @@ LAYERS = [
     ),
     (
         "definitions",
-        ["instruments", "assessment", "lifecycle", "rules", "guards", "standard", "due"],
+        [
+            "instruments",
+            "assessment",
+            "lifecycle",
+            "rules",
+            "guards",
+            "standard",
+            "due",
+            "retention",
+        ],
     ),
     ("the catalogue", ["catalogue"]),
     ("the seam with transitions", ["_machine"]),

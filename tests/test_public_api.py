@@ -48,6 +48,7 @@ def test_surface_is_deliberate() -> None:
             "erasure",
             "annotations",
             "due",
+            "retention",
             "outreach",
             "referral",
             "register",

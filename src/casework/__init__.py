@@ -61,6 +61,7 @@ from casework.records import (
 )
 from casework.referral import open_from_visit
 from casework.register import Register, record_visit, register_resident
+from casework.retention import RetentionRule
 from casework.standard import MHT_LIFECYCLE, MHT_SUPERVISED, STANDARD, standard_lifecycle
 
 __version__ = "0.1.0"
@@ -106,6 +107,7 @@ __all__ = [
     "Register",
     "ReplayError",
     "Resident",
+    "RetentionRule",
     "Role",
     "SessionMode",
     "SessionPlan",

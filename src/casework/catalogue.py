@@ -27,6 +27,7 @@ from casework.errors import DefinitionError, UnknownDefinition
 from casework.guards import BUILTIN
 from casework.instruments import Instrument
 from casework.lifecycle import Guard, Hook, Lifecycle
+from casework.retention import RetentionRule, check_retention, retention_from_dict
 from casework.standard import MHT_LIFECYCLE, MHT_SUPERVISED, STANDARD
 
 __all__ = ["DEFAULT_CATALOGUE", "PROJECT_FILE", "Catalogue", "Unavailable"]
@@ -98,7 +99,8 @@ class Catalogue:
         engine = Engine("qingnuan-xiyang", store=store)
 
     ``due_rules`` are the due-work rules the agenda reads (:mod:`casework.due`), checked
-    against the lifecycles they watch.  The shipped definitions (the standard lifecycles,
+    against the lifecycles they watch; ``retention`` the retention rules
+    (:mod:`casework.retention`; none shipped).  The shipped definitions (the standard lifecycles,
     the shipped instruments, built-in guards and due-work rules) are included unless
     ``shipped=False``.  Definitions are checked as the catalogue
     is built: two different lifecycles with one id and version, two guards under one name,
@@ -112,6 +114,7 @@ class Catalogue:
     hooks: Mapping[str, Hook] = attrs.field(eq=attrs.cmp_using(eq=lambda a, b: a == b))
     payload_types: tuple[type, ...]
     due_rules: tuple[DueRule, ...]
+    retention: tuple[RetentionRule, ...]
     _by_version: dict[tuple[str, int], Lifecycle] = attrs.field(eq=False, hash=False)
     _latest: dict[str, Lifecycle] = attrs.field(eq=False, hash=False)
     _instrument: dict[str, Instrument] = attrs.field(eq=False, hash=False)
@@ -125,6 +128,7 @@ class Catalogue:
         hooks: Mapping[str, Hook] | Iterable[Hook] = (),
         payload_types: Iterable[type] = (),
         due_rules: Iterable[DueRule] = (),
+        retention: Iterable[RetentionRule] = (),
         shipped: bool = True,
     ) -> None:
         if isinstance(instruments, Mapping):
@@ -161,7 +165,8 @@ class Catalogue:
             key=lambda lc: (lc.id, lc.version),
         )
         instrs = _unique("instrument", instrs, lambda i: (i.id, i.version))
-        rule_problems = check_rules(rules, lcs)
+        kept = list(retention)
+        rule_problems = check_rules(rules, lcs) + check_retention(kept, {lc.id for lc in lcs})
         if rule_problems:
             raise DefinitionError("catalogue", rule_problems)
         rules = list({r.id: r for r in rules}.values())
@@ -176,6 +181,7 @@ class Catalogue:
             MappingProxyType(_named("hook", hooks)),
             tuple(dict.fromkeys(payload_types)),
             tuple(rules),
+            tuple({r.id: r for r in kept}.values()),
             by_version,
             latest,
             {i.id: i for i in instrs},
@@ -195,6 +201,7 @@ class Catalogue:
                 dict(self.hooks),
                 self.payload_types,
                 self.due_rules,
+                self.retention,
             ),
         )
 
@@ -249,6 +256,7 @@ class Catalogue:
         hooks: Mapping[str, Hook] | Iterable[Hook] = (),
         payload_types: Iterable[type] = (),
         due_rules: Iterable[DueRule] = (),
+        retention: Iterable[RetentionRule] = (),
     ) -> Catalogue:
         """A new catalogue with these definitions added to this one's."""
         return Catalogue(
@@ -258,8 +266,32 @@ class Catalogue:
             hooks={**self.hooks, **_named("hook", hooks)},
             payload_types=(*self.payload_types, *payload_types),
             due_rules=(*self.due_rules, *due_rules),
+            retention=(*self.retention, *retention),
             shipped=False,
         )
+
+    def load_retention(self, path: str | Path) -> tuple[RetentionRule, ...]:
+        """Read retention rules from a TOML (``[[retention]]`` tables) or JSON file.
+
+        .. versionadded:: 0.2
+        """
+        path = Path(path)
+        try:
+            data = _read(path)
+        except DefinitionError:
+            raise  # already names the file
+        try:
+            return retention_from_dict(data)
+        except DefinitionError as exc:
+            raise DefinitionError(f"{path}: {exc.name}", exc.problems) from exc
+
+    def with_retention(self, paths: Iterable[str | Path]) -> Catalogue:
+        """This catalogue plus the retention rules in ``paths`` (TOML or JSON).
+
+        .. versionadded:: 0.2
+        """
+        loaded = [r for p in paths for r in self.load_retention(p)]
+        return self.extended(retention=loaded)
 
     def load_due_rules(self, path: str | Path) -> tuple[DueRule, ...]:
         """Read due-work rules from a TOML (``[[due_rules]]`` tables) or JSON file."""
@@ -323,11 +355,17 @@ class Catalogue:
         if not isinstance(table, Mapping):
             raise DefinitionError(str(path), ["needs a [casework] table"])
         problems = []
-        unknown = sorted(set(table) - {"lifecycles", "guards", "hooks", "due_rules"})
+        known = {"lifecycles", "guards", "hooks", "due_rules", "retention"}
+        unknown = sorted(set(table) - known)
         if unknown:
             problems.append(
-                f"[casework]: unknown keys {unknown} (known: due_rules, guards, hooks, lifecycles)"
+                f"[casework]: unknown keys {unknown} (known: {', '.join(sorted(known))})"
             )
+        retention_files = table.get("retention", [])
+        if not isinstance(retention_files, list) or not all(
+            isinstance(f, str) for f in retention_files
+        ):
+            problems.append("[casework].retention must be a list of file names")
         rule_files = table.get("due_rules", [])
         if not isinstance(rule_files, list) or not all(isinstance(f, str) for f in rule_files):
             problems.append("[casework].due_rules must be a list of file names")
@@ -350,7 +388,8 @@ class Catalogue:
             raise DefinitionError(str(path), problems)
         own = self.extended(guards=imported["guards"], hooks=imported["hooks"])
         own = own.with_files([path.parent / f for f in files], placeholders=placeholders)
-        return own.with_due_rules([path.parent / f for f in rule_files])
+        own = own.with_due_rules([path.parent / f for f in rule_files])
+        return own.with_retention([path.parent / f for f in retention_files])
 
 
 def _import(target: Any, folder: Path) -> Any:
@@ -394,6 +433,7 @@ def _rebuild(  # noqa: PLR0917 - pickle passes the fields positionally
     hooks: dict[str, Hook],
     payload_types: tuple[type, ...],
     due_rules: tuple[DueRule, ...] = (),
+    retention: tuple[RetentionRule, ...] = (),
 ) -> Catalogue:
     return Catalogue(
         lifecycles=lifecycles,
@@ -402,6 +442,7 @@ def _rebuild(  # noqa: PLR0917 - pickle passes the fields positionally
         hooks=hooks,
         payload_types=payload_types,
         due_rules=due_rules,
+        retention=retention,
         shipped=False,
     )
 

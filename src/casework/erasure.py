@@ -14,15 +14,17 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from datetime import date, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import attrs
+from dateutil.relativedelta import relativedelta
 
 from casework.errors import CaseworkError, InvalidValue
 from casework.events import ERASED_EVENT, Event
 from casework.journal import JOURNAL_OPENED
 from casework.keys import KeyStore
 from casework.records import Client, as_datetime
+from casework.retention import RetentionRule
 from casework.serialize._sealed import (
     ERASED,
     ERASED_DATE,
@@ -34,16 +36,23 @@ from casework.serialize._sealed import (
 from casework.store.base import JOURNALS, Store
 from casework.store.errors import ConflictError
 
+if TYPE_CHECKING:
+    from casework.case import Case
+    from casework.catalogue import Catalogue
+
 __all__ = [
     "ERASED",
     "ERASED_DATE",
     "ERASED_EVENT",
     "FREE_TEXT",
     "UNAVAILABLE",
+    "DueErasure",
     "Erasure",
     "NotEncrypted",
     "UnknownSubject",
+    "due_erasures",
     "erase",
+    "erasure_dates",
     "is_erased",
     "streams_of",
 ]
@@ -201,3 +210,148 @@ def _record(
             continue
         return event
     raise ConflictError(stream, expected, None)
+
+
+@attrs.frozen
+class DueErasure:
+    """A subject whose personal data a retention rule says to erase on ``due``.
+
+    ``cases`` are the subject's cases the rule watches (all closed), ``closed`` the latest
+    closure among them, ``birth_date`` the birth date used (None when it could not be read:
+    sealed under a key this process does not have, or erased) and ``basis`` says in words how
+    ``due`` was found.
+
+    .. versionadded:: 0.2
+    """
+
+    subject: str
+    rule: RetentionRule
+    due: date
+    closed: date
+    cases: tuple[str, ...]
+    worker: str | None
+    birth_date: date | None
+    basis: str
+
+    @property
+    def reason(self) -> str:
+        """The erasure's reason: names the rule, never the person."""
+        return f"retention rule {self.rule.id}: {self.rule.en} (due {self.due.isoformat()})"
+
+
+def _closed_on(case: Case) -> date | None:
+    """The day ``case`` entered its current run of closed states (None while it is open)."""
+    if case.is_open:
+        return None
+    closed = None
+    for ev in case.history:
+        lifecycle = case.lifecycle_at(ev.seq)
+        if not lifecycle.has_state(ev.state):
+            continue
+        if lifecycle.state(ev.state).is_open:
+            closed = None
+        elif closed is None:
+            closed = ev.at.date()
+    return closed
+
+
+def _watched(rule: RetentionRule, case: Case) -> bool:
+    return not rule.lifecycles or case.lifecycle.id in rule.lifecycles
+
+
+def _due(rule: RetentionRule, closed: date, born: date | None) -> tuple[date, str] | None:
+    parts: list[tuple[date, str]] = []
+    if rule.after_closure_years is not None:
+        parts.append(
+            (closed + relativedelta(years=rule.after_closure_years),
+             f"{rule.after_closure_years} years after closure on {closed.isoformat()}")
+        )  # fmt: skip
+    if rule.after_age is not None:
+        if born is None:
+            if not parts:
+                return None  # an age rule without a readable birth date: never a guess
+            parts[0] = (parts[0][0], parts[0][1] + " (birth date unreadable: closure only)")
+        else:
+            parts.append(
+                (born + relativedelta(years=rule.after_age + rule.years),
+                 f"{rule.years} years after turning {rule.after_age}")
+            )  # fmt: skip
+    return max(parts)
+
+
+def _cases(source: Store | Iterable[Case]) -> Iterator[Case]:
+    if hasattr(source, "cases") and hasattr(source, "load"):
+        store: Any = source
+        for summary in store.cases():
+            yield store.load(summary.case_id)
+    else:
+        yield from source
+
+
+def erasure_dates(
+    source: Store | Iterable[Case], *, catalogue: Catalogue | None = None
+) -> list[DueErasure]:
+    """Every subject a retention rule of ``catalogue`` will erase, with the date, soonest first.
+
+    A subject is listed under a rule once every case of theirs that the rule watches is
+    closed; the date is the latest the rule gives over those cases (the later of
+    ``after_closure_years`` after the closure and ``years`` after turning ``after_age``).
+    The birth date is read from the case: when it is sealed and unreadable here (a store
+    opened without its keys), a rule with ``after_closure_years`` uses the closure alone and
+    says so in ``basis``; a rule on age alone lists nothing for that subject.  Subjects
+    already erased are left out.  With several rules for one subject, the earliest is kept.
+
+    .. versionadded:: 0.2
+    """
+    if catalogue is None:
+        catalogue = getattr(source, "catalogue", None)
+    rules = catalogue.retention if catalogue is not None else ()
+    by_subject: dict[str, list[Case]] = {}
+    for case in _cases(source):
+        by_subject.setdefault(case.client.id, []).append(case)
+    found: list[DueErasure] = []
+    for subject, cases in by_subject.items():
+        if any(c.erased for c in cases):
+            continue
+        best: DueErasure | None = None
+        for rule in rules:
+            watched = [c for c in cases if _watched(rule, c)]
+            closures = [_closed_on(c) for c in watched]
+            if not watched or any(d is None for d in closures):
+                continue
+            born_value = watched[-1].client.birth_date
+            born = None if is_erased(born_value) else born_value
+            dates = [_due(rule, d, born) for d in closures if d is not None]
+            if any(d is None for d in dates):
+                continue
+            due, basis = max(d for d in dates if d is not None)
+            closed = max(d for d in closures if d is not None)
+            item = DueErasure(
+                subject,
+                rule,
+                due,
+                closed,
+                tuple(c.id for c in watched),
+                watched[-1].worker,
+                born,
+                basis,
+            )
+            if best is None or item.due < best.due:
+                best = item
+        if best is not None:
+            found.append(best)
+    return sorted(found, key=lambda d: (d.due, d.subject))
+
+
+def due_erasures(
+    source: Store | Iterable[Case], *, on: date | datetime, catalogue: Catalogue | None = None
+) -> list[DueErasure]:
+    """The subjects whose personal data is due for erasure on ``on`` (due that day or before).
+
+    ``source`` is a store or its cases; ``catalogue`` holds the retention rules (default: the
+    store's).  See :func:`erasure_dates` for how the dates are found.
+
+    .. versionadded:: 0.2
+    """
+    day = on.date() if isinstance(on, datetime) else on
+    return [d for d in erasure_dates(source, catalogue=catalogue) if d.due <= day]

@@ -3,6 +3,9 @@
 Prints what is due and what is late on day ``DATE``, from the store's events alone (events
 dated after that day are ignored) and the catalogue's due-work rules (the shipped ones, plus
 a project file's ``due_rules`` and every ``--rules FILE``).  Ids and codes only, never names.
+With retention rules (the project file's ``retention``, and every ``--retention FILE``), the
+erasures coming due are listed too (rule ``retention``); the key store beside the store
+(``FILE.keys``), when there is one, is then read for the birth dates those rules need.
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ from casework.cli._common import (
     Refused,
     add_definition_options,
     catalogue_from_args,
+    keys_beside,
     open_store,
     plain,
 )
@@ -30,15 +34,21 @@ def _day(text: str) -> date:
 
 def _agenda(args: argparse.Namespace) -> int:
     from casework.reporting.agenda import agenda_from_store
+    from casework.retention import RETENTION_RULE
 
     catalogue = catalogue_from_args(args)
     if args.rules:
         catalogue = catalogue.with_due_rules(args.rules)
+    if args.retention:
+        catalogue = catalogue.with_retention(args.retention)
     known = {r.id for r in catalogue.due_rules}
+    if catalogue.retention:
+        known.add(RETENTION_RULE)
     unknown = sorted(set(args.rule or ()) - known)
     if unknown:
         raise Refused(f"no due rule {', '.join(unknown)} (known: {', '.join(sorted(known))})")
-    with open_store(args.db, catalogue=catalogue) as store:
+    keys = keys_beside(args.db) if catalogue.retention else None
+    with open_store(args.db, catalogue=catalogue, keys=keys) as store:
         found = agenda_from_store(
             store,
             on=args.on,
@@ -79,6 +89,13 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         action="append",
         default=[],
         help="due-work rules (TOML [[due_rules]] or JSON) beside the shipped ones; repeatable",
+    )
+    parser.add_argument(
+        "--retention",
+        metavar="FILE",
+        action="append",
+        default=[],
+        help="retention rules (TOML [[retention]] or JSON): list erasures coming due; repeatable",
     )
     add_definition_options(parser)
     parser.set_defaults(func=_agenda)

@@ -24,6 +24,7 @@ import attrs
 from casework.case import Case
 from casework.catalogue import DEFAULT_CATALOGUE, Catalogue
 from casework.due import Anchor, DueRule
+from casework.erasure import erasure_dates
 from casework.errors import InvalidValue
 from casework.events import Event
 from casework.journal import JOURNAL_OPENED, Journal
@@ -34,6 +35,7 @@ from casework.register import Register
 from casework.reporting import labels
 from casework.reporting.labels import Label
 from casework.reporting.table import Table
+from casework.retention import RETENTION_RULE
 from casework.station import Project
 
 __all__ = ["Agenda", "AgendaItem", "agenda", "agenda_from_store"]
@@ -55,7 +57,9 @@ COLUMNS = (
 class AgendaItem:
     """One piece of due work.
 
-    ``kind`` is ``"case"`` or ``"resident"`` (a person under watch); ``subject`` their id.
+    ``kind`` is ``"case"``, ``"resident"`` (a person under watch; ``subject`` their id) or
+    ``"erasure"`` (rule ``"retention"``: a client whose personal data a retention rule
+    erases on ``due``; ``subject`` the client's id, ``detail`` the retention rule's id).
     ``opens`` is the day the item appeared on the agenda, ``due`` the day it is due;
     ``days_overdue`` counts the days since (0 until it is late).  ``trigger`` is what clears
     it (a trigger the case accepts now, or the register's command); ``zh`` and ``en`` say
@@ -451,6 +455,40 @@ class _Followed:
         return self.catalogue.lifecycle(id, version)
 
 
+def _erasure_items(
+    cases: Sequence[Case],
+    catalogue: Catalogue,
+    on: date,
+    projects: Sequence[tuple[Project, str]],
+    only: str | None,
+) -> Iterator[AgendaItem]:
+    """Erasures coming due: one item per client, ``notice`` days ahead of the erasure date."""
+    if not catalogue.retention:
+        return
+    last = {c.client.id: c for c in cases}
+    for due in erasure_dates(cases, catalogue=catalogue):
+        opens = due.due - timedelta(days=due.rule.notice)
+        if on < opens:
+            continue
+        case = last[due.subject]
+        yield AgendaItem(
+            subject=due.subject,
+            kind="erasure",
+            rule=RETENTION_RULE,
+            due=due.due,
+            opens=opens,
+            days_overdue=max(0, (on - due.due).days),
+            trigger="erase_personal_data",
+            zh=f"删除个人信息（{due.rule.zh}）",
+            en=f"erase the personal data ({due.rule.en})",
+            worker=due.worker,
+            station=_station_of(case, projects, only),
+            detail=due.rule.id,
+            lifecycle=case.lifecycle.id,
+            state=case.state,
+        )
+
+
 def _order(item: AgendaItem) -> tuple[int, date, str, str, str]:
     return (-item.days_overdue, item.due, item.subject, item.rule, item.detail)
 
@@ -480,6 +518,10 @@ def agenda(
     ones unless the app's catalogue says otherwise); the catalogue also replays cases that
     were migrated between lifecycle versions.  A case's station is the station of the
     journal that registered its project (or the one station of ``journals``).
+
+    The catalogue's retention rules (:mod:`casework.retention`) add an item per client whose
+    personal data is to be erased, rule ``"retention"``, due on the erasure date and shown
+    from the rule's ``notice`` days before it (until the erasure is recorded).
     """
     day = _day(on)
     catalogue = catalogue if catalogue is not None else DEFAULT_CATALOGUE
@@ -494,6 +536,7 @@ def agenda(
     else:
         staff = dict(workers) if isinstance(workers, Mapping) else {w.id: w for w in workers}
     items: list[AgendaItem] = []
+    read: list[Case] = []
     for case in cases:
         events = _until(case.history, day)
         if not events:
@@ -503,11 +546,13 @@ def agenda(
             if len(events) == len(case.history)
             else Case.replay(events, _Followed(case, catalogue))
         )
+        read.append(as_of)
         where = _station_of(as_of, projects, only)
         items.extend(_case_items(as_of, chosen, day, where))
         items.extend(_waiting_items(as_of, day, where, staff))
     for journal in journals:
         items.extend(_register_items(journal, chosen, day))
+    items.extend(_erasure_items(read, catalogue, day, projects, only))
     found = Agenda(day, sorted(items, key=_order), lang=labels.check_lang(lang))
     return found.filter(worker=worker, station=station, rule=rule, overdue=overdue)
 
