@@ -359,3 +359,20 @@ def test_help_is_plain_text(command: str, tmp_path: Path) -> None:
     done = casework(*command.split(), "--help", cwd=tmp_path)
     assert done.returncode == 0 and done.stdout.startswith("usage: casework")
     assert "``" not in done.stdout and ":mod:" not in done.stdout and ":func:" not in done.stdout
+
+
+@pytest.mark.parametrize(
+    ("argv", "says"),
+    [
+        (["report", "--db", "x.db"], "the following arguments are required: --year"),
+        (["demo", "--lang", "fr"], "argument --lang: invalid choice: 'fr'"),
+        (["fly"], "invalid choice: 'fly'"),
+    ],
+)
+def test_a_usage_error_is_one_line_naming_the_help(argv: list[str], says: str) -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "casework", *argv], capture_output=True, text=True, check=False
+    )
+    assert done.returncode == 2 and done.stdout == ""
+    (line,) = done.stderr.splitlines()
+    assert says in line and line.endswith("--help)") and line.startswith("casework")

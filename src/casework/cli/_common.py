@@ -8,7 +8,7 @@ import re
 import sqlite3
 import sys
 import traceback
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from casework.errors import CaseworkError
 
@@ -22,6 +22,8 @@ DEBUG_VARIABLE = "CASEWORK_DEBUG"
 
 #: Exit statuses: a refusal, a usage error or missing extra, an interrupt, a closed pipe.
 REFUSED, MISSING_EXTRA, INTERRUPTED, BROKEN_PIPE = 1, 2, 130, 141
+#: argparse's status for a usage error (the same as a missing extra's).
+USAGE = 2
 
 __all__ = [
     "BROKEN_PIPE",
@@ -149,11 +151,17 @@ class PlainFormatter(argparse.HelpFormatter):
 
 
 class Parser(argparse.ArgumentParser):
-    """An argument parser whose help (and every subcommand's, which share its class) is plain."""
+    """An argument parser whose help (and every subcommand's, which share its class) is plain,
+    and whose usage errors are one line, as every other failure is.
+    """
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("formatter_class", PlainFormatter)
         super().__init__(*args, **kwargs)
+
+    def error(self, message: str) -> NoReturn:
+        """Exit with status 2 and one line naming the command and how to get its help."""
+        self.exit(USAGE, f"{self.prog}: {message} (see {self.prog} --help)\n")
 
 
 # --- one line for every failure ---------------------------------------------------------------
