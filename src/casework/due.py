@@ -179,37 +179,53 @@ _KEYS = frozenset(
 )
 
 
-def rules_from_dict(data: Mapping[str, Any] | Sequence[Mapping[str, Any]]) -> tuple[DueRule, ...]:
-    """Rules from plain data: a list of rule dicts, or a mapping with a ``due_rules`` list
-    (a TOML file's ``[[due_rules]]`` tables).  Every problem of every rule is reported at once.
+def read_tables(
+    data: Mapping[str, Any] | Sequence[Mapping[str, Any]],
+    *,
+    key: str,
+    build: Any,
+    keys: frozenset[str],
+    required: frozenset[str],
+) -> tuple[Any, ...]:
+    """Definitions built with ``build`` from plain data: a list of dicts, or a mapping with a
+    ``key`` list (a TOML file's ``[[key]]`` tables).  Every problem of every item is reported
+    at once, in one :class:`DefinitionError` named ``key``.
     """
-    items: Any = data.get("due_rules") if isinstance(data, Mapping) else data
+    items: Any = data.get(key) if isinstance(data, Mapping) else data
     if not isinstance(items, Sequence) or isinstance(items, str):
-        raise DefinitionError("due_rules", ["expected a list of rules (TOML: [[due_rules]])"])
-    rules, problems = [], []
+        raise DefinitionError(key, [f"expected a list of rules (TOML: [[{key}]])"])
+    built, problems = [], []
     for i, raw in enumerate(items):
-        where = f"due_rules[{i}]"
+        where = f"{key}[{i}]"
         if not isinstance(raw, Mapping):
             problems.append(f"{where}: expected a table, got {type(raw).__name__}")
             continue
         where = f"{where} ({raw.get('id', '?')})"
-        extra = sorted(set(raw) - _KEYS)
+        extra = sorted(set(raw) - keys)
         if extra:
             problems.append(f"{where}: unknown keys {extra}")
-        missing = sorted({"id", "zh", "en", "anchor", "clears"} - set(raw))
+        missing = sorted(required - set(raw))
         if missing:
             problems.append(f"{where}: missing {missing}")
         if extra or missing:
             continue
         try:
-            rules.append(DueRule(**raw))
+            built.append(build(**raw))
         except DefinitionError as exc:
             problems.extend(f"{where}: {p}" for p in exc.problems)
         except TypeError as exc:
             problems.append(f"{where}: {exc}")
     if problems:
-        raise DefinitionError("due_rules", problems)
-    return tuple(rules)
+        raise DefinitionError(key, problems)
+    return tuple(built)
+
+
+def rules_from_dict(data: Mapping[str, Any] | Sequence[Mapping[str, Any]]) -> tuple[DueRule, ...]:
+    """Rules from plain data: a list of rule dicts, or a mapping with a ``due_rules`` list
+    (a TOML file's ``[[due_rules]]`` tables).  Every problem of every rule is reported at once.
+    """
+    required = frozenset({"id", "zh", "en", "anchor", "clears"})
+    return read_tables(data, key="due_rules", build=DueRule, keys=_KEYS, required=required)
 
 
 def rules_to_dict(rules: Iterable[DueRule]) -> dict[str, list[dict[str, Any]]]:

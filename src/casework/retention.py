@@ -25,6 +25,7 @@ from typing import Any, Final
 
 import attrs
 
+from casework.due import read_tables
 from casework.errors import DefinitionError
 
 __all__ = [
@@ -120,31 +121,8 @@ def retention_from_dict(
     """Rules from plain data: a list of rule dicts, or a mapping with a ``retention`` list
     (a TOML file's ``[[retention]]`` tables).  Every problem of every rule is reported at once.
     """
-    items: Any = data.get("retention") if isinstance(data, Mapping) else data
-    if not isinstance(items, Sequence) or isinstance(items, str):
-        raise DefinitionError("retention", ["expected a list of rules (TOML: [[retention]])"])
-    rules, problems = [], []
-    for i, raw in enumerate(items):
-        where = f"retention[{i}]"
-        if not isinstance(raw, Mapping):
-            problems.append(f"{where}: expected a table, got {type(raw).__name__}")
-            continue
-        where = f"{where} ({raw.get('id', '?')})"
-        extra = sorted(set(raw) - _KEYS)
-        if extra:
-            problems.append(f"{where}: unknown keys {extra}")
-        missing = sorted({"id", "zh", "en"} - set(raw))
-        if missing:
-            problems.append(f"{where}: missing {missing}")
-        if extra or missing:
-            continue
-        try:
-            rules.append(RetentionRule(**raw))
-        except DefinitionError as exc:
-            problems.extend(f"{where}: {p}" for p in exc.problems)
-    if problems:
-        raise DefinitionError("retention", problems)
-    return tuple(rules)
+    required = frozenset({"id", "zh", "en"})
+    return read_tables(data, key="retention", build=RetentionRule, keys=_KEYS, required=required)
 
 
 def retention_to_dict(rules: Iterable[RetentionRule]) -> dict[str, list[dict[str, Any]]]:
