@@ -24,7 +24,7 @@ import attrs
 from casework.events import Event
 from casework.reporting.projections._facts import CASE_TABLES, JOURNAL_TABLES, TABLES, TableDef
 
-__all__ = ["LAYOUT", "Backend", "Batch", "LogRow", "backend_for"]
+__all__ = ["LAYOUT", "Backend", "Batch", "LogRow", "RawRow", "backend_for"]
 
 #: Version of the fact tables' layout: a projection kept under another is rebuilt.
 LAYOUT = 1
@@ -41,6 +41,11 @@ ORDER: Mapping[str, str] = {
     "journals": "journal_id",
     "registrations": "journal_id, seq",
 }
+
+
+#: An event of the log as stored: position, stream id, number, then the store's row columns
+#: (``v, type, at, actor, state, trigger, payload``); index 7 is the state.
+RawRow = tuple[Any, ...]
 
 
 class LogRow(NamedTuple):
@@ -99,6 +104,9 @@ class Backend(Protocol):
     def head(self) -> int: ...  # the position of the log's latest event
     def log(self, after: int, upto: int) -> Iterator[LogRow]: ...
     def decode(self, row: LogRow) -> Event: ...
+    def raw_log(self, after: int, upto: int) -> Iterator[RawRow]: ...
+    def decode_raw(self, row: RawRow) -> Event: ...
+    def replace(self, batch: Batch) -> None: ...  # every table emptied, then ``batch`` written
     def opened_positions(self, case_ids: Sequence[str]) -> dict[str, int]: ...
     def events_at(self, positions: Sequence[int]) -> list[Event]: ...
     def write(self, batch: Batch) -> None: ...
@@ -145,6 +153,21 @@ class MemoryBackend:
     def decode(self, row: LogRow) -> Event:
         event: Event = self.store._decode_row(*row.raw)
         return event
+
+    def raw_log(self, after: int, upto: int) -> Iterator[RawRow]:
+        order, data = self.store._order, self.store._data
+        for i in range(after, upto):
+            case_id, seq = order[i]
+            yield (i + 1, case_id, *data[case_id][seq - 1])
+
+    def decode_raw(self, row: RawRow) -> Event:
+        event: Event = self.store._decode_row(row[1], row[2:])
+        return event
+
+    def replace(self, batch: Batch) -> None:
+        with self._lock:
+            self.clear()
+        self.write(batch)
 
     def events_at(self, positions: Sequence[int]) -> list[Event]:
         out = []
@@ -240,11 +263,23 @@ class SqlBackend:
 
     def _create(self, t: TableDef) -> list[str]:
         cols = ", ".join(f"{c.name} {self.real if c.sql == 'REAL' else c.sql}" for c in t.columns)
-        name = self.table(t.name)
-        return [
-            f"CREATE TABLE IF NOT EXISTS {name} ({cols})",
-            f"CREATE INDEX IF NOT EXISTS {name}_key ON {name} ({t.key})",
-        ]
+        return [f"CREATE TABLE IF NOT EXISTS {self.table(t.name)} ({cols})"]
+
+    def _index_statements(self) -> dict[str, str]:
+        """Every index of the fact tables: name -> its ``CREATE INDEX`` (a rebuild drops them,
+        inserts, and builds them once over the whole table).
+        """
+        out = {}
+        for t in TABLES.values():
+            name = self.table(t.name)
+            out[f"{name}_key"] = f"CREATE INDEX IF NOT EXISTS {name}_key ON {name} ({t.key})"
+        name = self.table("spells")
+        out[f"{name}_entered"] = (
+            f"CREATE INDEX IF NOT EXISTS {name}_entered ON {name} (state, entered_at)"
+        )
+        name = self.table("sessions")
+        out[f"{name}_held"] = f"CREATE INDEX IF NOT EXISTS {name}_held ON {name} (held_at)"
+        return out
 
     def _setup(self) -> None:
         tracking = self.table("tracking")
@@ -272,13 +307,8 @@ class SqlBackend:
                 self._execute(
                     f"INSERT INTO {tracking} VALUES ({m}, {m}, {m})", ("facts", 0, LAYOUT)
                 )
-        self._indexes()
-
-    def _indexes(self) -> None:
-        name = self.table("spells")
-        self._execute(f"CREATE INDEX IF NOT EXISTS {name}_entered ON {name} (state, entered_at)")
-        name = self.table("sessions")
-        self._execute(f"CREATE INDEX IF NOT EXISTS {name}_held ON {name} (held_at)")
+        for statement in self._index_statements().values():
+            self._execute(statement)
 
     def position(self) -> int:
         row = self._execute(
@@ -308,6 +338,58 @@ class SqlBackend:
     def decode(self, row: LogRow) -> Event:
         event: Event = self.store._decode_row(row.raw[1], row.raw[2:])
         return event
+
+    def raw_log(self, after: int, upto: int) -> Iterator[RawRow]:
+        m = self.mark
+        sql = (
+            "SELECT gid, case_id, seq, v, type, at, actor, state, trigger, payload "
+            f"FROM {self.events_table} WHERE gid > {m} AND gid <= {m} ORDER BY gid LIMIT {m}"
+        )
+        last = after
+        while last < upto:
+            page = self._execute(sql, (last, upto, 50_000)).fetchall()
+            if not page:
+                return
+            yield from page
+            last = page[-1][0]
+
+    def decode_raw(self, row: RawRow) -> Event:
+        event: Event = self.store._decode_row(row[1], row[2:])
+        return event
+
+    def replace(self, batch: Batch) -> None:
+        """A rebuild's write, in one transaction: every table emptied and its indexes dropped,
+        the rows inserted in one go per table, the indexes built once, the position set.
+        """
+        indexes = self._index_statements()
+        with self._transaction():
+            for name in indexes:
+                self._execute(f"DROP INDEX IF EXISTS {name}")
+            for t in TABLES.values():
+                self._empty(self.table(t.name))
+            for t in CASE_TABLES:
+                rows = [r for case in batch.cases.values() for r in case.get(t.name, ())]
+                self._bulk(t, rows)
+            self._bulk(JOURNAL_TABLES[0], list(batch.activities.values()))
+            self._bulk(JOURNAL_TABLES[1], batch.hours)
+            journals = [
+                (jid, station, version, last_at)
+                for jid, (station, version, last_at) in batch.journals.items()
+                if station is not None  # as write(): a journal is listed from its opening
+            ]
+            self._bulk(JOURNAL_TABLES[2], journals)
+            self._bulk(JOURNAL_TABLES[3], batch.registrations)
+            for statement in indexes.values():
+                self._execute(statement)
+            self._set_position(batch.position)
+
+    def _empty(self, table: str) -> None:
+        self._execute(f"DELETE FROM {table}")
+
+    def _bulk(self, t: TableDef, rows: Sequence[Sequence[Any]]) -> None:
+        """Insert ``rows`` into an empty table, as fast as the driver can."""
+        if rows:
+            self._executemany(self._insert(t), rows)
 
     def events_at(self, positions: Sequence[int]) -> list[Event]:
         out: list[Event] = []
@@ -455,6 +537,17 @@ class PostgresBackend(SqlBackend):
     def _exists(self, name: str) -> bool:
         row = self._execute("SELECT to_regclass(%s)", (name,)).fetchone()
         return row is not None and row[0] is not None
+
+    def _empty(self, table: str) -> None:
+        self._execute(f"TRUNCATE {table}")
+
+    def _bulk(self, t: TableDef, rows: Sequence[Sequence[Any]]) -> None:
+        if not rows:
+            return
+        sql = f"COPY {self.table(t.name)} ({', '.join(t.names)}) FROM STDIN"
+        with self.store._lock, self.store.conn.cursor() as cur, cur.copy(sql) as copy:
+            for row in rows:
+                copy.write_row(row)
 
 
 def backend_for(store: Any) -> Backend:

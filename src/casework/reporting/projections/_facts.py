@@ -148,8 +148,11 @@ def stamp(when: date | datetime | None) -> str | None:
     """A time as sortable text of its recorded wall clock (a date as its midnight)."""
     if when is None:
         return None
-    if type(when) is datetime and when.tzinfo is None:
-        return when.isoformat(timespec="microseconds")
+    if type(when) is datetime:  # the hot path: plain isoformat() is twice as fast as timespec=
+        if when.tzinfo is not None:
+            when = when.replace(tzinfo=None)
+        text = when.isoformat()
+        return text if when.microsecond else text + ".000000"
     if not isinstance(when, datetime):
         when = datetime(when.year, when.month, when.day)
     return when.replace(tzinfo=None).isoformat(timespec="microseconds")
@@ -238,30 +241,34 @@ def case_rows(case: Case, opened_position: int = 0) -> dict[str, list[tuple[Any,
 
 
 def _spells(case: Case) -> Iterator[tuple[Any, ...]]:
-    """Stays in a state, as :meth:`Dataset.entries` counts entries (a migration is none)."""
-    spells: list[list[Any]] = []
-    previous = None
+    """Stays in a state, as :meth:`Dataset.entries` counts entries (a migration is none):
+    each stay is left when the next one is entered (one time stamped for both).
+    """
+    case_id = case.id
     plain = not case.earlier  # never migrated: every event under the current version
+    state_of = case.lifecycle.state
+    spell: list[Any] | None = None
     for ev in case.history:
-        if ev.state != previous:
-            if spells:
-                spells[-1][4] = stamp(ev.at)
-            lc = case.lifecycle if plain else case.lifecycle_at(ev.seq)
-            state = lc.state(ev.state)
-            spells.append(
-                [
-                    case.id,
-                    len(spells) + 1,
-                    ev.state,
-                    stamp(ev.at),
-                    None,
-                    ev.seq,
-                    int(ev.type != MIGRATED_EVENT),
-                    int(state.is_open),
-                ]
-            )
-            previous = ev.state
-    for spell in spells:
+        if spell is not None and ev.state == spell[2]:
+            continue
+        at = stamp(ev.at)
+        n = 1
+        if spell is not None:
+            spell[4] = at
+            n = spell[1] + 1
+            yield tuple(spell)
+        state = (state_of if plain else case.lifecycle_at(ev.seq).state)(ev.state)
+        spell = [
+            case_id,
+            n,
+            ev.state,
+            at,
+            None,
+            ev.seq,
+            int(ev.type != MIGRATED_EVENT),
+            int(state.is_open),
+        ]
+    if spell is not None:
         yield tuple(spell)
 
 
