@@ -9,7 +9,6 @@ commit first, the catch-up would move past the first's number and never read it.
 
 from __future__ import annotations
 
-import os
 import random
 import threading
 import uuid
@@ -19,45 +18,18 @@ from typing import Any
 import pytest
 
 from casework import STANDARD, Engine
-from casework.reporting import Dataset
-from casework.reporting.projections import TABLES, Projection
-from casework.reporting.projections._projection import comparable, replayed_rows
+from casework.reporting.projections import Projection
+from projection_stores import expected, postgres_dsn, projected
 from strategies import T0, child
 
-DSN_VAR = "CASEWORK_TEST_POSTGRES_DSN"
-
-
-def _postgres_dsn() -> str | None:
-    dsn = os.environ.get(DSN_VAR)
-    if not dsn:
-        return None
-    try:
-        import psycopg
-
-        psycopg.connect(dsn, connect_timeout=3).close()
-    except Exception:
-        return None
-    return dsn
-
-
-pytestmark = pytest.mark.skipif(_postgres_dsn() is None, reason=f"no PostgreSQL at {DSN_VAR}")
-
-
-def expected(store: Any) -> dict[str, Any]:
-    """The rows replaying every case and journal of ``store`` gives."""
-    ds = Dataset.from_store(store)
-    return replayed_rows(ds.cases, [j.history for j in ds.journals])
-
-
-def projected(p: Projection) -> dict[str, Any]:
-    return {name: p.tuples(name, comparable(name)) for name in TABLES}
+pytestmark = pytest.mark.skipif(postgres_dsn() is None, reason="no PostgreSQL server")
 
 
 @pytest.fixture
 def schema() -> Iterator[tuple[str, str]]:
     import psycopg
 
-    dsn = _postgres_dsn()
+    dsn = postgres_dsn()
     assert dsn is not None
     name = "casework_order_" + uuid.uuid4().hex[:12]
     yield dsn, name

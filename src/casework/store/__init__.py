@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from casework.store.base import CaseQuery, CaseSummary, Store, time_key
+from casework.store.base import CaseQuery, CaseSummary, LogReader, Store, time_key
 from casework.store.copy import copy_store
 from casework.store.errors import (
     CaseExists,
@@ -38,6 +38,7 @@ __all__ = [
     "CorruptRecord",
     "DuplicateCommandId",
     "InvalidAppend",
+    "LogReader",
     "MemoryStore",
     "PostgresStore",
     "SQLiteStore",

@@ -7,7 +7,7 @@ turned back into an event, which lifecycle replays a case) are written once, her
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -41,6 +41,7 @@ from casework.store.errors import (
 __all__ = [
     "ROW_COLUMNS",
     "BaseStore",
+    "LogRow",
     "ReadRow",
     "Row",
     "check_version",
@@ -64,6 +65,11 @@ Row = tuple[str, int, int, str, str, str, str, str, str | None, str | None]
 
 #: A stored event as read back: number, then :data:`ROW_COLUMNS`.
 ReadRow = tuple[int, Any, Any, Any, Any, Any, Any, Any]
+
+#: An event of the log as :meth:`BaseStore.log_rows` gives it: its position in the log, its
+#: stream (case or journal) id, then a :data:`ReadRow` (number, then :data:`ROW_COLUMNS`), so
+#: ``row[7]`` is its state.  :meth:`BaseStore.decode_log_row` reads it as an event.
+LogRow = tuple[Any, ...]
 
 _SPLIT_TEXT = ("type", "at", "actor", "state", "trigger")
 
@@ -550,6 +556,34 @@ class BaseStore:
             raise
         except (DecodeError, UnicodeDecodeError) as exc:
             raise CorruptRecord(case_id, seq, str(exc)) from exc
+
+    # --- the log, for readers that follow it (projections) ------------------------------------
+
+    def head(self) -> int:  # pragma: no cover - every store implements it
+        """The position of the latest event in the store's log (0 when there is none)."""
+        raise NotImplementedError
+
+    def log_rows(self, after: int = 0, upto: int | None = None) -> Iterator[LogRow]:
+        """The stored events at positions ``after < position <= upto`` (to the end for None),
+        in log order, undecoded (:data:`LogRow`): a reader groups or skips them by stream,
+        number and state, and decodes only those it needs with :meth:`decode_log_row`.
+        """
+        raise NotImplementedError  # pragma: no cover - every store implements it
+
+    @staticmethod
+    def _check_log_range(after: Any, upto: Any) -> None:
+        """Refuse, with :class:`InvalidValue`, a log range that is not whole positions."""
+        for name, value in (("after", after), ("upto", upto)):
+            if value is None and name == "upto":
+                continue
+            if type(value) is not int or value < 0:
+                raise InvalidValue(
+                    f"log_rows: {name}", f"expected a position (a whole number >= 0), got {value!r}"
+                )
+
+    def decode_log_row(self, row: LogRow) -> Event:
+        """The event of a :meth:`log_rows` row (:class:`CorruptRecord` if unreadable)."""
+        return self._decode_row(row[1], row[2:])
 
     def _decode(self, case_id: str, seq: int, text: Any) -> Event:
         """The event in a whole JSON record; anything unreadable is a :class:`CorruptRecord`."""

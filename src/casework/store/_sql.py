@@ -10,7 +10,14 @@ from datetime import datetime
 from typing import Any
 
 from casework.events import Event
-from casework.store._shared import ROW_COLUMNS, BaseStore, ReadRow, check_version, disagreement
+from casework.store._shared import (
+    ROW_COLUMNS,
+    BaseStore,
+    LogRow,
+    ReadRow,
+    check_version,
+    disagreement,
+)
 from casework.store.base import CaseQuery, CaseSummary, time_key
 from casework.store.errors import ConflictError, CorruptRecord, UnknownCase
 
@@ -21,6 +28,8 @@ SUMMARY_COLUMNS = "case_id, lifecycle, state, version, worker, programme, opened
 READ_COLUMNS = ", ".join(("seq", *ROW_COLUMNS))
 #: Rows read per query when walking a whole table.
 PAGE = 2000
+#: Rows read per query by :meth:`SqlStore.log_rows` (undecoded rows: a larger page).
+LOG_PAGE = 20_000
 
 
 def summary_row(s: CaseSummary) -> tuple[Any, ...]:
@@ -183,6 +192,34 @@ class SqlStore(BaseStore):
             decode = self._decode_row
             for row in page:
                 yield decode(row[1], row[2:])
+            last = page[-1][0]
+
+    def head(self) -> int:
+        """The position (``gid``) of the latest event in the log (0 when there is none)."""
+        row = self._fetch(f"SELECT max(gid) FROM {self._events_table}", one=True)
+        return int(row[0] or 0) if row is not None else 0
+
+    def log_rows(self, after: int = 0, upto: int | None = None) -> Iterator[LogRow]:
+        """The stored events after position ``after`` (up to ``upto``), in log order,
+        undecoded, read :data:`LOG_PAGE` rows per query.
+        """
+        self._check_log_range(after, upto)
+        return self._log_pages(after, upto)
+
+    def _log_pages(self, after: int, upto: int | None) -> Iterator[LogRow]:
+        m = self._mark
+        bound = f" AND gid <= {m}" if upto is not None else ""
+        sql = (
+            f"SELECT gid, case_id, {READ_COLUMNS} FROM {self._events_table} "
+            f"WHERE gid > {m}{bound} ORDER BY gid LIMIT {m}"
+        )
+        last = after
+        while upto is None or last < upto:
+            params = (last, upto, LOG_PAGE) if upto is not None else (last, LOG_PAGE)
+            page: list[LogRow] = self._fetch(sql, params)
+            if not page:
+                return
+            yield from page
             last = page[-1][0]
 
     def cases(self, query: CaseQuery | None = None, /, **filters: Any) -> list[CaseSummary]:

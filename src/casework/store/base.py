@@ -21,7 +21,7 @@ from casework.events import Event
 from casework.journal import JOURNAL_OPENED
 from casework.records import as_datetime
 
-__all__ = ["JOURNALS", "CaseQuery", "CaseSummary", "Store", "time_key"]
+__all__ = ["JOURNALS", "CaseQuery", "CaseSummary", "LogReader", "Store", "time_key"]
 
 #: The ``lifecycle`` of a journal's summary row: ``cases(lifecycle=JOURNALS)`` lists journals,
 #: which every other query leaves out.
@@ -212,3 +212,26 @@ class Store(Protocol):
 
     def close(self) -> None:
         """Release the store's connection (a closed store refuses further use)."""
+
+
+@runtime_checkable
+class LogReader(Protocol):
+    """How a follower of a store's log (a projection) reads it; casework's stores all do.
+
+    A log row is a tuple: the event's position in the log (positions only grow), its stream
+    (case or journal) id, its number, then stored columns of which ``row[7]`` is its state;
+    the follower groups or skips rows by those and decodes only the ones it needs.
+
+    .. versionadded:: 0.2
+    """
+
+    def head(self) -> int:
+        """The position of the latest event in the log (0 when there is none)."""
+
+    def log_rows(self, after: int = 0, upto: int | None = None) -> Iterator[tuple[Any, ...]]:
+        """The events at positions ``after < position <= upto`` (to the end for None), in log
+        order, undecoded; a range that is not whole positions is refused when called.
+        """
+
+    def decode_log_row(self, row: tuple[Any, ...]) -> Event:
+        """The event of one :meth:`log_rows` row."""

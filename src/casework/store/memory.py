@@ -16,7 +16,14 @@ from casework.events import Event
 from casework.keys import KeyStore
 from casework.lifecycle import Lifecycle
 from casework.serialize import Codec
-from casework.store._shared import ROW_COLUMNS, BaseStore, ReadRow, check_version, disagreement
+from casework.store._shared import (
+    ROW_COLUMNS,
+    BaseStore,
+    LogRow,
+    ReadRow,
+    check_version,
+    disagreement,
+)
 from casework.store.base import CaseQuery, CaseSummary
 from casework.store.errors import ConflictError, DuplicateCommandId, StoreError, UnknownCase
 
@@ -132,6 +139,27 @@ class MemoryStore(BaseStore):
                 row = self._data[case_id][seq - 1]
             i += 1
             yield self._decode_row(case_id, row)
+
+    def head(self) -> int:
+        """The position of the latest event (the number of events accepted)."""
+        self._open()
+        return len(self._order)
+
+    def log_rows(self, after: int = 0, upto: int | None = None) -> Iterator[LogRow]:
+        """The stored events after position ``after`` (up to ``upto``), in the order the
+        store accepted them, undecoded.
+        """
+        self._open()
+        self._check_log_range(after, upto)
+        with self._lock:
+            end = len(self._order) if upto is None else min(upto, len(self._order))
+            order = self._order[after:end]
+        return self._log_of(after, order)
+
+    def _log_of(self, after: int, order: list[tuple[str, int]]) -> Iterator[LogRow]:
+        data = self._data
+        for position, (case_id, seq) in enumerate(order, start=after + 1):
+            yield (position, case_id, *data[case_id][seq - 1])
 
     def close(self) -> None:
         """Drop the data; the store refuses further use."""

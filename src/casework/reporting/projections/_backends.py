@@ -8,8 +8,10 @@ the new position in one transaction, so the tables and the position never disagr
 * PostgreSQL: tables ``casework_proj_*`` in the store's schema, through its connection;
 * memory: dicts held by the backend (the memory store's log is read in place).
 
-The backends read the stores' event tables and rows directly (the projection is the read
-side's; stores know nothing of it and never import it).
+The log is read through the stores' public reading protocol (``store.head()``,
+``store.log_rows(after, upto)``, ``store.decode_log_row(row)``); the SQL backends write their
+own tables through the store's connection and lock (stores know nothing of projections and
+never import them).
 """
 
 from __future__ import annotations
@@ -43,8 +45,8 @@ ORDER: Mapping[str, str] = {
 }
 
 
-#: An event of the log as stored: position, stream id, number, then the store's row columns
-#: (``v, type, at, actor, state, trigger, payload``); index 7 is the state.
+#: An event of the log as the store gives it (``store.log_rows``): position, stream id,
+#: number, then the stored columns; index 7 is the state.
 RawRow = tuple[Any, ...]
 
 
@@ -140,28 +142,20 @@ class MemoryBackend:
         return self._position
 
     def head(self) -> int:
-        self.store._open()
-        return len(self.store._order)
+        return int(self.store.head())
 
     def log(self, after: int, upto: int) -> Iterator[LogRow]:
-        store = self.store
-        for i in range(after, upto):
-            case_id, seq = store._order[i]
-            row = store._data[case_id][seq - 1]
-            yield LogRow(i + 1, case_id, seq, row[5], (case_id, row))
+        for raw in self.store.log_rows(after, upto):
+            yield LogRow(raw[0], raw[1], raw[2], raw[7], raw)
 
     def decode(self, row: LogRow) -> Event:
-        event: Event = self.store._decode_row(*row.raw)
-        return event
+        return self.decode_raw(row.raw)
 
     def raw_log(self, after: int, upto: int) -> Iterator[RawRow]:
-        order, data = self.store._order, self.store._data
-        for i in range(after, upto):
-            case_id, seq = order[i]
-            yield (i + 1, case_id, *data[case_id][seq - 1])
+        return iter(self.store.log_rows(after, upto))
 
     def decode_raw(self, row: RawRow) -> Event:
-        event: Event = self.store._decode_row(row[1], row[2:])
+        event: Event = self.store.decode_log_row(row)
         return event
 
     def replace(self, batch: Batch) -> None:
@@ -170,11 +164,8 @@ class MemoryBackend:
         self.write(batch)
 
     def events_at(self, positions: Sequence[int]) -> list[Event]:
-        out = []
-        for p in positions:
-            case_id, seq = self.store._order[p - 1]
-            out.append(self.store._decode_row(case_id, self.store._data[case_id][seq - 1]))
-        return out
+        decode = self.store.decode_log_row
+        return [decode(row) for p in positions for row in self.store.log_rows(p - 1, p)]
 
     def opened_positions(self, case_ids: Sequence[str]) -> dict[str, int]:
         return {cid: self._cases[cid]["cases"][0][-1] for cid in case_ids if cid in self._cases}
@@ -317,44 +308,20 @@ class SqlBackend:
         return int(row[0])
 
     def head(self) -> int:
-        row = self._execute(f"SELECT max(gid) FROM {self.events_table}").fetchone()
-        return int(row[0] or 0)
+        return int(self.store.head())
 
     def log(self, after: int, upto: int) -> Iterator[LogRow]:
-        m = self.mark
-        sql = (
-            "SELECT gid, case_id, seq, v, type, at, actor, state, trigger, payload "
-            f"FROM {self.events_table} WHERE gid > {m} AND gid <= {m} ORDER BY gid LIMIT {m}"
-        )
-        last = after
-        while True:
-            page = self._execute(sql, (last, upto, 5000)).fetchall()
-            if not page:
-                return
-            for row in page:
-                yield LogRow(row[0], row[1], row[2], row[7], row)
-            last = page[-1][0]
+        for raw in self.store.log_rows(after, upto):
+            yield LogRow(raw[0], raw[1], raw[2], raw[7], raw)
 
     def decode(self, row: LogRow) -> Event:
-        event: Event = self.store._decode_row(row.raw[1], row.raw[2:])
-        return event
+        return self.decode_raw(row.raw)
 
     def raw_log(self, after: int, upto: int) -> Iterator[RawRow]:
-        m = self.mark
-        sql = (
-            "SELECT gid, case_id, seq, v, type, at, actor, state, trigger, payload "
-            f"FROM {self.events_table} WHERE gid > {m} AND gid <= {m} ORDER BY gid LIMIT {m}"
-        )
-        last = after
-        while last < upto:
-            page = self._execute(sql, (last, upto, 50_000)).fetchall()
-            if not page:
-                return
-            yield from page
-            last = page[-1][0]
+        return iter(self.store.log_rows(after, upto))
 
     def decode_raw(self, row: RawRow) -> Event:
-        event: Event = self.store._decode_row(row[1], row[2:])
+        event: Event = self.store.decode_log_row(row)
         return event
 
     def replace(self, batch: Batch) -> None:
@@ -400,8 +367,8 @@ class SqlBackend:
                 "SELECT gid, case_id, seq, v, type, at, actor, state, trigger, payload "
                 f"FROM {self.events_table} WHERE gid IN ({marks}) ORDER BY gid"
             )
-            for row in self._execute(sql, chunk).fetchall():
-                out.append(self.store._decode_row(row[1], row[2:]))
+            decode = self.store.decode_log_row
+            out.extend(decode(row) for row in self._execute(sql, chunk).fetchall())
         return out
 
     def opened_positions(self, case_ids: Sequence[str]) -> dict[str, int]:

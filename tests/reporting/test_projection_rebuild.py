@@ -1,0 +1,143 @@
+"""A rebuild's bulk path: the same rows as catching up (positions too), all or nothing.
+
+The rebuild reads the log once, replays each case in one go and refills every table in one
+transaction (indexes dropped and built again): so its tables, every column included, equal
+those incremental catch-ups made; a rebuild that fails on a corrupt row leaves the tables and
+the position as they were; the indexes are there afterwards.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator
+from datetime import UTC, date, datetime, timedelta, timezone
+from pathlib import Path
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from casework import STANDARD, Engine, SessionRecord
+from casework.journal import Journal
+from casework.reporting import Activity
+from casework.reporting.projections import TABLES, Projection
+from casework.reporting.projections._facts import stamp
+from casework.reporting.recording import record_activity
+from casework.store import MemoryStore, SQLiteStore
+from casework.store.errors import CorruptRecord
+from projection_stores import Opened, expected, projected, store_kinds
+from strategies import T0, child, drive_to
+
+
+@given(st.datetimes(timezones=st.none() | st.just(UTC) | st.just(timezone(timedelta(hours=8)))))
+def test_a_time_is_stamped_as_its_wall_clock_to_the_microsecond(when: datetime) -> None:
+    assert stamp(when) == when.replace(tzinfo=None).isoformat(timespec="microseconds")
+
+
+@given(st.dates())
+def test_a_date_is_stamped_as_its_midnight(day: date) -> None:
+    assert stamp(day) == datetime(day.year, day.month, day.day).isoformat(timespec="microseconds")
+
+
+@pytest.fixture(params=store_kinds())
+def opened(request: pytest.FixtureRequest) -> Iterator[Opened]:
+    found = Opened(request.param)
+    try:
+        yield found
+    finally:
+        found.close()
+
+
+def _station(store: object) -> Engine:
+    """Cases at several stages, a correction, a void, and a journal with an activity."""
+    engine = Engine(STANDARD, store=store)  # type: ignore[arg-type]
+    journal = Journal.open("station", station="石桥", at=T0, by="admin", store=store)  # type: ignore[arg-type]
+    for i in range(4):
+        at = T0 + timedelta(days=i)
+        case = engine.open(f"c{i}", child(), at=at, by="wu", worker="wu", programme="p1")
+        if i % 2 == 0:
+            drive_to(engine, case, "intervention", at)
+            engine.record_session(case, SessionRecord(1, held_at=at + timedelta(days=1)), by="wu")
+            engine.record_session(case, SessionRecord(2, held_at=at + timedelta(days=2)), by="wu")
+        if i == 2:
+            first, second = (e.seq for e in case.history if e.type == "session_recorded")
+            later = at + timedelta(days=5)
+            engine.correct(
+                case, first, SessionRecord(1, held_at=later), reason="day", at=later, by="wu"
+            )
+            engine.void(case, second, reason="twice", at=later, by="wu")
+    activity = Activity("a1", "group_session", T0.date(), "读书会", "活动室", participants=7)
+    record_activity(journal, activity, by="admin", at=T0, store=store)  # type: ignore[arg-type]
+    return engine
+
+
+def _every_column(p: Projection) -> dict[str, list[tuple[object, ...]]]:
+    return {name: p.tuples(name) for name in TABLES}
+
+
+def test_a_rebuild_equals_catching_up_in_every_column(opened: Opened) -> None:
+    store = opened.store
+    p = Projection(store)
+    _station(store)
+    p.catch_up()  # from zero: the bulk path
+    engine = Engine(STANDARD, store=store)
+    case = store.load("c1")
+    engine.transfer(case, "li", reason="leave", at=T0 + timedelta(days=9), by="lead")
+    engine.open("c9", child(), at=T0 + timedelta(days=9), by="wu")
+    assert p.catch_up().events == 2  # the incremental path
+    incremental = _every_column(p)
+    done = p.rebuild()
+    assert (done.start, done.end, done.cases) == (0, p.position, 5)
+    assert _every_column(p) == incremental
+    assert projected(p) == expected(store)
+
+
+def test_a_failed_rebuild_leaves_the_tables_and_the_position_as_they_were(tmp_path: Path) -> None:
+    path = tmp_path / "s.db"
+    with SQLiteStore(path) as store:
+        _station(store)
+        p = Projection(store)
+        p.catch_up()
+        before, position = _every_column(p), p.position
+        with sqlite3.connect(path) as db:
+            db.execute("UPDATE events SET payload = '{not json' WHERE case_id = 'c3' AND seq = 1")
+        db.close()
+        with pytest.raises(CorruptRecord, match="c3"):
+            p.rebuild()
+        assert p.position == position
+        assert _every_column(p) == before
+
+
+def test_a_failed_rebuild_of_a_memory_store_keeps_its_tables() -> None:
+    store = MemoryStore()
+    _station(store)
+    p = Projection(store)
+    p.catch_up()
+    before, position = _every_column(p), p.position
+    store._raw_put("c3", 1, payload="{not json")
+    with pytest.raises(CorruptRecord, match="c3"):
+        p.rebuild()
+    assert (p.position, _every_column(p)) == (position, before)
+
+
+def test_a_rebuild_builds_every_index_again(tmp_path: Path) -> None:
+    path = tmp_path / "s.db"
+
+    def indexes() -> set[str]:
+        with sqlite3.connect(path) as db:
+            found = {
+                name
+                for (name,) in db.execute(
+                    "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name LIKE 'proj_%'"
+                )
+            }
+        db.close()
+        return found
+
+    with SQLiteStore(path) as store:
+        _station(store)
+        p = Projection(store)
+        made = indexes()
+        assert {"proj_spells_key", "proj_spells_entered", "proj_sessions_held"} <= made
+        p.rebuild()
+        assert indexes() == made
