@@ -167,17 +167,19 @@ def case_rows(case: Case, opened_position: int = 0) -> dict[str, list[tuple[Any,
     lc = case.lifecycle
     client = case.client
     last = case.history[-1]
+    cid = case.id
+    spells = list(_spells(case))  # the first entered the initial state at the opening
     rows: dict[str, list[tuple[Any, ...]]] = {
         "cases": [
             (
-                case.id,
+                cid,
                 lc.id,
                 lc.version,
                 case.state,
                 int(case.is_open),
                 case.worker,
                 case.programme,
-                stamp(case.opened_at),
+                spells[0][3],
                 stamp(last.at),
                 case.version,
                 case.planned_sessions,
@@ -191,10 +193,10 @@ def case_rows(case: Case, opened_position: int = 0) -> dict[str, list[tuple[Any,
                 opened_position,
             )
         ],
-        "spells": list(_spells(case)),
+        "spells": spells,
         "sessions": [
             (
-                case.id,
+                cid,
                 n,
                 s.number,
                 s.status.value,
@@ -209,7 +211,7 @@ def case_rows(case: Case, opened_position: int = 0) -> dict[str, list[tuple[Any,
         ],
         "assessments": [
             (
-                case.id,
+                cid,
                 n,
                 a.instrument,
                 a.version,
@@ -226,7 +228,7 @@ def case_rows(case: Case, opened_position: int = 0) -> dict[str, list[tuple[Any,
         ],
         "consents": [
             (
-                case.id,
+                cid,
                 n,
                 c.giver.value,
                 c.giver_id,
