@@ -156,7 +156,7 @@ class Projection:
         head = backend.head()
         batch = Batch(head)
         streams: dict[str, list[RawRow]] = {}
-        decode = backend.decode_raw
+        decode = self.store.decode_log_row  # the store's own, one call per event
         count = journal = 0
         for raw in backend.raw_log(0, head):
             count += 1
