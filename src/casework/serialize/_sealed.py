@@ -137,6 +137,12 @@ class PayloadSealer:
         """Drop what this sealer holds in memory for ``subject`` (after their erasure)."""
         self._aeads.pop(subject, None)
 
+    def seal_value(self, value: Any, subject: str, kind: str = "text") -> dict[str, Any]:
+        """One JSON value sealed under ``subject``'s key (``kind``: "text" or "date"), as a
+        payload holds it; :meth:`open` reads it back (projections seal their columns so).
+        """
+        return self._seal_value(value, subject, kind)
+
     # --- sealing -------------------------------------------------------------------------
 
     def seal(self, case_id: str, event_type: str, data: dict[str, Any]) -> dict[str, Any]:

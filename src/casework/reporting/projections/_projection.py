@@ -31,6 +31,7 @@ from casework.reporting.projections._facts import (
     select,
     stamp,
 )
+from casework.reporting.projections._personal import PersonalColumns
 
 __all__ = ["CatchUp", "Projection", "ProjectionBehind"]
 
@@ -70,6 +71,8 @@ class Projection:
     def __init__(self, store: Any, *, backend: Backend | None = None) -> None:
         self.store = store
         self.backend = backend if backend is not None else backend_for(store)
+        #: Seals personal columns as the store seals its rows; opens them for readers.
+        self.personal = PersonalColumns.of(store)
 
     def __repr__(self) -> str:
         return f"<Projection of {self.store!r} at {self.position}>"
@@ -126,6 +129,7 @@ class Projection:
                 case = self.store.load(case_id)
                 position = known[case_id]
             batch.cases[case_id] = case_rows(case, position)
+        self.personal.seal_batch(batch)
         backend.write(batch)
         return CatchUp(start, head, count, len(touched), journal)
 
@@ -156,7 +160,11 @@ class Projection:
         """
         columns = self.columns(table, include_personal=include_personal)
         self._ready(catch_up)
-        return [dict(zip(columns, r, strict=True)) for r in self.backend.rows(table, columns)]
+        return [dict(zip(columns, r, strict=True)) for r in self._read(table, columns)]
+
+    def _read(self, table: str, columns: Sequence[str]) -> list[tuple[Any, ...]]:
+        """The rows of ``columns`` of ``table``, personal values opened (or markers)."""
+        return self.personal.open_rows(table, columns, self.backend.rows(table, columns))
 
     def columns(self, table: str, *, include_personal: bool = False) -> Sequence[str]:
         """The columns of ``table`` a reader gets."""
@@ -168,7 +176,7 @@ class Projection:
         """Every row of ``table`` as a tuple (every column, or ``columns``), without catching
         up (for comparisons).
         """
-        return self.backend.rows(table, columns or self.columns(table, include_personal=True))
+        return self._read(table, columns or self.columns(table, include_personal=True))
 
     def to_pandas(
         self, table: str, *, include_personal: bool = False, catch_up: bool = True
@@ -183,7 +191,7 @@ class Projection:
         pd = require("pandas", "fact tables as DataFrames")
         columns = list(self.columns(table, include_personal=include_personal))
         self._ready(catch_up)
-        frame = pd.DataFrame(self.backend.rows(table, columns), columns=columns)
+        frame = pd.DataFrame(self._read(table, columns), columns=columns)
         for name in columns:
             if name.endswith("_at") or name in ("at", "birth_date"):
                 frame[name] = pd.to_datetime(frame[name], format="ISO8601")
