@@ -326,3 +326,36 @@ def test_the_fact_tables_of_an_encrypted_store_hold_no_clear_personal_value(
         assert NOTE not in {r["description"] for r in hours}
         assert scan(folder) == []
     assert scan(folder) == []
+
+
+def test_a_resident_of_the_outreach_register_is_erased_under_their_own_key(
+    tmp_path: Path,
+) -> None:
+    from casework import OutreachVisit, Register, Resident, record_visit, register_resident
+    from casework.journal import Journal
+    from casework.reporting.agenda import agenda_from_store
+
+    folder = tmp_path / "station"
+    folder.mkdir()
+    path = folder / "station.db"
+    keys = FileKeyStore.beside(path)
+    with SQLiteStore(path, keys=keys) as store:
+        journal = Journal.open("j-1", station="st", at=date(2023, 1, 2), by="li", store=store)
+        child = Resident("r-1", NAME, BORN, {"child_in_difficulty"}, registered=date(2023, 1, 5),
+                         guardian=GUARDIAN, worker="li")  # fmt: skip
+        other = Resident("r-2", "王秀英", date(1944, 5, 2), {"elderly_living_alone"},
+                         registered=date(2023, 1, 5), worker="li")  # fmt: skip
+        for person in (child, other):
+            register_resident(journal, person, by="li", store=store)
+        visit = OutreachVisit("v-1", "r-1", date(2023, 2, 3), "li", notes=NOTE)
+        record_visit(journal, visit, store=store)
+        assert {"r-1", "r-2"} <= set(keys.subjects())  # each resident has a key of their own
+        due_before = [i.due for i in agenda_from_store(store, on=date(2023, 5, 1))]
+        done = erase(store, "r-1", reason="the guardian asked", at=datetime(2023, 3, 1), by="li")
+        assert done.key_destroyed and done.streams == ("j-1",)
+        register = Register.of(store.journal("j-1"))
+        assert register.residents["r-1"].name == ERASED
+        assert register.residents["r-2"].name == "王秀英"  # another person's key is untouched
+        assert [i.due for i in agenda_from_store(store, on=date(2023, 5, 1))] == due_before
+        assert scan(folder) == []
+    assert scan(folder) == []
