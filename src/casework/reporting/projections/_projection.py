@@ -222,8 +222,8 @@ class Projection:
             "string": pa.string(),
         }
         arrays = []
-        for i, name in enumerate(columns):
-            values = [r[i] for r in rows]
+        by_column = list(zip(*rows, strict=True)) if rows else [() for _ in columns]
+        for name, values in zip(columns, by_column, strict=True):
             kind = _arrow_kind(name, sql[name])
             if kind in ("timestamp", "date"):  # ISO text, parsed by Arrow in one pass
                 arrays.append(pa.array(values, pa.string()).cast(types[kind]))
