@@ -92,9 +92,7 @@ def main() -> int:
                 lambda n=name: pa.Table.from_pandas(projection.to_pandas(n), preserve_index=False),
                 args.rounds,
             )
-            t_rows, _ = best(
-                lambda n=name: pa.Table.from_pylist(projection.rows(n)), args.rounds
-            )
+            t_rows, _ = best(lambda n=name: pa.Table.from_pylist(projection.rows(n)), args.rounds)
             ok &= same(arrow, via)
             total["arrow"] += t_arrow
             total["pandas"] += t_pandas
