@@ -517,6 +517,12 @@ def _integer_ticks() -> Any:
     return MaxNLocator(integer=True)
 
 
+def _few_integer_ticks() -> Any:
+    from matplotlib.ticker import MaxNLocator
+
+    return MaxNLocator(nbins=4, integer=True)
+
+
 def _percent() -> Any:
     from matplotlib.ticker import PercentFormatter
 
@@ -930,7 +936,7 @@ def station_comparison(
                 name += "\n" + shown.text(lang).format(value=f"{figure:,.6g}")
             ax.set_title(name, fontsize=9)
             ax.set_xlim(0, max(values) * 1.2 if any(values) else 1)
-            ax.xaxis.set_major_locator(_integer_ticks())
+            ax.xaxis.set_major_locator(_few_integer_ticks())  # thousands fit side by side
             ax.grid(axis="x", alpha=0.3)
         first = axes[0][0]
         first.set_yticks(ys, names)
