@@ -10,6 +10,7 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import attrs
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -190,3 +191,27 @@ def test_session_times_and_durations_round_trip(
     arrow = Projection(store).to_arrow("sessions")
     assert arrow.column("held_at").to_pylist() == held
     assert arrow.column("duration_minutes").to_pylist() == minutes[: len(held)]
+
+
+def test_an_encrypted_stores_personal_columns_read_opened_or_as_markers(tmp_path: Path) -> None:
+    """With the keys, Arrow holds the opened values (as the DataFrame does); without them,
+    the markers a loaded case shows, a birth date's included (never ciphertext)."""
+    from casework.keys import FileKeyStore
+    from casework.serialize._sealed import UNAVAILABLE
+
+    path = tmp_path / "station.db"
+    keys = FileKeyStore.beside(path)
+    client = attrs.evolve(child(date(2013, 2, 1)), name="王京京")
+    with SQLiteStore(path, keys=keys) as store:
+        Engine(STANDARD, store=store).open("c1", client, at=T0, by="wu")
+        projection = Projection(store)
+        arrow = projection.to_arrow("cases", include_personal=True)
+        assert arrow.column("name").to_pylist() == ["王京京"]
+        assert arrow.column("birth_date").to_pylist() == [date(2013, 2, 1)]
+        frame = projection.to_pandas("cases", include_personal=True)
+        pd.testing.assert_frame_equal(_plain(arrow.to_pandas(date_as_object=False)), _plain(frame))
+    with SQLiteStore(path) as analyst:
+        arrow = Projection(analyst).to_arrow("cases", include_personal=True, catch_up=False)
+        assert arrow.column("name").to_pylist() == [UNAVAILABLE]
+        assert arrow.column("birth_date").to_pylist() == [date(1, 1, 1)]
+        assert arrow.column("case_id").to_pylist() == ["c1"]

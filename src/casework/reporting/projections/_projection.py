@@ -212,7 +212,7 @@ class Projection:
         pa = require("pyarrow", "arrow", "fact tables as Arrow tables")
         columns = list(self.columns(table, include_personal=include_personal))
         self._ready(catch_up)
-        rows = self.backend.rows(table, columns)
+        rows = self._read(table, columns)  # personal values opened, as to_pandas reads them
         sql = {c.name: c.sql for c in TABLES[table].columns}
         types = {
             "timestamp": pa.timestamp("us"),
