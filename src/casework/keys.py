@@ -27,6 +27,7 @@ import base64
 import json
 import os
 import threading
+import time
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from typing import Any, Protocol, runtime_checkable
@@ -52,6 +53,8 @@ __all__ = [
 
 #: A file key store's name beside its event store: ``station.sqlite`` -> ``station.sqlite.keys``.
 KEY_FILE_SUFFIX = ".keys"
+#: Seconds a :class:`FileKeyStore` reads from memory before looking at its file again.
+RECHECK = 0.5
 _FORMAT = 1
 
 
@@ -186,6 +189,7 @@ class FileKeyStore:
         self._destroyed: set[str] = set()
         self._torn = False
         self._seen: tuple[int, int, int] | None = None  # (inode, size, mtime) last read
+        self._checked = time.monotonic()  # when a read last looked at the file
         if os.path.exists(self.path):
             self._read()
 
@@ -208,6 +212,7 @@ class FileKeyStore:
 
     def _refresh(self) -> None:
         """Read the file again if another process changed it since it was last read."""
+        self._checked = time.monotonic()
         seen = self._stat()
         if seen != self._seen:
             if seen is None:
@@ -323,18 +328,25 @@ class FileKeyStore:
         self._keys.update(made)
 
     def get(self, subject: str) -> bytes | None:
-        """The subject's key, or None (looked up again in the file when not known here)."""
+        """The subject's key, or None.  The file is looked at again when the key is not
+        known here, and at most :data:`RECHECK` seconds after it was last looked at (so a key
+        another process destroyed is forgotten here too).
+        """
         found = self._keys.get(subject)
-        if found is None and subject not in self._destroyed:
+        if (found is None and subject not in self._destroyed) or (
+            time.monotonic() - self._checked > RECHECK
+        ):
             with self._lock:
                 self._refresh()
                 found = self._keys.get(subject)
         return found
 
     def get_or_create(self, subject: str) -> bytes:
-        """The subject's key, made and written to the file first if they have none."""
+        """The subject's key, made and written to the file first if they have none (never a
+        key the file no longer holds: a write looks at the file first).
+        """
         found = self._keys.get(_check_subject(subject))
-        if found is not None:
+        if found is not None and self._stat() == self._seen:
             return found
         return self.get_or_create_many([subject])[subject]
 
@@ -344,7 +356,7 @@ class FileKeyStore:
         Raises :class:`SubjectErased`, writing nothing, if any of them was erased.
         """
         wanted = sorted({_check_subject(s) for s in subjects})
-        if all(s in self._keys for s in wanted):
+        if all(s in self._keys for s in wanted) and self._stat() == self._seen:
             return {s: self._keys[s] for s in wanted}
         with self._changing():
             for subject in wanted:
@@ -368,8 +380,8 @@ class FileKeyStore:
             return had
 
     def destroyed(self, subject: str) -> bool:
-        """True once the subject's key was destroyed."""
-        if subject not in self._destroyed and subject not in self._keys:
+        """True once the subject's key was destroyed (here or by another process)."""
+        if subject not in self._destroyed:
             with self._lock:
                 self._refresh()
         return subject in self._destroyed
