@@ -1,0 +1,117 @@
+"""Encrypting a clear store in place, on each SQL store (SQLite, PostgreSQL): every row as a
+sealed append writes it, nothing lost, a sealed store known when opened again.
+"""
+
+from __future__ import annotations
+
+import glob
+import os
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from test_sealed import BORN, GUARDIAN, NAME, NOTE, T0, client, drive
+
+from casework.encryption import KeysRequired, encrypt_store
+from casework.engine import Engine
+from casework.keys import MemoryKeyStore
+from casework.serialize._sealed import UNAVAILABLE
+from casework.standard import STANDARD
+from casework.store import Store
+from conftest import Backend
+
+
+def sql(backend: Backend, store: Store) -> Any:
+    """The raw connection of an SQL store (a memory store has none: skipped)."""
+    if backend.name == "memory":
+        pytest.skip("a memory store holds objects, not rows: copy it into one opened with keys")
+    return getattr(store, "db", None) or store.conn  # type: ignore[attr-defined]
+
+
+def payloads(backend: Backend, store: Store) -> list[str]:
+    table = "casework_events" if backend.name == "postgres" else "events"
+    rows = sql(backend, store).execute(f"SELECT payload FROM {table} ORDER BY gid").fetchall()
+    return [p for (p,) in rows if p is not None]
+
+
+def test_each_sql_store_is_encrypted_as_sealed_appends_write(backend: Backend) -> None:
+    clear = backend.open()
+    sql(backend, clear)
+    live = drive(clear)
+    drive(clear, "XZ-2", "c-2")
+    events = list(clear.stream())
+    assert any(NAME in p for p in payloads(backend, clear))
+    keys = MemoryKeyStore()
+    store = backend.open(keys=keys)
+    assert not store.sealed
+    done = encrypt_store(store)
+    assert done.sealed > 0 and done.new_keys == 2 and keys.subjects() == ["c-1", "c-2"]
+    assert list(store.stream()) == events and store.load("XZ-1") == live
+    raw = "".join(payloads(backend, store))
+    for value in (NAME, GUARDIAN, NOTE, BORN.isoformat()):
+        assert value not in raw
+    # the same rows a sealed append writes: a store that sealed from the start reads alike
+    fresh = backend.open(keys=keys)
+    assert fresh.sealed
+    again = encrypt_store(fresh)
+    assert (again.sealed, again.already) == (0, done.sealed)
+    analyst = backend.open()  # without keys: markers, and no clear writes
+    assert analyst.load("XZ-1").client.name == UNAVAILABLE
+    with pytest.raises(KeysRequired, match="is encrypted"):
+        Engine(STANDARD, store=analyst).open("XZ-3", client("c-3"), at=T0, by="wu")
+    assert [s.case_id for s in analyst.cases()] == ["XZ-1", "XZ-2"]
+
+
+def test_a_partly_sealed_sql_store_keeps_its_sealed_rows(backend: Backend) -> None:
+    clear = backend.open()
+    sql(backend, clear)
+    drive(clear)
+    keys = MemoryKeyStore()
+    store = backend.open(keys=keys)
+    engine = Engine(STANDARD, store=store)
+    case = store.load("XZ-1")
+    engine.transfer(case, "zhao", reason=f"{NAME} moved", at=T0 + timedelta(days=30), by="li")
+    key = keys.get("c-1")
+    before = list(store.stream())
+    sealed_before = [p for p in payloads(backend, store) if "$sealed" in p]
+    done = store.encrypt()  # type: ignore[attr-defined]
+    assert done.already == len(sealed_before) == 1
+    assert keys.get("c-1") == key and list(store.stream()) == before
+    assert set(sealed_before) <= set(payloads(backend, store))
+
+
+def _heap_files(conn: Any) -> list[str]:
+    """The files of the PostgreSQL events table and its TOAST table, where this user can read
+    them (a server on this machine, in Debian's layout); none otherwise.
+    """
+    found = []
+    for (rel,) in conn.execute(
+        "SELECT pg_relation_filepath(oid) FROM pg_class WHERE oid = 'casework_events'::regclass "
+        "UNION ALL SELECT pg_relation_filepath(reltoastrelid) FROM pg_class "
+        "WHERE oid = 'casework_events'::regclass AND reltoastrelid <> 0"
+    ).fetchall():
+        for folder in glob.glob("/var/lib/postgresql/*/main"):
+            found += glob.glob(os.path.join(folder, rel)) + glob.glob(
+                os.path.join(folder, rel) + ".*"
+            )
+    return found
+
+
+def test_postgres_table_files_keep_no_clear_value_after_vacuum_full(backend: Backend) -> None:
+    if backend.name != "postgres":
+        pytest.skip("PostgreSQL's own files")
+    clear = backend.open()
+    drive(clear)
+    conn = clear.conn  # type: ignore[attr-defined]
+    conn.execute("VACUUM FULL casework_events")  # written out to the table's new file
+    files = _heap_files(conn)
+    if not files:
+        pytest.skip("the server's data files cannot be read from here")
+    assert any(NAME.encode() in Path(f).read_bytes() for f in files)  # found in clear
+    encrypt_store(backend.open(keys=MemoryKeyStore()))
+    files = _heap_files(conn)
+    assert files
+    for f in files:
+        data = Path(f).read_bytes()
+        assert NAME.encode() not in data and BORN.isoformat().encode() not in data
