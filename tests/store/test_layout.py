@@ -148,7 +148,7 @@ def test_a_layout_1_postgres_database_opens_and_is_migrated_once(
         try:
             check_migrated(store, source)
             layout = store.conn.execute("SELECT value FROM casework_meta").fetchone()
-            assert layout == ("3",)
+            assert layout == ("4",)
         finally:
             store.close()
 
@@ -220,7 +220,7 @@ def test_a_layout_2_postgres_database_gets_its_command_id_column(
         store = PostgresStore(dsn, schema=schema)
         try:
             layout = store.conn.execute("SELECT value FROM casework_meta").fetchone()
-            assert layout == ("3",)
+            assert layout == ("4",)
             ids = store.conn.execute(
                 "SELECT seq, command_id FROM casework_events ORDER BY seq"
             ).fetchall()
