@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import glob
 import os
+import sqlite3
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -115,3 +116,31 @@ def test_postgres_table_files_keep_no_clear_value_after_vacuum_full(backend: Bac
     for f in files:
         data = Path(f).read_bytes()
         assert NAME.encode() not in data and BORN.isoformat().encode() not in data
+
+
+def test_a_layout_1_file_with_record_rows_and_a_corrupt_one_is_encrypted(tmp_path: Path) -> None:
+    from test_layout import V1_CASES, V1_EVENTS, check_migrated, layout_1_rows
+
+    from casework.store import SQLiteStore
+
+    path = tmp_path / "v1.db"
+    source, rows, summaries = layout_1_rows()
+    db = sqlite3.connect(path)
+    db.execute(V1_EVENTS.format(p="", gid="INTEGER PRIMARY KEY"))
+    db.execute(V1_CASES.format(p=""))
+    db.executemany("INSERT INTO events (case_id, seq, data) VALUES (?, ?, ?)", rows)
+    db.executemany("INSERT INTO cases VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", summaries)
+    db.execute("PRAGMA user_version=1")
+    db.commit()
+    db.close()
+    first, second = source.cases()[:2]
+    with SQLiteStore(path, keys=MemoryKeyStore()) as store:
+        records = store.db.execute("SELECT count(*) FROM events WHERE type IS NULL").fetchone()
+        assert records[0] == 2  # the version-0 record and the corrupt one, kept whole
+        done = store.encrypt()
+        assert done.unreadable == ((second.case_id, 3),)  # left as it was, still reported
+        assert "1 unreadable row(s) left as they were" in str(done)
+        check_migrated(store, source)  # every other case loads as before
+        left = store.db.execute("SELECT case_id, seq FROM events WHERE type IS NULL").fetchall()
+        assert left == [(second.case_id, 3)]  # the version-0 record is a sealed row now
+        assert store.events(first.case_id)[1] == source.events(first.case_id)[1]
