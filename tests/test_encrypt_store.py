@@ -11,6 +11,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import attrs
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -298,3 +299,47 @@ def test_casework_encrypt_on_the_command_line(
     assert main(["encrypt", "--db", str(tmp_path / "none.db")]) == 1
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "none.db" in err
+
+
+def test_a_reader_holding_the_log_is_reported_and_a_second_run_clears_it(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "station.db"
+    with SQLiteStore(path) as store:
+        open_case(store)
+    reader = sqlite3.connect(path, isolation_level=None)
+    reader.execute("BEGIN")
+    reader.execute("SELECT count(*) FROM events").fetchone()  # a snapshot the log must keep
+    try:
+        with SQLiteStore(path, keys=FileKeyStore.beside(path), busy_timeout=0.2) as store:
+            first = store.encrypt()
+        assert not first.clean and first.sealed > 0
+    finally:
+        reader.execute("COMMIT")
+        reader.close()
+    seen: list[tuple[int, int]] = []
+    with SQLiteStore(path, keys=FileKeyStore.beside(path)) as store:
+        done = store.encrypt(progress=lambda n, total: seen.append((n, total)))
+        assert done.clean and done.sealed == 0 and done.already == first.sealed
+    assert seen and seen[-1][0] == seen[-1][1] == 3
+    assert scan(tmp_path) == []
+
+
+def test_casework_encrypt_says_when_the_log_was_in_use(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import casework.encryption
+
+    path = tmp_path / "station.db"
+    with SQLiteStore(path) as store:
+        open_case(store)
+    real = casework.encryption.encrypt_store
+
+    def held(store: Any, **kwargs: Any) -> Any:  # as when a reader kept the log
+        return attrs.evolve(real(store, **kwargs), clean=False)
+
+    monkeypatch.setattr(casework.encryption, "encrypt_store", held)
+    assert main(["encrypt", "--db", str(path)]) == 1
+    err = capsys.readouterr().err
+    assert "another connection kept the write-ahead log in use" in err
+    assert err.strip().splitlines()[-1].startswith("casework: ")

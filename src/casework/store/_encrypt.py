@@ -92,6 +92,10 @@ def is_sealed(data: Any) -> bool:
     return SEALED in data or any(is_sealed(v) for v in data.values())
 
 
+#: The key a probing pass seals with (what it seals is thrown away).
+_STAND_IN = bytes(32)
+
+
 class _Keys:
     """The key store a migration's sealer sees.
 
@@ -114,12 +118,14 @@ class _Keys:
             return self.erased[subject]
         if self.known is not None and subject in self.known:
             return self.known[subject]
+        if self.known is None and subject in self.asked:
+            return _STAND_IN
         if self.keys.destroyed(subject):
             self.erased[subject] = key = new_key()
             return key
         if self.known is None:
             self.asked.add(subject)
-            return b"\0" * 32
+            return _STAND_IN
         return self.keys.get_or_create(subject)  # not seen while probing: made one by one
 
     def destroy(self, subject: str) -> bool:  # pragma: no cover - never called by a sealer
