@@ -181,6 +181,43 @@ class RowSealer:
             raise RuntimeError("make_keys() comes before seal()")  # pragma: no cover
         return self._run(rows, self._payload, count=True)
 
+    def run(
+        self,
+        pages: Callable[[], Iterable[list[StoreRow]]],
+        update: Callable[[list[tuple[Any, ...]]], object],
+        total: int,
+        progress: Callable[[int, int], None] | None = None,
+    ) -> int:
+        """Both passes inside the caller's transaction: probe every page of ``pages()``, make
+        the keys, then seal every page again and ``update`` the rows that change (each a row's
+        new columns, then its global number); the number of keys made.
+        """
+        for page in pages():
+            self.probe(page)
+        new_keys = self.make_keys()  # durable before the commit that uses them
+        done = 0
+        for page in pages():
+            changed = self.seal(page)
+            if changed:
+                update([(*columns, gid) for columns, gid in changed])
+            done += len(page)
+            if progress is not None:
+                progress(done, total)
+        return new_keys
+
+    def result(self, new_keys: int, *, clean: bool) -> Encrypted:
+        """What the run did."""
+        return Encrypted(
+            sealed=self.sealed,
+            already=self.already,
+            clear=self.clear,
+            subjects=self.subjects,
+            new_keys=new_keys,
+            erased=self.erased,
+            clean=clean,
+            unreadable=tuple(self.unreadable),
+        )
+
     @property
     def subjects(self) -> int:
         """The subjects whose keys the sealed rows use (erased ones apart)."""

@@ -50,6 +50,10 @@ __all__ = ["PostgresStore"]
 
 #: Version of the table layout (kept in ``casework_meta``).
 LAYOUT_VERSION = 4
+_UPDATE_ROW = (
+    "UPDATE casework_events SET v = %s, type = %s, at = %s, actor = %s, state = %s, "
+    "trigger = %s, payload = %s WHERE gid = %s"
+)
 _SEALED_ROW = "SELECT 1 FROM casework_meta WHERE key = 'sealed' AND value = '1'"
 _READ_PAGE = (
     "SELECT gid, case_id, seq, v, type, at, actor, state, trigger, payload FROM casework_events "
@@ -375,24 +379,12 @@ class PostgresStore(SqlStore):
             with conn.transaction():
                 conn.execute("LOCK TABLE casework_events IN EXCLUSIVE MODE")
                 total = conn.execute("SELECT count(*) FROM casework_events").fetchone()
-                total = int(total[0]) if total is not None else 0
-                for page in self._all_rows():
-                    sealer.probe(page)
-                new_keys = sealer.make_keys()  # durable before the commit that uses them
-                done = 0
-                for page in self._all_rows():
-                    changed = sealer.seal(page)
-                    if changed:
-                        with conn.cursor() as cur:
-                            cur.executemany(
-                                "UPDATE casework_events SET v = %s, type = %s, at = %s, "
-                                "actor = %s, state = %s, trigger = %s, payload = %s "
-                                "WHERE gid = %s",
-                                [(*columns, gid) for columns, gid in changed],
-                            )
-                    done += len(page)
-                    if progress is not None:
-                        progress(done, total)
+                new_keys = sealer.run(
+                    self._all_rows,
+                    self._update_rows,
+                    int(total[0]) if total is not None else 0,
+                    progress,
+                )
                 conn.execute(
                     "INSERT INTO casework_meta VALUES ('sealed', '1') "
                     "ON CONFLICT (key) DO UPDATE SET value = '1'"
@@ -400,16 +392,11 @@ class PostgresStore(SqlStore):
             self.sealed = True
             if vacuum:
                 conn.execute("VACUUM FULL casework_events")
-        return Encrypted(
-            sealed=sealer.sealed,
-            already=sealer.already,
-            clear=sealer.clear,
-            subjects=sealer.subjects,
-            new_keys=new_keys,
-            erased=sealer.erased,
-            clean=vacuum,
-            unreadable=tuple(sealer.unreadable),
-        )
+            return sealer.result(new_keys, clean=vacuum)
+
+    def _update_rows(self, rows: list[tuple[Any, ...]]) -> None:
+        with self.conn.cursor() as cur:
+            cur.executemany(_UPDATE_ROW, rows)
 
     def _all_rows(self) -> Iterator[list[Any]]:
         """Every event row (global number, case id, then its columns), a page at a time."""

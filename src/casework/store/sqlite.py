@@ -123,18 +123,13 @@ _LAYOUT_COLUMNS: dict[int, dict[str, tuple[str, ...]]] = {
             "opened_at", "last_at", "opened_key", "last_key",
         ),
     },
-    4: {  # layout 3 and the store's own facts (whether it is sealed)
-        "events": (
-            "gid", "case_id", "seq", "v", "type", "at", "actor", "state", "trigger", "payload",
-            "command_id",
-        ),
-        "cases": (
-            "case_id", "lifecycle", "state", "version", "worker", "programme",
-            "opened_at", "last_at", "opened_key", "last_key",
-        ),
-        "casework_meta": ("key", "value"),
-    },
 }  # fmt: skip
+#: Layout 4: layout 3 and the store's own facts (whether it is sealed).
+_LAYOUT_COLUMNS[4] = {**_LAYOUT_COLUMNS[3], "casework_meta": ("key", "value")}
+_UPDATE_ROW = (
+    "UPDATE events SET v = ?, type = ?, at = ?, actor = ?, state = ?, trigger = ?, payload = ? "
+    "WHERE gid = ?"
+)
 _SEALED_ROW = "SELECT 1 FROM casework_meta WHERE key = 'sealed' AND value = '1'"
 _READ_PAGE = (
     "SELECT gid, case_id, seq, v, type, at, actor, state, trigger, payload FROM events "
@@ -307,33 +302,15 @@ class SQLiteStore(SqlStore):
             db.execute("PRAGMA secure_delete=ON")
             with self._transaction():
                 total = db.execute("SELECT count(*) FROM events").fetchone()[0]
-                for page in self._all_rows():
-                    sealer.probe(page)
-                new_keys = sealer.make_keys()  # durable before the commit that uses them
-                done = 0
-                for page in self._all_rows():
-                    changed = sealer.seal(page)
-                    db.executemany(
-                        "UPDATE events SET v = ?, type = ?, at = ?, actor = ?, state = ?, "
-                        "trigger = ?, payload = ? WHERE gid = ?",
-                        [(*columns, gid) for columns, gid in changed],
-                    )
-                    done += len(page)
-                    if progress is not None:
-                        progress(done, total)
+                new_keys = sealer.run(
+                    self._all_rows,
+                    lambda rows: db.executemany(_UPDATE_ROW, rows),
+                    total,
+                    progress,
+                )
                 db.execute("INSERT OR REPLACE INTO casework_meta VALUES ('sealed', '1')")
             self.sealed = True
-            clean = self._scrub()
-        return Encrypted(
-            sealed=sealer.sealed,
-            already=sealer.already,
-            clear=sealer.clear,
-            subjects=sealer.subjects,
-            new_keys=new_keys,
-            erased=sealer.erased,
-            clean=clean,
-            unreadable=tuple(sealer.unreadable),
-        )
+            return sealer.result(new_keys, clean=self._scrub())
 
     def _all_rows(self) -> Iterator[list[StoreRow]]:
         """Every event row (global number, case id, then its columns), a page at a time."""
