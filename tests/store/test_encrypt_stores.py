@@ -144,3 +144,33 @@ def test_a_layout_1_file_with_record_rows_and_a_corrupt_one_is_encrypted(tmp_pat
         left = store.db.execute("SELECT case_id, seq FROM events WHERE type IS NULL").fetchall()
         assert left == [(second.case_id, 3)]  # the version-0 record is a sealed row now
         assert store.events(first.case_id)[1] == source.events(first.case_id)[1]
+
+
+def test_projection_tables_holding_names_are_dropped_and_rebuilt(backend: Backend) -> None:
+    from casework.reporting.projections import Projection
+
+    clear = backend.open()
+    sql(backend, clear)
+    drive(clear)
+    projection = Projection(clear)
+    projection.catch_up()
+    named = projection.rows("cases", include_personal=True)
+    assert named[0]["name"] == NAME  # the read side's table holds the name in clear
+    facts = projection.rows("cases")
+    keys = MemoryKeyStore()
+    store = backend.open(keys=keys)
+    done = encrypt_store(store)
+    prefix = "casework_proj_" if backend.name == "postgres" else "proj_"
+    assert done.dropped and all(t.startswith(prefix) for t in done.dropped)
+    assert f"{len(done.dropped)} projection table(s) dropped" in str(done)
+    if backend.name == "sqlite":
+        raw = Path(store.path).read_bytes()  # type: ignore[attr-defined]
+        assert NAME.encode() not in raw and BORN.isoformat().encode() not in raw
+    analyst = backend.open()  # rebuilt from the sealed log: every fact, no names
+    again = Projection(analyst)
+    assert again.position == 0
+    again.catch_up()
+    rows = again.rows("cases", include_personal=True)
+    assert rows[0]["name"] == UNAVAILABLE
+    assert again.rows("cases") == facts
+    assert encrypt_store(backend.open(keys=keys)).dropped == done.dropped  # made again, dropped

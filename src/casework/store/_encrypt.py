@@ -58,7 +58,9 @@ class Encrypted:
     the write-ahead log were cleared (False when another connection kept the log in use:
     run it again once that is closed); ``unreadable``: rows (case id, number) that cannot
     be decoded (a corrupt record kept whole by the layout-1 migration): left as they were,
-    and still reported as corrupt when read.
+    and still reported as corrupt when read; ``dropped``: the read side's projection tables
+    kept in the store (their personal columns held names in clear), dropped in the same
+    transaction: a projection rebuilds them from the log when next used.
     """
 
     sealed: int
@@ -69,16 +71,18 @@ class Encrypted:
     erased: tuple[str, ...]
     clean: bool
     unreadable: tuple[tuple[str, int], ...] = ()
+    dropped: tuple[str, ...] = ()
 
     def __str__(self) -> str:
         erased = f", {len(self.erased)} erased subject(s) shredded" if self.erased else ""
         bad = f"; {len(self.unreadable)} unreadable row(s) left as they were" * bool(
             self.unreadable
         )
+        gone = f"; {len(self.dropped)} projection table(s) dropped" * bool(self.dropped)
         return (
             f"{self.sealed} row(s) sealed, {self.already} already sealed, {self.clear} with "
             f"nothing personal; {self.subjects} subject(s), {self.new_keys} new key(s)"
-            f"{erased}{bad}"
+            f"{erased}{bad}{gone}"
         )
 
 
@@ -205,7 +209,7 @@ class RowSealer:
                 progress(done, total)
         return new_keys
 
-    def result(self, new_keys: int, *, clean: bool) -> Encrypted:
+    def result(self, new_keys: int, *, clean: bool, dropped: Iterable[str] = ()) -> Encrypted:
         """What the run did."""
         return Encrypted(
             sealed=self.sealed,
@@ -216,6 +220,7 @@ class RowSealer:
             erased=self.erased,
             clean=clean,
             unreadable=tuple(self.unreadable),
+            dropped=tuple(dropped),
         )
 
     @property

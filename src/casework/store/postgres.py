@@ -368,7 +368,8 @@ class PostgresStore(SqlStore):
 
         As :meth:`SQLiteStore.encrypt <casework.store.SQLiteStore.encrypt>`: one
         transaction (other writers wait on a lock of the events table; readers go on), the
-        keys made first in one durable write, rows already sealed left as they are.  Then
+        keys made first in one durable write, rows already sealed left as they are, the
+        projection tables (``casework_proj_*``) dropped.  Then
         (``vacuum``) ``VACUUM FULL`` rewrites the events table, so no old row version keeps
         the clear values in the table's files; PostgreSQL's own write-ahead log, its
         archives and backups keep them until recycled (see ``docs/privacy.md``).
@@ -385,6 +386,17 @@ class PostgresStore(SqlStore):
                     int(total[0]) if total is not None else 0,
                     progress,
                 )
+                dropped = [
+                    str(name)
+                    for (name,) in conn.execute(
+                        "SELECT tablename FROM pg_tables WHERE schemaname = current_schema() "
+                        "AND tablename LIKE 'casework\\_proj\\_%' ORDER BY tablename"
+                    ).fetchall()
+                ]
+                for name in dropped:  # the read side's tables: names in clear, rebuilt later
+                    conn.execute(
+                        self._pg.sql.SQL("DROP TABLE {}").format(self._pg.sql.Identifier(name))
+                    )
                 conn.execute(
                     "INSERT INTO casework_meta VALUES ('sealed', '1') "
                     "ON CONFLICT (key) DO UPDATE SET value = '1'"
@@ -392,7 +404,7 @@ class PostgresStore(SqlStore):
             self.sealed = True
             if vacuum:
                 conn.execute("VACUUM FULL casework_events")
-            return sealer.result(new_keys, clean=vacuum)
+            return sealer.result(new_keys, clean=vacuum, dropped=dropped)
 
     def _update_rows(self, rows: list[tuple[Any, ...]]) -> None:
         with self.conn.cursor() as cur:

@@ -292,7 +292,10 @@ class SQLiteStore(SqlStore):
         as they are, so running it again is harmless.  Then, the store marked sealed, every
         freed page is zeroed (``secure_delete``), the file rebuilt (``VACUUM``) and the
         write-ahead log emptied (``wal_checkpoint(TRUNCATE)``), so no file keeps the old clear
-        values.  ``progress(done, total)`` is called as rows are sealed.
+        values.  The read side's projection tables in the file (``proj_*``, whose personal
+        columns hold names in clear) are dropped in the same transaction: a projection
+        rebuilds them from the log when next used.  ``progress(done, total)`` is called as
+        rows are sealed.
 
         The store must be opened with its key store (else :class:`KeysRequired`).
         """
@@ -308,9 +311,18 @@ class SQLiteStore(SqlStore):
                     total,
                     progress,
                 )
+                dropped = [
+                    name
+                    for (name,) in db.execute(
+                        "SELECT name FROM sqlite_master WHERE type = 'table' "
+                        "AND name LIKE 'proj\\_%' ESCAPE '\\' ORDER BY name"
+                    ).fetchall()
+                ]
+                for name in dropped:  # the read side's tables: names in clear, rebuilt later
+                    db.execute(f'DROP TABLE "{name}"')
                 db.execute("INSERT OR REPLACE INTO casework_meta VALUES ('sealed', '1')")
             self.sealed = True
-            return sealer.result(new_keys, clean=self._scrub())
+            return sealer.result(new_keys, clean=self._scrub(), dropped=dropped)
 
     def _all_rows(self) -> Iterator[list[StoreRow]]:
         """Every event row (global number, case id, then its columns), a page at a time."""
