@@ -61,6 +61,18 @@ def test_replay_refuses_broken_logs() -> None:
         Case.replay([events[0], bogus], STANDARD)
 
 
+def test_a_logged_downward_plan_revision_is_a_replay_error_naming_the_event() -> None:
+    # stores refuse writing one now; a log written before still reads with case id and seq
+    _, case = closed_case()
+    events = list(case.history)
+    at = next(i for i, ev in enumerate(events) if ev.type == "plan_set")
+    planned = events[at].payload["plan"].sessions
+    down = attrs.evolve(events[at + 1], type="plan_revised", payload={"sessions": planned - 1})
+    with pytest.raises(ReplayError, match=f"not more than {planned}") as info:
+        Case.replay([*events[: at + 1], down], STANDARD)
+    assert (info.value.case_id, info.value.seq) == ("case-1", at + 2)
+
+
 def test_time_in_states_adds_up_to_the_case_span() -> None:
     engine = Engine(STANDARD)
     case = open_case(engine)

@@ -390,7 +390,7 @@ def test_help_casework_points_to_the_docs() -> None:
 
     text = pydoc.render_doc(casework, renderer=pydoc.plaintext)
     assert "casework - Social-work case processes as data" in text.split("DESCRIPTION")[0]
-    named = re.findall(r"docs/[\w.]+\.md", casework.__doc__ or "")
+    named = re.findall(r"docs/[\w.-]+\.md", casework.__doc__ or "")
     assert named[0] == "docs/tutorial.md"
     assert sorted(named) == sorted(f"docs/{page.name}" for page in DOCS.glob("*.md"))
 

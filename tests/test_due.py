@@ -113,3 +113,9 @@ lifecycles = ["standard"]
     )
     with pytest.raises(DefinitionError, match="unknown keys"):
         DEFAULT_CATALOGUE.load_due_rules(tmp_path / "bad.toml")
+    (tmp_path / "broken.toml").write_text("[[due_rules]\n", encoding="utf-8")
+    for load in (DEFAULT_CATALOGUE.load_due_rules, DEFAULT_CATALOGUE.load_retention):
+        for name in ("broken.toml", "missing.toml"):  # unreadable: the file is named once
+            with pytest.raises(DefinitionError) as info:
+                load(tmp_path / name)
+            assert str(info.value).count(name) == 1, str(info.value)

@@ -277,3 +277,85 @@ def test_a_missing_crypto_extra_names_the_way_round_it(
     monkeypatch.setitem(sys.modules, "cryptography.hazmat.primitives.ciphers.aead", None)
     code, _, err = run(capsys, "demo", "--db", str(tmp_path / "s.db"))
     assert code == 2 and "pip install 'casework[crypto]'" in err and "--no-encrypt" in err
+
+
+def test_the_fact_tables_of_an_encrypted_store_hold_no_clear_personal_value(
+    tmp_path: Path,
+) -> None:
+    from casework.recording import record_volunteer_hours
+    from casework.reporting.projections import Projection
+    from casework.serialize._sealed import UNAVAILABLE
+    from casework.station import VolunteerService
+
+    folder = tmp_path / "station"
+    folder.mkdir()
+    path = folder / "station.db"
+    keys = FileKeyStore.beside(path)
+    with SQLiteStore(path, keys=keys) as store:
+        open_case(store)
+        _, _ = run_xuzhuang(Engine(MHT_LIFECYCLE, store=store), station=True)
+        journal = store.journal(next(s.case_id for s in store.cases(lifecycle="@journal")))
+        service = VolunteerService("vol-01", date(2023, 8, 1), 2.0, description=NOTE)
+        record_volunteer_hours(journal, service, at=T0, by="wu", store=store)
+        projection = Projection(store)
+        projection.catch_up()
+        assert scan(folder) == []
+        mine = [
+            r for r in projection.rows("cases", include_personal=True) if r["case_id"] == "XZ-9"
+        ]
+        assert (mine[0]["name"], mine[0]["birth_date"]) == (NAME, BORN.isoformat())
+        hours = projection.rows("volunteer_hours", include_personal=True)
+        assert NOTE in {r["description"] for r in hours}
+        assert service in projection.dataset().services  # the dataset reads it opened
+        frame = projection.to_pandas("cases", include_personal=True)
+        assert NAME in set(frame["name"])
+        before = {name: projection.tuples(name) for name in ("cases", "volunteer_hours")}
+        projection.rebuild()  # fresh nonces, the same values read back
+        assert {name: projection.tuples(name) for name in before} == before
+        assert scan(folder) == []
+    with SQLiteStore(path) as analyst:  # without the keys: markers, never ciphertext
+        rows = Projection(analyst).rows("cases", include_personal=True, catch_up=False)
+        assert {r["name"] for r in rows if r["case_id"] == "XZ-9"} == {UNAVAILABLE}
+    with SQLiteStore(path, keys=keys) as store:
+        erase(store, "c-9", reason="the guardian asked", at=T0 + timedelta(days=9), by="li")
+        erase(store, "vol-01", reason="left the team", at=T0 + timedelta(days=9), by="li")
+        projection = Projection(store)
+        rows = projection.rows("cases", include_personal=True)
+        assert {r["name"] for r in rows if r["case_id"] == "XZ-9"} == {ERASED}
+        hours = projection.rows("volunteer_hours", include_personal=True)
+        assert NOTE not in {r["description"] for r in hours}
+        assert scan(folder) == []
+    assert scan(folder) == []
+
+
+def test_a_resident_of_the_outreach_register_is_erased_under_their_own_key(
+    tmp_path: Path,
+) -> None:
+    from casework import OutreachVisit, Register, Resident, record_visit, register_resident
+    from casework.journal import Journal
+    from casework.reporting.agenda import agenda_from_store
+
+    folder = tmp_path / "station"
+    folder.mkdir()
+    path = folder / "station.db"
+    keys = FileKeyStore.beside(path)
+    with SQLiteStore(path, keys=keys) as store:
+        journal = Journal.open("j-1", station="st", at=date(2023, 1, 2), by="li", store=store)
+        child = Resident("r-1", NAME, BORN, {"child_in_difficulty"}, registered=date(2023, 1, 5),
+                         guardian=GUARDIAN, worker="li")  # fmt: skip
+        other = Resident("r-2", "王秀英", date(1944, 5, 2), {"elderly_living_alone"},
+                         registered=date(2023, 1, 5), worker="li")  # fmt: skip
+        for person in (child, other):
+            register_resident(journal, person, by="li", store=store)
+        visit = OutreachVisit("v-1", "r-1", date(2023, 2, 3), "li", notes=NOTE)
+        record_visit(journal, visit, store=store)
+        assert {"r-1", "r-2"} <= set(keys.subjects())  # each resident has a key of their own
+        due_before = [i.due for i in agenda_from_store(store, on=date(2023, 5, 1))]
+        done = erase(store, "r-1", reason="the guardian asked", at=datetime(2023, 3, 1), by="li")
+        assert done.key_destroyed and done.streams == ("j-1",)
+        register = Register.of(store.journal("j-1"))
+        assert register.residents["r-1"].name == ERASED
+        assert register.residents["r-2"].name == "王秀英"  # another person's key is untouched
+        assert [i.due for i in agenda_from_store(store, on=date(2023, 5, 1))] == due_before
+        assert scan(folder) == []
+    assert scan(folder) == []

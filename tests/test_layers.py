@@ -100,7 +100,7 @@ LAYERS = [
     ("the seam with transitions", ["_machine"]),
     ("cases", ["case", "journal", "recording", "register"]),
     ("the engine", ["hooks", "engine", "referral"]),
-    ("stores and the codec", ["keys", "serialize", "store", "erasure"]),
+    ("stores and the codec", ["keys", "serialize", "store", "erasure", "encryption"]),
     ("read side and simulation", ["reporting", "simulation", "demo"]),
     ("the command line", ["cli", "__main__"]),
 ]

@@ -46,6 +46,7 @@ def test_surface_is_deliberate() -> None:
             "reporting",
             "keys",
             "erasure",
+            "encryption",
             "annotations",
             "due",
             "retention",

@@ -16,6 +16,8 @@ Documentation (in the ``docs`` folder of the source; every example in it runs as
 * docs/simulation.md: capacity planning with the real lifecycle;
 * docs/agenda.md: the outreach register, due-work rules and each worker's agenda;
 * docs/performance.md: measured figures and how they were produced.
+* docs/guide-zh.md: 中文指南 (the Chinese guide: first case, own processes, corrections,
+  the agenda, encryption and erasure, district analysis).
 
 The ``casework`` command (``casework --help``) runs the demo, shows and exports stored cases,
 writes a station's yearly report, simulates a scenario and prints the agenda of a day.

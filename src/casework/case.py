@@ -15,7 +15,7 @@ import attrs
 
 from casework._support import pad
 from casework.assessment import Assessment
-from casework.errors import ReplayError
+from casework.errors import InvalidValue, ReplayError
 from casework.events import (
     ALERT_EVENT,
     APPROVAL_REFUSED,
@@ -683,7 +683,10 @@ def _plan_set(case: Case, ev: Event) -> None:
 def _plan_revised(case: Case, ev: Event) -> None:
     if case.plan is None:
         raise ReplayError(case.id, ev.seq, "plan_revised: there is no plan to revise")
-    case.plan = case.plan.revised(ev.payload["sessions"])
+    try:
+        case.plan = case.plan.revised(ev.payload["sessions"])
+    except InvalidValue as exc:  # a log written before stores refused a downward revision
+        raise ReplayError(case.id, ev.seq, f"plan_revised: {exc.problem}") from None
 
 
 def _session_recorded(case: Case, ev: Event) -> None:

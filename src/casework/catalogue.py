@@ -65,6 +65,16 @@ def _read(path: Path) -> Any:
         raise DefinitionError(str(path), [f"not valid {path.suffix[1:].upper()}: {exc}"]) from exc
 
 
+def _read_rules(path: str | Path, build: Callable[[Any], tuple[Any, ...]]) -> tuple[Any, ...]:
+    """Rules built by ``build`` from a TOML or JSON file; a problem names the file once."""
+    path = Path(path)
+    data = _read(path)  # a file that cannot be read already names itself
+    try:
+        return build(data)
+    except DefinitionError as exc:
+        raise DefinitionError(f"{path}: {exc.name}", exc.problems) from exc
+
+
 def _unique(kind: str, items: Iterable[Any], key: Callable[[Any], tuple[str, Any]]) -> list[Any]:
     """``items`` without repeats; two different definitions under one key are refused."""
     found: dict[tuple[str, Any], Any] = {}
@@ -275,15 +285,7 @@ class Catalogue:
 
         .. versionadded:: 0.2
         """
-        path = Path(path)
-        try:
-            data = _read(path)
-        except DefinitionError:
-            raise  # already names the file
-        try:
-            return retention_from_dict(data)
-        except DefinitionError as exc:
-            raise DefinitionError(f"{path}: {exc.name}", exc.problems) from exc
+        return _read_rules(path, retention_from_dict)
 
     def with_retention(self, paths: Iterable[str | Path]) -> Catalogue:
         """This catalogue plus the retention rules in ``paths`` (TOML or JSON).
@@ -295,11 +297,7 @@ class Catalogue:
 
     def load_due_rules(self, path: str | Path) -> tuple[DueRule, ...]:
         """Read due-work rules from a TOML (``[[due_rules]]`` tables) or JSON file."""
-        path = Path(path)
-        try:
-            return rules_from_dict(_read(path))
-        except DefinitionError as exc:
-            raise DefinitionError(f"{path}: {exc.name}", exc.problems) from exc
+        return _read_rules(path, rules_from_dict)
 
     def with_due_rules(self, paths: Iterable[str | Path]) -> Catalogue:
         """This catalogue plus the due-work rules in ``paths`` (TOML or JSON)."""

@@ -8,8 +8,12 @@ the five methods of :class:`KeyStore`:
 * :class:`MemoryKeyStore` for tests and notebooks (gone when the process ends);
 * :class:`FileKeyStore`, one file beside the event store (``station.sqlite.keys``): a new
   key is a line appended durably, a destroyed key a rewrite of the whole file without it
-  (atomic, the old copy overwritten);
+  (atomic, the old copy overwritten); several processes may share it (a lock on its folder);
 * an app's own, over its key-management service: implement the protocol.
+
+:func:`keys_for` makes the keys of many subjects at once (one durable write for a file key
+store, as encrypting an existing store needs; one call each for a store without
+``get_or_create_many``).
 
 Keys never go into the event store.  A subject whose key was destroyed stays listed as
 destroyed (its id only, which is pseudonymous), so a key is never silently made again for it.
@@ -23,10 +27,17 @@ import base64
 import json
 import os
 import threading
-from collections.abc import Iterable
+import time
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from typing import Any, Protocol, runtime_checkable
 
 from casework._support import require
+
+try:  # one writer at a time across processes; where there is no fcntl, across threads only
+    import fcntl
+except ImportError:  # pragma: no cover - not on POSIX
+    fcntl = None  # type: ignore[assignment]
 from casework.errors import CaseworkError
 
 __all__ = [
@@ -36,11 +47,14 @@ __all__ = [
     "KeyStoreError",
     "MemoryKeyStore",
     "SubjectErased",
+    "keys_for",
     "new_key",
 ]
 
 #: A file key store's name beside its event store: ``station.sqlite`` -> ``station.sqlite.keys``.
 KEY_FILE_SUFFIX = ".keys"
+#: Seconds a :class:`FileKeyStore` reads from memory before looking at its file again.
+RECHECK = 0.5
 _FORMAT = 1
 
 
@@ -124,6 +138,15 @@ class MemoryKeyStore:
                 raise SubjectErased(subject)
             return self._keys.setdefault(subject, new_key())
 
+    def get_or_create_many(self, subjects: Iterable[str]) -> dict[str, bytes]:
+        """The keys of ``subjects``, made for those without one; none made if one was erased."""
+        wanted = sorted({_check_subject(s) for s in subjects})
+        with self._lock:
+            for subject in wanted:
+                if subject in self._destroyed:
+                    raise SubjectErased(subject)
+            return {s: self._keys.setdefault(s, new_key()) for s in wanted}
+
     def destroy(self, subject: str) -> bool:
         """Forget the subject's key; True if there was one."""
         with self._lock:
@@ -143,17 +166,20 @@ class FileKeyStore:
     """Keys in one file (mode 0600) of JSON lines, kept apart from the events.
 
     A new key is one line appended and ``fsync``-ed before any ciphertext uses it (one write,
-    however many keys the file holds).  Destroying a key writes the whole file anew without
-    it: a temporary file beside it, flushed and ``fsync``-ed, renamed over the old one
-    (atomic: a crash leaves the old file or the new, never half of one), the folder
-    ``fsync``-ed; then the old file's bytes, still open, are overwritten with zeros, so no
-    copy of a destroyed key is left in a file.  (What a disk's firmware or a copy-on-write
-    file system keeps of freed blocks is beyond any file-level step: see
-    ``docs/privacy.md``.)  A last line cut short by a crash is ignored (no ciphertext used
-    its key: the line was not yet durable) and the file is rewritten whole at the next change.
+    however many keys the file holds; one for all the keys :meth:`get_or_create_many`
+    makes).  Destroying a key writes the whole file anew without it: a temporary file beside
+    it, flushed and ``fsync``-ed, renamed over the old one (atomic: a crash leaves the old
+    file or the new, never half of one), the folder ``fsync``-ed; then the old file's bytes,
+    still open, are overwritten with zeros, so no copy of a destroyed key is left in a file.
+    (What a disk's firmware or a copy-on-write file system keeps of freed blocks is beyond
+    any file-level step: see ``docs/privacy.md``.)  A last line cut short by a crash is
+    ignored (no ciphertext used its key: the line was not yet durable) and the file is
+    rewritten whole at the next change.
 
-    One process at a time should change a file key store; several may read it.
-    :meth:`beside` names the file for an event store: ``station.sqlite.keys``.
+    Several processes may share the file: each change is made under an exclusive ``flock``
+    on the file's folder after reading what others wrote since (a key another process
+    made is used, never made twice), and a key asked for but not known is looked up again
+    in the file.  :meth:`beside` names the file for an event store: ``station.sqlite.keys``.
     """
 
     def __init__(self, path: str | os.PathLike[str]) -> None:
@@ -162,6 +188,8 @@ class FileKeyStore:
         self._keys: dict[str, bytes] = {}
         self._destroyed: set[str] = set()
         self._torn = False
+        self._seen: tuple[int, int, int] | None = None  # (inode, size, mtime) last read
+        self._checked = time.monotonic()  # when a read last looked at the file
         if os.path.exists(self.path):
             self._read()
 
@@ -173,15 +201,36 @@ class FileKeyStore:
     def __repr__(self) -> str:
         return f"<FileKeyStore {self.path!r}: {len(self._keys)} keys>"
 
+    def _stat(self) -> tuple[int, int, int] | None:
+        try:
+            st = os.stat(self.path)
+        except FileNotFoundError:
+            return None
+        except OSError as exc:
+            raise KeyStoreError(f"{self.path}: cannot read the key store ({exc})") from exc
+        return (st.st_ino, st.st_size, st.st_mtime_ns)
+
+    def _refresh(self) -> None:
+        """Read the file again if another process changed it since it was last read."""
+        self._checked = time.monotonic()
+        seen = self._stat()
+        if seen != self._seen:
+            if seen is None:
+                self._keys, self._destroyed, self._torn = {}, set(), False
+                self._seen = None
+            else:
+                self._read()
+
     def _read(self) -> None:
         keys: dict[str, bytes] = {}
         destroyed: set[str] = set()
         try:
             with open(self.path, "rb") as f:
+                st = os.fstat(f.fileno())
                 data = f.read()
             lines = data.split(b"\n")
             tail = lines.pop()  # after the last newline: empty, or a line cut short
-            self._torn = bool(tail.strip())
+            torn = bool(tail.strip())
             if not lines:
                 raise ValueError("not a casework key file")
             head = json.loads(lines[0])
@@ -198,7 +247,26 @@ class FileKeyStore:
                     keys.pop(subject, None)
         except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
             raise KeyStoreError(f"{self.path}: cannot read the key store ({exc})") from exc
-        self._keys, self._destroyed = keys, destroyed
+        self._keys, self._destroyed, self._torn = keys, destroyed, torn
+        self._seen = (st.st_ino, len(data), st.st_mtime_ns)
+
+    @contextmanager
+    def _changing(self) -> Iterator[None]:
+        """This process's lock and the other processes' (on the file's folder: the file itself
+        is replaced by each destroy), the file re-read.
+        """
+        with self._lock:
+            try:
+                fd = os.open(os.path.dirname(os.path.abspath(self.path)), os.O_RDONLY)
+            except OSError as exc:
+                raise KeyStoreError(f"{self.path}: cannot lock the key store ({exc})") from exc
+            try:
+                if fcntl is not None:
+                    fcntl.flock(fd, fcntl.LOCK_EX)
+                self._refresh()
+                yield
+            finally:
+                os.close(fd)  # releases the lock
 
     @staticmethod
     def _line(entry: dict[str, Any]) -> bytes:
@@ -207,14 +275,15 @@ class FileKeyStore:
     def _key_line(self, subject: str, key: bytes) -> bytes:
         return self._line({"subject": subject, "key": base64.b64encode(key).decode("ascii")})
 
-    def _append(self, line: bytes) -> None:
+    def _append(self, data: bytes) -> None:
         try:
             with open(self.path, "ab") as f:
-                f.write(line)
+                f.write(data)
                 f.flush()
                 os.fsync(f.fileno())
         except OSError as exc:
             raise KeyStoreError(f"{self.path}: cannot write the key store ({exc})") from exc
+        self._seen = self._stat()
 
     def _write(self, keys: dict[str, bytes], destroyed: Iterable[str]) -> None:
         """The whole file anew (atomically), the old one's bytes overwritten."""
@@ -248,32 +317,60 @@ class FileKeyStore:
         except OSError as exc:
             raise KeyStoreError(f"{self.path}: cannot write the key store ({exc})") from exc
         self._torn = False
+        self._seen = self._stat()
+
+    def _add(self, made: dict[str, bytes]) -> None:
+        """Write new keys durably: one append (one ``fsync``), or the file anew if need be."""
+        if self._torn or not os.path.exists(self.path):
+            self._write({**self._keys, **made}, self._destroyed)
+        else:  # durable before any ciphertext uses them
+            self._append(b"".join(self._key_line(s, k) for s, k in sorted(made.items())))
+        self._keys.update(made)
 
     def get(self, subject: str) -> bytes | None:
-        """The subject's key, or None."""
-        return self._keys.get(subject)
+        """The subject's key, or None.  The file is looked at again when the key is not
+        known here, and at most :data:`RECHECK` seconds after it was last looked at (so a key
+        another process destroyed is forgotten here too).
+        """
+        found = self._keys.get(subject)
+        if (found is None and subject not in self._destroyed) or (
+            time.monotonic() - self._checked > RECHECK
+        ):
+            with self._lock:
+                self._refresh()
+                found = self._keys.get(subject)
+        return found
 
     def get_or_create(self, subject: str) -> bytes:
-        """The subject's key, made and written to the file first if they have none."""
+        """The subject's key, made and written to the file first if they have none (never a
+        key the file no longer holds: a write looks at the file first).
+        """
         found = self._keys.get(_check_subject(subject))
-        if found is not None:
+        if found is not None and self._stat() == self._seen:
             return found
-        with self._lock:
-            if subject in self._destroyed:
-                raise SubjectErased(subject)
-            if subject not in self._keys:
-                key = new_key()
-                if self._torn or not os.path.exists(self.path):
-                    self._write({**self._keys, subject: key}, self._destroyed)
-                else:  # durable before any ciphertext uses it
-                    self._append(self._key_line(subject, key))
-                self._keys[subject] = key
-            return self._keys[subject]
+        return self.get_or_create_many([subject])[subject]
+
+    def get_or_create_many(self, subjects: Iterable[str]) -> dict[str, bytes]:
+        """The keys of ``subjects``, those missing made and written in one durable append.
+
+        Raises :class:`SubjectErased`, writing nothing, if any of them was erased.
+        """
+        wanted = sorted({_check_subject(s) for s in subjects})
+        if all(s in self._keys for s in wanted) and self._stat() == self._seen:
+            return {s: self._keys[s] for s in wanted}
+        with self._changing():
+            for subject in wanted:
+                if subject in self._destroyed:
+                    raise SubjectErased(subject)
+            made = {s: new_key() for s in wanted if s not in self._keys}
+            if made:
+                self._add(made)
+            return {s: self._keys[s] for s in wanted}
 
     def destroy(self, subject: str) -> bool:
         """Rewrite the file without the subject's key (listing them as destroyed)."""
-        with self._lock:
-            _check_subject(subject)
+        _check_subject(subject)
+        with self._changing():
             had = subject in self._keys
             if had or subject not in self._destroyed:
                 keys = {s: k for s, k in self._keys.items() if s != subject}
@@ -283,12 +380,27 @@ class FileKeyStore:
             return had
 
     def destroyed(self, subject: str) -> bool:
-        """True once the subject's key was destroyed."""
+        """True once the subject's key was destroyed (here or by another process)."""
+        if subject not in self._destroyed:
+            with self._lock:
+                self._refresh()
         return subject in self._destroyed
 
     def subjects(self) -> list[str]:
         """The subjects with a key, sorted."""
+        with self._lock:
+            self._refresh()
         return sorted(self._keys)
+
+
+def keys_for(keys: KeyStore, subjects: Iterable[str]) -> dict[str, bytes]:
+    """The keys of ``subjects`` from ``keys``, made where missing: in one call (one durable
+    write) when the key store has ``get_or_create_many``, else one ``get_or_create`` each.
+    """
+    many = getattr(keys, "get_or_create_many", None)
+    if callable(many):
+        return dict(many(subjects))
+    return {s: keys.get_or_create(s) for s in sorted(set(subjects))}
 
 
 def _fsync_folder(folder: str) -> None:

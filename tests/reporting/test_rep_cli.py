@@ -28,7 +28,7 @@ def _parser() -> argparse.ArgumentParser:
 
 def test_register_adds_report_with_its_options() -> None:
     args = _parser().parse_args(["report", "--db", "s.db", "--year", "2023"])
-    assert (args.db, args.year, args.lang, args.out) == ("s.db", 2023, "en", None)
+    assert (args.db, args.year, args.lang, args.out) == (["s.db"], 2023, "en", None)
     assert args.include_personal is False and args.charts is True and args.func is cli.report
     args = _parser().parse_args(
         [

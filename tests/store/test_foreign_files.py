@@ -17,8 +17,7 @@ import pytest
 from casework.errors import CaseworkError
 from casework.events import Event
 from casework.records import Client
-from casework.store import SQLiteStore, StoreError
-from casework.store.errors import NotAStore
+from casework.store import NotAStore, SQLiteStore, StoreError
 
 T0 = datetime(2023, 3, 6, 9, 0)
 OPENED = Event(

@@ -82,7 +82,7 @@ def test_a_layout_1_sqlite_file_opens_and_is_migrated_once(tmp_path: Path) -> No
 
     store = SQLiteStore(path)
     try:
-        assert store.db.execute("PRAGMA user_version").fetchone()[0] == LAYOUT_VERSION == 3
+        assert store.db.execute("PRAGMA user_version").fetchone()[0] == LAYOUT_VERSION == 4
         check_migrated(store, source)
         split = store.db.execute("SELECT count(*) FROM events WHERE type IS NULL").fetchone()[0]
         assert split == 2  # the corrupt row and the version-0 record are kept whole
@@ -148,7 +148,7 @@ def test_a_layout_1_postgres_database_opens_and_is_migrated_once(
         try:
             check_migrated(store, source)
             layout = store.conn.execute("SELECT value FROM casework_meta").fetchone()
-            assert layout == ("3",)
+            assert layout == ("4",)
         finally:
             store.close()
 
@@ -188,11 +188,12 @@ def test_a_layout_2_sqlite_file_gets_its_command_id_column(tmp_path: Path) -> No
     with sqlite3.connect(path) as db:  # back to layout 2, as the previous casework wrote it
         db.execute("DROP INDEX events_command")
         db.execute("ALTER TABLE events DROP COLUMN command_id")
+        db.execute("DROP TABLE casework_meta")  # layout 4's
         db.execute("PRAGMA user_version=2")
     db.close()
     store = SQLiteStore(path)
     try:
-        assert store.db.execute("PRAGMA user_version").fetchone()[0] == 3
+        assert store.db.execute("PRAGMA user_version").fetchone()[0] == LAYOUT_VERSION
         ids = store.db.execute("SELECT seq, command_id FROM events ORDER BY seq").fetchall()
         assert ids == [(1, "open-1"), (2, "screen-1"), (3, None)]
         check_layout_3(store)
@@ -219,7 +220,7 @@ def test_a_layout_2_postgres_database_gets_its_command_id_column(
         store = PostgresStore(dsn, schema=schema)
         try:
             layout = store.conn.execute("SELECT value FROM casework_meta").fetchone()
-            assert layout == ("3",)
+            assert layout == ("4",)
             ids = store.conn.execute(
                 "SELECT seq, command_id FROM casework_events ORDER BY seq"
             ).fetchall()

@@ -168,6 +168,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_definition_options(export)
     export.set_defaults(func=_export)
 
+    from casework.cli.encrypt import register as register_encrypt
     from casework.cli.erase import register as register_erase
     from casework.cli.report import register as register_report
     from casework.cli.simulate import register as register_simulate
@@ -180,6 +181,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     register_agenda(subparsers)
     register_erase(subparsers)
+    register_encrypt(subparsers)
     return parser
 
 

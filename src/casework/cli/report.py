@@ -4,17 +4,21 @@
 [--include-personal] [--no-charts]`` reads every case and station journal from the SQLite
 store, prints the ledger's tables as plain text, and writes one self-contained HTML file with
 the tables and charts (default ``report-<year>.html``).  Personal fields are left out unless
-``--include-personal``.  The main parser adds the subcommand with :func:`register`.
+``--include-personal``.  With ``--db`` given for several stores (one a station), the report
+is the district's (``--district NAME``): its ledger, then the stations compared.  The main
+parser adds the subcommand with :func:`register`.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import sqlite3
 import sys
 from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from casework.cli._common import (
     Parser,
@@ -22,9 +26,14 @@ from casework.cli._common import (
     add_definition_options,
     catalogue_from_args,
     keys_beside,
+    one_line,
     open_store,
     run,
 )
+
+if TYPE_CHECKING:
+    from casework.reporting.dataset import Dataset
+    from casework.reporting.district import District
 
 __all__ = ["demo_report", "main", "register", "report"]
 
@@ -36,7 +45,18 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         help="a station's yearly ledger: printed, and written as one self-contained HTML file",
         description=__doc__.splitlines()[0] if __doc__ else None,
     )
-    p.add_argument("--db", metavar="FILE", required=True, help="the SQLite store")
+    p.add_argument(
+        "--db",
+        metavar="FILE",
+        required=True,
+        action="append",
+        help="the SQLite store; repeat for a district's report over several stations' stores",
+    )
+    p.add_argument(
+        "--district",
+        metavar="NAME",
+        help="the district's name, in the title of a report over several stores",
+    )
     p.add_argument("--year", type=int, required=True, help="the calendar year, e.g. 2023")
     p.add_argument("--lang", choices=("zh", "en"), default="en", help="language of the report")
     p.add_argument(
@@ -59,7 +79,6 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 def report(args: argparse.Namespace) -> int:
     """Run ``casework report``: print the ledger, write the HTML; 1 when the store is missing."""
-    from casework.reporting.dataset import Dataset
     from casework.reporting.html import yearly_report
 
     if not 1900 <= args.year <= 9998:
@@ -67,22 +86,61 @@ def report(args: argparse.Namespace) -> int:
     out = Path(args.out or f"report-{args.year}.html")
     if not out.parent.is_dir():  # before anything is printed or computed
         raise Refused(f"no folder {out.parent} for the report {out} (create the folder first)")
-    keys = keys_beside(args.db)  # age bands need birth dates; names still only when asked
-    with open_store(args.db, catalogue=catalogue_from_args(args), keys=keys) as store:
-        dataset = Dataset.from_store(store)
-    built = yearly_report(
-        dataset,
-        args.year,
-        lang=args.lang,
-        include_personal=args.include_personal,
-        charts=args.charts,
-        generated=datetime.now().replace(microsecond=0),
-    )
+    twice = sorted({p for p in args.db if args.db.count(p) > 1})
+    if twice:
+        raise Refused(f"--db {twice[0]} is given twice (one store a station)")
+    datasets = [(path, _read(path, args)) for path in args.db]
+    generated = datetime.now().replace(microsecond=0)
+    if len(datasets) == 1:
+        built = yearly_report(
+            datasets[0][1],
+            args.year,
+            lang=args.lang,
+            include_personal=args.include_personal,
+            charts=args.charts,
+            generated=generated,
+        )
+    else:
+        built = _district(datasets, args).yearly_report(
+            args.year,
+            lang=args.lang,
+            include_personal=args.include_personal,
+            charts=args.charts,
+            generated=generated,
+        )
     built.write(out)
     print(built.to_text(), end="")
     charts = len(built.charts)
     print(f"wrote {out} ({len(built.tables)} tables, {charts} charts)", file=sys.stderr)
     return 0
+
+
+def _read(path: str, args: argparse.Namespace) -> Dataset:
+    """The store at ``path`` read whole (a file SQLite cannot read is refused, naming it)."""
+    from casework.reporting.dataset import Dataset
+
+    keys = keys_beside(path)  # age bands need birth dates; names still only when asked
+    try:
+        with open_store(path, catalogue=catalogue_from_args(args), keys=keys) as store:
+            return Dataset.from_store(store)
+    except sqlite3.Error as exc:
+        raise Refused(f"{path}: {one_line(exc)}") from exc
+
+
+def _district(datasets: Sequence[tuple[str, Dataset]], args: argparse.Namespace) -> District:
+    """The stores as a district's stations, each named as its journal registered it (else by
+    its file's name); two stores of one station are refused.
+    """
+    from casework.reporting.district import District
+
+    named: dict[str, Dataset] = {}
+    for path, ds in datasets:
+        name = ds.station.name if ds.station is not None else Path(path).stem
+        if name in named:
+            raise Refused(f"--db {path}: station {name!r} is given twice (one store a station)")
+        named[name] = ds
+    default = "全区" if args.lang == "zh" else "District"
+    return District(named, name=args.district or default)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

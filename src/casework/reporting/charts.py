@@ -52,6 +52,7 @@ if TYPE_CHECKING:
 __all__ = [
     "CJK_FONTS",
     "CJK_FONT_FILES",
+    "COMPARISON_MEASURES",
     "SVG_FONTS",
     "CJKFontWarning",
     "caseload_timeline",
@@ -60,6 +61,7 @@ __all__ = [
     "for_svg",
     "indicator_trends",
     "mht_profile",
+    "station_comparison",
     "to_png",
     "to_svg",
 ]
@@ -515,6 +517,12 @@ def _integer_ticks() -> Any:
     return MaxNLocator(integer=True)
 
 
+def _few_integer_ticks() -> Any:
+    from matplotlib.ticker import MaxNLocator
+
+    return MaxNLocator(nbins=4, integer=True)
+
+
 def _percent() -> Any:
     from matplotlib.ticker import PercentFormatter
 
@@ -856,3 +864,86 @@ def _number(value: Any) -> float | None:
     if isinstance(value, int | float):
         return None if isinstance(value, float) and math.isnan(value) else float(value)
     return None
+
+
+# --- stations side by side ----------------------------------------------------------------------
+
+#: The measures the station comparison draws by default: the case flow, the work done, and
+#: what is left open (the figures a district office asks each station for).
+COMPARISON_MEASURES: tuple[str, ...] = (
+    "opened",
+    "closed",
+    "sessions",
+    "person_times",
+    "open_at_end",
+)
+#: Colours of the comparison: each station's bar, and the district's total mark.
+STATION, TOTAL = AFTER, "#7f8c8d"
+
+
+def station_comparison(
+    table: Any,
+    columns: Sequence[str] = COMPARISON_MEASURES,
+    *,
+    lang: str = "zh",
+    station: str = "station",
+    total: str = "total",
+    title: str | None = None,
+) -> Figure:
+    """Stations side by side: one panel per measure, one horizontal bar per station.
+
+    ``table`` is a station comparison (:meth:`casework.reporting.District.comparison`, or
+    any rows of mappings with a ``station`` column and one numeric column per measure);
+    the row whose station is ``total`` is the district's, shown in each panel's title rather
+    than as a bar (it would dwarf every station's).  Panels, not one axis, because the
+    measures differ by orders of magnitude.  Bars carry ``gid="station-<measure>"``, in
+    the table's row order (top first); each has its figure written beside it.
+    """
+    from casework.reporting import labels
+
+    text = _text(lang)
+    rows = _rows(table)
+    for r in rows:
+        if station not in r:
+            raise InvalidValue("table", f"a row has no {station!r} column: {dict(r)!r}")
+    known = {n for r in rows for n in r}
+    missing = [c for c in columns if c not in known]
+    if rows and missing:
+        raise InvalidValue("columns", f"not in the table: {missing}; it has {sorted(known)}")
+    bars = [r for r in rows if r[station] != total]
+    whole = next((r for r in rows if r[station] == total), None)
+    display = getattr(table, "display", None)  # a casework Table names the total row itself
+    names = [
+        str(display(station, r[station], lang)) if callable(display) else str(r[station])
+        for r in bars
+    ]
+    shown = labels.HEADINGS["district_total"]
+    cols = min(len(columns), 3) or 1
+    nrows = max(1, math.ceil(len(columns) / cols))
+    with _style(lang):
+        fig = _figure(3.4 * cols + 1.2, (0.28 * len(bars) + 1.0) * nrows + 0.6)
+        axes = fig.subplots(nrows, cols, squeeze=False, sharey=True)
+        ys = list(range(len(bars)))
+        for k, column in enumerate(columns):
+            ax = axes[k // cols][k % cols]
+            values = [_number(r.get(column)) or 0.0 for r in bars]
+            drawn = ax.barh(ys, values, height=0.7, color=STATION, gid=f"station-{column}")
+            ax.bar_label(drawn, labels=[f"{v:,.6g}" for v in values], padding=2, fontsize=7)
+            heading = labels.INDICATORS.get(column) or labels.COLUMNS.get(column)
+            name = heading.text(lang) if heading is not None else column
+            if whole is not None:
+                figure = _number(whole.get(column)) or 0.0
+                name += "\n" + shown.text(lang).format(value=f"{figure:,.6g}")
+            ax.set_title(name, fontsize=9)
+            ax.set_xlim(0, max(values) * 1.2 if any(values) else 1)
+            ax.xaxis.set_major_locator(_few_integer_ticks())  # thousands fit side by side
+            ax.grid(axis="x", alpha=0.3)
+        first = axes[0][0]
+        first.set_yticks(ys, names)
+        first.set_ylim(len(bars) - 0.5, -0.5)  # the first station on top
+        for k in range(len(columns), nrows * cols):
+            axes[k // cols][k % cols].set_visible(False)
+        if not columns or not bars:
+            first.text(0.5, 0.5, text["no_data"], ha="center", transform=first.transAxes)
+        fig.suptitle(title or labels.HEADINGS["comparison"].text(lang), fontsize=10)
+    return fig

@@ -14,7 +14,7 @@ from __future__ import annotations
 import heapq
 from collections.abc import Mapping, Sequence
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from casework.case import Case
 from casework.errors import InvalidValue
@@ -26,12 +26,19 @@ from casework.reporting.labels import Label
 from casework.reporting.ledger import YearReport
 from casework.reporting.period import Period
 from casework.reporting.table import Table
-from casework.station import Activity
+from casework.station import Activity, Station
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+
+    from casework.reporting.html import YearlyReport
 
 __all__ = ["District", "DistrictDataset"]
 
 #: The columns of the station comparison: the measures, then the cases open at the end.
 COMPARED = (*measures.MEASURES, "open_at_end")
+#: The station of the comparison's last row: the district as a whole.
+TOTAL = "total"
 
 
 class DistrictDataset(Dataset):
@@ -80,6 +87,11 @@ class DistrictDataset(Dataset):
     def state_labels(self) -> dict[str, Label]:
         """Labels of every state of the stations' lifecycles."""
         return labels.state_labels(self.lifecycles)
+
+    @property
+    def station(self) -> Station | None:
+        """None: a district is no one station (its report must not carry one's name)."""
+        return None
 
     def _derive(self) -> None:
         def merged(pick: Any) -> list[Fact]:
@@ -133,6 +145,8 @@ class District:
         for key, ds in stations.items():
             if not isinstance(ds, Dataset):
                 raise InvalidValue(f"stations[{key!r}]", f"expected a Dataset, got {ds!r}")
+            if key == TOTAL:  # the comparison's last row is named so
+                raise InvalidValue("stations", f"{TOTAL!r} names the district's total row")
         self.stations: dict[str, Dataset] = dict(stations)
         self.name = name
         self._whole: DistrictDataset | None = None
@@ -163,7 +177,7 @@ class District:
         """
         rows: list[dict[str, object]] = []
         for key, ds in [*self.stations.items(), (None, self.dataset())]:
-            row: dict[str, object] = {"station": key if key is not None else "total"}
+            row: dict[str, object] = {"station": key if key is not None else TOTAL}
             for m, measure in measures.MEASURES.items():
                 value = measure(ds, period)
                 row[m] = round(value, 6) if isinstance(value, float) else value
@@ -178,6 +192,64 @@ class District:
             ("station", *COMPARED),
             rows,
             title,
-            {"station": {**names, "total": labels.HEADINGS["total"]}},
+            {"station": {**names, TOTAL: labels.HEADINGS["total"]}},
             lang=labels.check_lang(lang),
         )
+
+    def comparison_chart(
+        self,
+        period: Period | None = None,
+        *,
+        lang: str = "en",
+        measures: Sequence[str] | None = None,
+    ) -> Figure:
+        """The comparison as a chart: a panel per measure, a bar per station, the district's
+        total in each panel's title (figures from :meth:`comparison`, so they are the table's).
+
+        ``measures`` are columns of the comparison (default:
+        :data:`~casework.reporting.charts.COMPARISON_MEASURES`).  Needs ``casework[notebook]``.
+        """
+        from casework.reporting import charts
+
+        labels.check_lang(lang)
+        chosen = tuple(measures) if measures is not None else charts.COMPARISON_MEASURES
+        unknown = [m for m in chosen if m not in COMPARED]
+        if unknown or not chosen:
+            raise InvalidValue("measures", f"expected some of {list(COMPARED)}, got {unknown}")
+        table = self.comparison(period, lang=lang)
+        colon = "：" if lang == "zh" else ": "
+        title = f"{self.name}{colon}{table.title.text(lang)}"
+        return charts.station_comparison(table, chosen, lang=lang, title=title)
+
+    def yearly_report(
+        self, year: int, station: str | None = None, *, lang: str = "zh", **options: Any
+    ) -> YearlyReport:
+        """The HTML yearly report of one station, or of the district: the district's has
+        its name in the title, its stations listed, and the station comparison (table and
+        chart) after the ledger.  ``options`` go to
+        :func:`~casework.reporting.html.yearly_report`.
+        """
+        import attrs
+
+        from casework.reporting.html import Chart, Section, yearly_report
+
+        built = yearly_report(self.dataset(station), year, lang=lang, **options)
+        if station is not None:
+            return built
+        period = Period.year(year)
+        table = self.comparison(period, lang=lang)
+        charts: tuple[Chart, ...] = ()
+        if options.get("charts", True):
+            from casework.reporting.charts import for_svg
+
+            with for_svg():
+                fig = self.comparison_chart(period, lang=lang)
+            charts = (Chart.of("station-comparison", table.title.text(lang), fig),)
+        heading = labels.HEADINGS["comparison"].text(lang)
+        section = Section(heading, (table,), charts)
+        title = labels.HEADINGS["district_report"].text(lang).format(district=self.name, year=year)
+        sep = "、" if lang == "zh" else ", "
+        names = sep.join(self.stations)
+        meta = labels.HEADINGS["stations"].text(lang).format(n=len(self.stations), names=names)
+        sections = (*built.sections[:1], section, *built.sections[1:])
+        return attrs.evolve(built, title=title, meta=(meta, *built.meta), sections=sections)

@@ -180,6 +180,7 @@ COLUMNS: Final[Mapping[str, Label]] = {
     "closed": INDICATORS["closed"],
     "withdrawn": INDICATORS["withdrawn"],
     "sessions": INDICATORS["sessions"],
+    "open_at_end": INDICATORS["open_at_end"],
     "activity_id": L("活动编号", "activity"),
     "title": L("活动名称", "title"),
     "date": L("日期", "date"),
@@ -273,6 +274,10 @@ HEADINGS: Final[Mapping[str, Label]] = {
     "profile": L(
         "{case}：{instrument}各分量表前后测", "{case}: {instrument} scales before and after"
     ),
+    "comparison": L("各站点比较", "stations compared"),
+    "district_total": L("全区合计 {value}", "district total {value}"),
+    "district_report": L("{district} {year}年度服务台账", "{district}: service ledger {year}"),
+    "stations": L("{n} 个社工站：{names}", "{n} stations: {names}"),
     "more_profiles": L("另有 {n} 名服务对象的剖面图未列出。", "{n} more profiles are not shown."),
     "no_graphviz": L(
         "未安装 Graphviz，流程图以 DOT 文本给出：",

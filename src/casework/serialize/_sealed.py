@@ -19,8 +19,9 @@ Empty values (None, ``""``) are left as they are: there is nothing to hide in th
 Whose key: in a case, the case's client (``client.id`` of its ``case_opened``), so a
 client's guardians, sessions' notes and reasons are erased with the client; in a station
 journal, each person's own record under their own id (a volunteer, a member of staff; a
-volunteer's hours under the volunteer; an activity's notes under the activity's id), and the
-journal's free text under the journal's id.
+volunteer's hours under the volunteer; an activity's notes under the activity's id; a
+resident of the outreach register, and the notes of visits to them, under the resident's id),
+and the journal's free text under the journal's id.
 
 A sealed value is ``{"$sealed": subject, "kind": "text" | "date", "data": base64}``: AES-GCM
 (``cryptography``) with a fresh 96-bit nonce, the subject id as associated data, over the
@@ -47,6 +48,7 @@ import attrs
 
 from casework._support import require
 from casework.keys import KeyStore
+from casework.outreach import OutreachVisit, Resident
 from casework.records import Worker
 from casework.station import Activity, Volunteer, VolunteerService
 
@@ -80,6 +82,8 @@ OWN_SUBJECT: Mapping[type, str] = {
     Worker: "id",
     VolunteerService: "volunteer",
     Activity: "id",
+    Resident: "id",  # the outreach register: each resident under their own key
+    OutreachVisit: "resident",
 }
 
 _TAG = "$type"
@@ -136,6 +140,12 @@ class PayloadSealer:
     def forget(self, subject: str) -> None:
         """Drop what this sealer holds in memory for ``subject`` (after their erasure)."""
         self._aeads.pop(subject, None)
+
+    def seal_value(self, value: Any, subject: str, kind: str = "text") -> dict[str, Any]:
+        """One JSON value sealed under ``subject``'s key (``kind``: "text" or "date"), as a
+        payload holds it; :meth:`open` reads it back (projections seal their columns so).
+        """
+        return self._seal_value(value, subject, kind)
 
     # --- sealing -------------------------------------------------------------------------
 

@@ -14,7 +14,9 @@ position never skips an event committed late.
 
 Layout 2 (kept in ``casework_meta``): as in SQLite, an event's envelope is in columns and only
 its payload is JSON (NULL when empty).  A database of layout 1 is migrated when a store first
-opens it, in one transaction.
+opens it, in one transaction.  Layout 4 (the same tables) knows a sealed store: ``casework_meta``
+then holds ``('sealed', '1')`` (a store created with keys, or encrypted in place by
+:meth:`PostgresStore.encrypt`), and appends without keys are refused.
 
 psycopg 3 is imported when a store is created, never when casework is imported.
 """
@@ -22,7 +24,7 @@ psycopg 3 is imported when a store is created, never when casework is imported.
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from casework.catalogue import Catalogue
@@ -30,6 +32,7 @@ from casework.events import Event
 from casework.keys import KeyStore
 from casework.lifecycle import Lifecycle
 from casework.serialize import Codec, SchemaTooNew
+from casework.store._encrypt import Encrypted, KeysRequired, RowSealer
 from casework.store._shared import Row, command_id_backfill, split_record
 from casework.store._sql import (
     PAGE,
@@ -52,7 +55,16 @@ if TYPE_CHECKING:
 __all__ = ["PostgresStore"]
 
 #: Version of the table layout (kept in ``casework_meta``).
-LAYOUT_VERSION = 3
+LAYOUT_VERSION = 4
+_UPDATE_ROW = (
+    "UPDATE casework_events SET v = %s, type = %s, at = %s, actor = %s, state = %s, "
+    "trigger = %s, payload = %s WHERE gid = %s"
+)
+_SEALED_ROW = "SELECT 1 FROM casework_meta WHERE key = 'sealed' AND value = '1'"
+_READ_PAGE = (
+    "SELECT gid, case_id, seq, v, type, at, actor, state, trigger, payload FROM casework_events "
+    "WHERE gid > %s ORDER BY gid LIMIT %s"
+)
 #: Layout 3: a command id is recorded once per case.
 _COMMAND_INDEX = "casework_events_command"
 
@@ -143,6 +155,7 @@ _LAYOUT_COLUMNS = {
         "casework_cases": _CASES_COLUMNS,
     },
 }
+_LAYOUT_COLUMNS[4] = _LAYOUT_COLUMNS[3]  # layout 4: the same tables, a sealed store known
 #: Every name the layout gives a relation (tables and indexes).
 _NAMES = (
     "casework_meta",
@@ -196,6 +209,8 @@ class PostgresStore(SqlStore):
         self._pg = _psycopg()
         self.schema = schema
         self._lock = threading.RLock()
+        #: True when every row is sealed (``casework_meta`` says so): appends then need keys.
+        self.sealed = False
         self._conn: psycopg.Connection[Any] | None = self._pg.connect(
             dsn, autocommit=True, connect_timeout=connect_timeout
         )
@@ -248,6 +263,14 @@ class PostgresStore(SqlStore):
                 conn.execute(
                     "INSERT INTO casework_meta VALUES ('layout', %s)", (str(LAYOUT_VERSION),)
                 )
+                if self.keys is not None:  # a new store with keys: every row sealed
+                    conn.execute("INSERT INTO casework_meta VALUES ('sealed', '1')")
+            elif int(found[0]) < LAYOUT_VERSION:  # 3 to 4: rows written in clear stay so
+                conn.execute(
+                    "UPDATE casework_meta SET value = %s WHERE key = 'layout'",
+                    (str(LAYOUT_VERSION),),
+                )
+            self.sealed = conn.execute(_SEALED_ROW).fetchone() is not None
 
     def _where(self) -> str:
         schema = self.conn.execute("SELECT current_schema()").fetchone()
@@ -346,9 +369,65 @@ class PostgresStore(SqlStore):
                 "UPDATE casework_events SET command_id = %s WHERE gid = %s",
                 command_id_backfill(rows),
             )
-        conn.execute(
-            "UPDATE casework_meta SET value = %s WHERE key = 'layout'", (str(LAYOUT_VERSION),)
-        )
+        conn.execute("UPDATE casework_meta SET value = %s WHERE key = 'layout'", ("3",))
+
+    # --- encrypting in place ---------------------------------------------------------------
+
+    def encrypt(
+        self, *, progress: Callable[[int, int], None] | None = None, vacuum: bool = True
+    ) -> Encrypted:
+        """Seal every clear row's personal values under its data subject's key, in place.
+
+        As :meth:`SQLiteStore.encrypt <casework.store.SQLiteStore.encrypt>`: one
+        transaction (other writers wait on a lock of the events table; readers go on), the
+        keys made first in one durable write, rows already sealed left as they are, the
+        projection tables (``casework_proj_*``) dropped.  Then
+        (``vacuum``) ``VACUUM FULL`` rewrites the events table, so no old row version keeps
+        the clear values in the table's files; PostgreSQL's own write-ahead log, its
+        archives and backups keep them until recycled (see ``docs/privacy.md``).
+        """
+        with self._lock:
+            conn = self.conn
+            sealer = RowSealer(self)
+            with conn.transaction():
+                conn.execute("LOCK TABLE casework_events IN EXCLUSIVE MODE")
+                total = conn.execute("SELECT count(*) FROM casework_events").fetchone()
+                new_keys = sealer.run(
+                    self._all_rows,
+                    self._update_rows,
+                    int(total[0]) if total is not None else 0,
+                    progress,
+                )
+                dropped = [
+                    str(name)
+                    for (name,) in conn.execute(
+                        "SELECT tablename FROM pg_tables WHERE schemaname = current_schema() "
+                        "AND tablename LIKE 'casework\\_proj\\_%' ORDER BY tablename"
+                    ).fetchall()
+                ]
+                for name in dropped:  # the read side's tables: names in clear, rebuilt later
+                    conn.execute(
+                        self._pg.sql.SQL("DROP TABLE {}").format(self._pg.sql.Identifier(name))
+                    )
+                conn.execute(
+                    "INSERT INTO casework_meta VALUES ('sealed', '1') "
+                    "ON CONFLICT (key) DO UPDATE SET value = '1'"
+                )
+            self.sealed = True
+            if vacuum:
+                conn.execute("VACUUM FULL casework_events")
+            return sealer.result(new_keys, clean=vacuum, dropped=dropped)
+
+    def _update_rows(self, rows: list[tuple[Any, ...]]) -> None:
+        with self.conn.cursor() as cur:
+            cur.executemany(_UPDATE_ROW, rows)
+
+    def _all_rows(self) -> Iterator[list[Any]]:
+        """Every event row (global number, case id, then its columns), a page at a time."""
+        last = 0
+        while page := self.conn.execute(_READ_PAGE, (last, PAGE)).fetchall():
+            yield page
+            last = page[-1][0]
 
     # --- writing ---------------------------------------------------------------------------
 
@@ -365,6 +444,11 @@ class PostgresStore(SqlStore):
                 with conn.transaction():
                     if self._append_lock is not None:  # numbers in commit order (see top)
                         conn.execute(self._append_lock)
+                    if self.keys is None and (self.sealed or conn.execute(_SEALED_ROW).fetchone()):
+                        raise KeysRequired(
+                            f"the {self._where()} is encrypted: open it with its key store to "
+                            "write (without keys, personal fields would be written in clear)"
+                        )
                     found = conn.execute(
                         f"SELECT {SUMMARY_COLUMNS} FROM casework_cases "
                         "WHERE case_id = %s FOR UPDATE",

@@ -10,6 +10,9 @@ Layout 2 (``PRAGMA user_version``): an event's envelope is in columns and only i
 JSON (NULL when empty); ``gid`` numbers events in the order they were accepted, for
 ``stream()``.  The summary table is keyed by case id itself (``WITHOUT ROWID``).  A file of
 layout 1 (one JSON record per event) is migrated when first opened, in one transaction.
+Layout 4 adds ``casework_meta``, where a store all of whose rows are sealed says so
+(``sealed``): one created with a key store, or encrypted in place by :meth:`SQLiteStore.encrypt`.
+Such a store refuses appends without its keys (they would write names in clear).
 """
 
 from __future__ import annotations
@@ -17,7 +20,7 @@ from __future__ import annotations
 import os
 import sqlite3
 import threading
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +29,7 @@ from casework.events import Event
 from casework.keys import KeyStore
 from casework.lifecycle import Lifecycle
 from casework.serialize import Codec, SchemaTooNew
+from casework.store._encrypt import Encrypted, KeysRequired, RowSealer, StoreRow
 from casework.store._shared import Row, command_id_backfill, split_record
 from casework.store._sql import (
     PAGE,
@@ -44,7 +48,7 @@ from casework.store.errors import (
 __all__ = ["SQLiteStore"]
 
 #: Version of the table layout (kept in ``PRAGMA user_version``).
-LAYOUT_VERSION = 3
+LAYOUT_VERSION = 4
 
 #: The events table.  ``type`` NULL marks a record row: ``payload`` holds a whole layout-1
 #: JSON record the migration could not split (see ``casework.store._shared.ROW_COLUMNS``).
@@ -69,6 +73,8 @@ COMMAND_INDEX = (
     "CREATE UNIQUE INDEX events_command ON events (case_id, command_id) "
     "WHERE command_id IS NOT NULL"
 )
+#: Layout 4: facts about the store itself; ``('sealed', '1')`` when every row is sealed.
+META_TABLE = "CREATE TABLE casework_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID"
 CASES_TABLE = """
 CREATE TABLE {name} (
     case_id    TEXT PRIMARY KEY,
@@ -118,6 +124,17 @@ _LAYOUT_COLUMNS: dict[int, dict[str, tuple[str, ...]]] = {
         ),
     },
 }  # fmt: skip
+#: Layout 4: layout 3 and the store's own facts (whether it is sealed).
+_LAYOUT_COLUMNS[4] = {**_LAYOUT_COLUMNS[3], "casework_meta": ("key", "value")}
+_UPDATE_ROW = (
+    "UPDATE events SET v = ?, type = ?, at = ?, actor = ?, state = ?, trigger = ?, payload = ? "
+    "WHERE gid = ?"
+)
+_SEALED_ROW = "SELECT 1 FROM casework_meta WHERE key = 'sealed' AND value = '1'"
+_READ_PAGE = (
+    "SELECT gid, case_id, seq, v, type, at, actor, state, trigger, payload FROM events "
+    "WHERE gid > ? ORDER BY gid LIMIT ?"
+)
 _MAGIC = b"SQLite format 3\x00"
 #: An append's read, under the write lock: the summary and the number of the last stored row
 #: (they must agree), in one statement.
@@ -153,6 +170,8 @@ class SQLiteStore(SqlStore):
         self.path = os.fspath(path)
         self._lock = threading.RLock()
         self._db: sqlite3.Connection | None = None
+        #: True when every row is sealed (layout 4 records it): appends then need keys.
+        self.sealed = False
         if self.path not in {"", ":memory:"}:
             _inspect(self.path, busy_timeout)
         try:
@@ -203,13 +222,21 @@ class SQLiteStore(SqlStore):
                     for statement in CASES_INDEXES:
                         db.execute(statement)
                     db.execute(COMMAND_INDEX)
+                    db.execute(META_TABLE)
+                    if self.keys is not None:  # a new store with keys: every row sealed
+                        db.execute("INSERT INTO casework_meta VALUES ('sealed', '1')")
                 else:
                     if version == 1:
                         self._migrate_from_1()
                     if version <= 2:
                         self._migrate_from_2()
+                    if version <= 3:
+                        db.execute(META_TABLE)  # layout 3 to 4: rows written in clear stay so
                 if version < LAYOUT_VERSION:
                     db.execute(f"PRAGMA user_version={LAYOUT_VERSION}")
+        self.sealed = db.execute(_SEALED_ROW).fetchone() is not None
+        if self.sealed:  # erasure or a write with keys frees pages: zero them, keys or not
+            db.execute("PRAGMA secure_delete=ON")
 
     def _migrate_from_1(self) -> None:
         """Layout 1 to 2, inside the caller's transaction: every event row split into columns
@@ -254,6 +281,67 @@ class SQLiteStore(SqlStore):
     def _transaction(self) -> _Tx:
         return _Tx(self.db)
 
+    # --- encrypting in place ---------------------------------------------------------------
+
+    def encrypt(self, *, progress: Callable[[int, int], None] | None = None) -> Encrypted:
+        """Seal every clear row's personal values under its data subject's key, in place.
+
+        Each row is sealed exactly as an append with keys would have written it, all in one
+        transaction (a crash leaves the store as it was, or all sealed); the keys it needs
+        are made first, durably, in one write of the key store.  Rows already sealed are left
+        as they are, so running it again is harmless.  Then, the store marked sealed, every
+        freed page is zeroed (``secure_delete``), the file rebuilt (``VACUUM``) and the
+        write-ahead log emptied (``wal_checkpoint(TRUNCATE)``), so no file keeps the old clear
+        values.  The read side's projection tables in the file (``proj_*``, whose personal
+        columns hold names in clear) are dropped in the same transaction: a projection
+        rebuilds them from the log when next used.  ``progress(done, total)`` is called as
+        rows are sealed.
+
+        The store must be opened with its key store (else :class:`KeysRequired`).
+        """
+        with self._lock:
+            db = self.db
+            sealer = RowSealer(self)
+            db.execute("PRAGMA secure_delete=ON")
+            with self._transaction():
+                total = db.execute("SELECT count(*) FROM events").fetchone()[0]
+                new_keys = sealer.run(
+                    self._all_rows,
+                    lambda rows: db.executemany(_UPDATE_ROW, rows),
+                    total,
+                    progress,
+                )
+                dropped = [
+                    name
+                    for (name,) in db.execute(
+                        "SELECT name FROM sqlite_master WHERE type = 'table' "
+                        "AND name LIKE 'proj\\_%' ESCAPE '\\' ORDER BY name"
+                    ).fetchall()
+                ]
+                for name in dropped:  # the read side's tables: names in clear, rebuilt later
+                    db.execute(f'DROP TABLE "{name}"')
+                db.execute("INSERT OR REPLACE INTO casework_meta VALUES ('sealed', '1')")
+            self.sealed = True
+            return sealer.result(new_keys, clean=self._scrub(), dropped=dropped)
+
+    def _all_rows(self) -> Iterator[list[StoreRow]]:
+        """Every event row (global number, case id, then its columns), a page at a time."""
+        last = 0
+        while page := self.db.execute(_READ_PAGE, (last, PAGE)).fetchall():
+            yield page
+            last = page[-1][0]
+
+    def _scrub(self) -> bool:
+        """Rebuild the file and empty its log, so no free page or WAL frame keeps old bytes;
+        False when another connection kept part of the log in use.
+        """
+        if self.path in {"", ":memory:"}:
+            return True
+        db = self.db
+        db.execute("VACUUM")
+        busy, _, _ = db.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+        return not busy
+
     # --- writing ---------------------------------------------------------------------------
 
     def append(self, events: Sequence[Event], *, expected_version: int) -> None:
@@ -266,6 +354,11 @@ class SQLiteStore(SqlStore):
             db = self.db
             try:
                 with self._transaction():
+                    if self.keys is None and (self.sealed or db.execute(_SEALED_ROW).fetchone()):
+                        raise KeysRequired(
+                            f"{self.path!r} is encrypted: open it with its key store to write "
+                            "(without keys, personal fields would be written in clear)"
+                        )
                     found = db.execute(_SELECT_SUMMARY, (case_id, case_id)).fetchone()
                     prev = summary_from_row(found[:-1]) if found is not None else None
                     last = (found[-1] or 0) if found is not None else None
@@ -392,7 +485,7 @@ def _read_tables(
         tables = {name for (name,) in names}
         columns = {
             t: tuple(row[1] for row in db.execute(f"PRAGMA table_info({t})"))
-            for t in ("events", "cases")
+            for t in ("events", "cases", "casework_meta")
             if t in tables
         }
     finally:
@@ -405,6 +498,8 @@ def _check_tables(
 ) -> None:
     """An SQLite file must hold casework's tables of its layout, or none (a new store)."""
     ours = {"events", "cases"}
+    if version >= 4:
+        ours = {*ours, "casework_meta"}
     if not tables:
         if version == 0 or version > LAYOUT_VERSION:
             return  # an empty database (a new store), or a newer casework's (refused later)
@@ -414,7 +509,7 @@ def _check_tables(
     layout = _LAYOUT_COLUMNS.get(version)
     # the read side keeps its projections (proj_*) in the store's own file
     if ours <= tables and all(t.startswith("proj_") for t in tables - ours) and layout is not None:
-        wrong = [t for t in ("events", "cases") if columns[t] != layout[t]]
+        wrong = [t for t in layout if columns[t] != layout[t]]
         if not wrong:
             return
         raise NotAStore(

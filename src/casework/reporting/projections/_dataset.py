@@ -56,12 +56,12 @@ class ProjectedDataset(Dataset):
             expected: Any = kind
             if isinstance(record, expected):
                 self._records[ev.type][record.id] = record
+        columns = ["activity_id", "volunteer", "on_day", "hours", "project", "description"]
+        hours_rows = backend.rows("volunteer_hours", columns, ordered=True)
         self._services = [
             VolunteerService(volunteer, date.fromisoformat(on), hours, project, description or "")
-            for _aid, volunteer, on, hours, project, description in backend.rows(
-                "volunteer_hours",
-                ["activity_id", "volunteer", "on_day", "hours", "project", "description"],
-                ordered=True,
+            for _aid, volunteer, on, hours, project, description in projection.personal.open_rows(
+                "volunteer_hours", columns, hours_rows
             )
             if _aid is None
         ]
