@@ -12,6 +12,7 @@ import sqlite3
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta, timezone
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import given
@@ -48,10 +49,10 @@ def opened(request: pytest.FixtureRequest) -> Iterator[Opened]:
         found.close()
 
 
-def _station(store: object) -> Engine:
+def _station(store: Any) -> Engine:
     """Cases at several stages, a correction, a void, and a journal with an activity."""
-    engine = Engine(STANDARD, store=store)  # type: ignore[arg-type]
-    journal = Journal.open("station", station="石桥", at=T0, by="admin", store=store)  # type: ignore[arg-type]
+    engine = Engine(STANDARD, store=store)
+    journal = Journal.open("station", station="石桥", at=T0, by="admin", store=store)
     for i in range(4):
         at = T0 + timedelta(days=i)
         case = engine.open(f"c{i}", child(), at=at, by="wu", worker="wu", programme="p1")
@@ -67,7 +68,7 @@ def _station(store: object) -> Engine:
             )
             engine.void(case, second, reason="twice", at=later, by="wu")
     activity = Activity("a1", "group_session", T0.date(), "读书会", "活动室", participants=7)
-    record_activity(journal, activity, by="admin", at=T0, store=store)  # type: ignore[arg-type]
+    record_activity(journal, activity, by="admin", at=T0, store=store)
     return engine
 
 
@@ -141,3 +142,21 @@ def test_a_rebuild_builds_every_index_again(tmp_path: Path) -> None:
         assert {"proj_spells_key", "proj_spells_entered", "proj_sessions_held"} <= made
         p.rebuild()
         assert indexes() == made
+
+
+def test_a_rebuild_of_a_keyed_store_keeps_names_sealed_in_the_tables(tmp_path: Path) -> None:
+    from casework import Client
+    from casework.keys import MemoryKeyStore
+
+    path = tmp_path / "s.db"
+    with SQLiteStore(path, keys=MemoryKeyStore()) as store:
+        engine = Engine(STANDARD, store=store)
+        client = Client("c-9", "小明", date(2012, 6, 3), name="王小明")
+        engine.open("c9", client, at=T0, by="wu", worker="wu")
+        p = Projection(store)
+        p.rebuild()
+        assert p.rows("cases", include_personal=True)[0]["name"] == "王小明"
+        with sqlite3.connect(path) as db:
+            names = [row[0] for row in db.execute("SELECT name FROM proj_cases")]
+        db.close()
+        assert names and "王小明" not in names[0]

@@ -6,8 +6,9 @@ case touched by them is replayed (with the store's catalogue, so corrections, vo
 migrations are read as the case reads them) and its rows replace the ones it had, in the
 transaction that moves the position on.  Journal events are applied one by one (an
 activity recorded again replaces its row).  :meth:`~Projection.rebuild` starts from zero and
-gives the same tables.  Readers catch up first, or, asked not to, refuse with
-:class:`ProjectionBehind` rather than answer from stale tables.
+gives the same tables, in bulk (one read of the log, every table refilled in one transaction;
+a catch-up from position 0 takes that path).  Readers catch up first, or, asked not to,
+refuse with :class:`ProjectionBehind` rather than answer from stale tables.
 """
 
 from __future__ import annotations
