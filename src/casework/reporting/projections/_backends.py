@@ -159,9 +159,9 @@ class MemoryBackend:
         return event
 
     def replace(self, batch: Batch) -> None:
-        with self._lock:
+        with self._lock:  # one step for readers: never the tables half refilled
             self.clear()
-        self.write(batch)
+            self._apply(batch)
 
     def events_at(self, positions: Sequence[int]) -> list[Event]:
         decode = self.store.decode_log_row
@@ -180,20 +180,24 @@ class MemoryBackend:
 
     def write(self, batch: Batch) -> None:
         with self._lock:
-            self._cases.update(batch.cases)
-            for ident, row in batch.activities.items():
-                self._activities.pop(ident, None)
-                self._activities[ident] = row
-            if batch.activities:
-                replaced = set(batch.activities)
-                self._hours = [h for h in self._hours if h[3] not in replaced]
-            self._hours.extend(batch.hours)
-            for jid, (given, version, last_at) in batch.journals.items():
-                old = self._journals.get(jid)
-                station = old[1] if given is None and old is not None else given
-                self._journals[jid] = (jid, station, version, last_at)
-            self._registrations.extend(batch.registrations)
-            self._position = batch.position
+            self._apply(batch)
+
+    def _apply(self, batch: Batch) -> None:
+        """Write ``batch`` (the caller holds the lock)."""
+        self._cases.update(batch.cases)
+        for ident, row in batch.activities.items():
+            self._activities.pop(ident, None)
+            self._activities[ident] = row
+        if batch.activities:
+            replaced = set(batch.activities)
+            self._hours = [h for h in self._hours if h[3] not in replaced]
+        self._hours.extend(batch.hours)
+        for jid, (given, version, last_at) in batch.journals.items():
+            old = self._journals.get(jid)
+            station = old[1] if given is None and old is not None else given
+            self._journals[jid] = (jid, station, version, last_at)
+        self._registrations.extend(batch.registrations)
+        self._position = batch.position
 
     def rows(
         self, table: str, columns: Sequence[str], *, ordered: bool = True
