@@ -1,4 +1,4 @@
-"""Reading many protocols of Python bools into a numpy matrix in one C pass: the fast path of
+"""Reading many protocols of Python bools into packed bits in one C pass: the fast path of
 :meth:`Instrument.score_many <casework.instruments.Instrument.score_many>` on a list of lists.
 
 ``marshal.dumps(rows, 2)`` walks a list of lists in C at a few nanoseconds per element, and it
@@ -7,10 +7,10 @@ list or tuple as a type byte and a 4-byte length before its items.  So when the 
 exactly the length of ``len(rows)`` lists or tuples of ``n`` one-byte items, and every row
 starts with a list or tuple header of length ``n`` and every other byte is the byte of True
 or of False, every row is a list or tuple of ``n`` bools, read off at fixed positions.
-Anything else (an int, a label, None, a float, a nested list, a wrong length) breaks that
-layout and the caller reads those rows as before.  marshal's format is not promised across
-Python versions: the layout is probed once (:func:`codes`) and the path is off when it is
-not as read here.
+Anything else (an int, a label, None or ``...``, a float, a nested list, a set, a wrong
+length) breaks that layout, and the caller reads those rows as before.  marshal's format is
+not promised across Python versions: the layout is probed once (:func:`codes`) and the path
+is off when it is not as read here.
 """
 
 from __future__ import annotations
