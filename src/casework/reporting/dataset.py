@@ -156,6 +156,9 @@ class Dataset:
     ``Dataset(cases, journals)`` from objects in memory; :meth:`from_store` from a store.
     """
 
+    #: The district's name when the dataset is several stations' (see ``District``).
+    district: str | None = None
+
     def __init__(self, cases: Iterable[Case] = (), journals: Iterable[Journal] = ()) -> None:
         self.cases: tuple[Case, ...] = tuple(cases)
         self.journals: tuple[Journal, ...] = tuple(journals)

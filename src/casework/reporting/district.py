@@ -44,8 +44,11 @@ TOTAL = "total"
 class DistrictDataset(Dataset):
     """Several stations' datasets as one (their cases' ids must not collide)."""
 
-    def __init__(self, stations: Sequence[Dataset]) -> None:  # no replay: the parts hold it
+    def __init__(  # no replay: the parts hold it
+        self, stations: Sequence[Dataset], *, name: str | None = None
+    ) -> None:
         self.parts = tuple(stations)
+        self.district = name
         self.journals = tuple(j for p in self.parts for j in p.journals)
         self._cache: dict[str, Any] = {}
         self._records: dict[str, dict[str, Any]] = {t: {} for t in EVENT_TYPES}
@@ -161,7 +164,7 @@ class District:
                 raise InvalidValue("station", f"unknown {station!r}; known: {list(self.stations)}")
             return self.stations[station]
         if self._whole is None:
-            self._whole = DistrictDataset(list(self.stations.values()))
+            self._whole = DistrictDataset(list(self.stations.values()), name=self.name)
         return self._whole
 
     def report(self, year: int, station: str | None = None, *, lang: str = "en") -> YearReport:
