@@ -14,7 +14,7 @@ import functools
 import inspect
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime, timedelta
-from typing import Any, ParamSpec, TypeVar
+from typing import Any, NamedTuple, ParamSpec, TypeVar
 
 import attrs
 
@@ -105,9 +105,11 @@ def in_period(facts: Sequence[Fact], period: Period | None) -> Sequence[Fact]:
 _DAY = timedelta(days=1)
 
 
-@attrs.frozen
-class CaseFact:
-    """What indicators read of a case besides its dated facts (times as recorded, naive)."""
+class CaseFact(NamedTuple):
+    """What indicators read of a case besides its dated facts (times as recorded, naive).
+
+    A named tuple: a projection makes one per case, so it must be cheap to make.
+    """
 
     id: str
     programme: str | None

@@ -435,7 +435,8 @@ class SqlBackend:
         return found
 
     def query(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
-        return [tuple(r) for r in self._execute(sql, params).fetchall()]
+        found: list[tuple[Any, ...]] = self._execute(sql, params).fetchall()  # tuples already
+        return found
 
 
 class SQLiteBackend(SqlBackend):
