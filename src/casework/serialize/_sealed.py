@@ -256,7 +256,10 @@ class PayloadSealer:
         """One JSON value sealed under ``subject``'s key (``kind``: "text" or "date"), as a
         payload holds it; :meth:`open` reads it back (projections seal their columns so).
         """
-        return self._seal_value(value, subject, kind)
+        batch = SealBatch(self)
+        sealed = batch.add(value, subject, kind)
+        batch.close()
+        return sealed
 
     # --- sealing -------------------------------------------------------------------------
 
