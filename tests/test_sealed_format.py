@@ -1,5 +1,5 @@
-"""Rows sealed by casework 0.2's first sealed format (tests/data/sealed_rows.jsonl, written by
-tests/data/make_sealed_rows.py at commit 9b9fd59) still open, and today's sealer writes them
+"""Rows sealed by casework 0.2's sealed format (tests/data/sealed_rows.jsonl, written by
+tests/data/make_sealed_rows.py at commit 24c98b4) still open, and today's sealer writes them
 the same way: the same values sealed, under the same subjects, as the same kinds.
 """
 
@@ -50,7 +50,7 @@ def opened(sealer: PayloadSealer, text: str | None) -> Any:
 def test_the_fixture_holds_every_kind_of_sealed_value() -> None:
     text = (DATA / "sealed_rows.jsonl").read_text(encoding="utf-8")
     assert text.count('\\"kind\\":\\"date\\"') >= 3 and text.count(SEALED) >= 50
-    for subject in ("c-x", "vol-x", "act-x", "w-x", "XJ-1", "xuzhuang-journal"):
+    for subject in ("c-x", "vol-x", "act-x", "w-x", "XJ-1", "xz-r-01"):
         assert f'\\"{SEALED}\\":\\"{subject}\\"' in text
 
 

@@ -3,7 +3,8 @@
 Run from the repository root (``python tests/data/make_sealed_rows.py``) at the commit whose
 format the files should keep; ``tests/test_sealed_format.py`` then checks that today's code
 opens those rows to the same events and seals the same events the same way.  The files in
-the repository were written at commit 9b9fd59 (casework 0.2's first sealed format).
+the repository were written at commit 24c98b4 (casework 0.2's sealed format, residents of the
+outreach register under their own keys).
 """
 
 from __future__ import annotations
@@ -38,6 +39,7 @@ def extra() -> list[Event]:
         ("noted", {"note": "见到了奶奶", "reason": "", "comment": None, "count": 3}),
         ("noted", {"people": (client, [g[0], {"who": Worker("w-9", name="李四")}])}),
         ("noted", {"description": {"nested": ["free", "text"]}, "flags": frozenset({"a", "b"})}),
+        ("noted", {"comment": "她说了邻居的事", "reason": 7, "notes": ["a", {"b": "c"}]}),
     ]
     events = [
         Event("XX-1", i, kind, AT, "wu", "screening", "t", p)
