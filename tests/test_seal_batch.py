@@ -7,10 +7,13 @@ from __future__ import annotations
 
 import base64
 import json
+import sys
+import threading
 from collections.abc import Iterable
 from datetime import date, datetime
 from typing import Any
 
+import attrs
 import pytest
 
 from casework.events import Event
@@ -18,7 +21,8 @@ from casework.journal import JOURNAL_OPENED, JOURNAL_STATE
 from casework.keys import MemoryKeyStore
 from casework.plan import SessionRecord
 from casework.records import Client, Guardian
-from casework.serialize._sealed import SEALED, open_payload
+from casework.serialize import Codec, default_codec
+from casework.serialize._sealed import SEALED, PayloadSealer, open_payload
 from casework.station import Volunteer
 from casework.store import InvalidAppend, MemoryStore, SQLiteStore, UnknownCase
 
@@ -139,3 +143,36 @@ def test_a_session_without_notes_seals_nothing_and_asks_for_no_key() -> None:
     )
     store.append([held], expected_version=1)
     assert keys.single == ["c-1"] and SEALED not in (store._rows("XZ-1")[-1][-1] or "")
+
+
+def race(sealed: Codec, threads: int) -> list[str | None]:
+    """The rows of case openings sealed by ``threads`` threads let loose at once."""
+    start = threading.Barrier(threads)
+    rows: list[str | None] = []
+
+    def seal(i: int) -> None:
+        opened = attrs.evolve(case()[0], case_id=f"XZ-{i}")
+        start.wait()
+        rows.append(sealed.event_to_row(opened)[-1])
+
+    running = [threading.Thread(target=seal, args=(i,)) for i in range(threads)]
+    for t in running:
+        t.start()
+    for t in running:
+        t.join()
+    return rows
+
+
+def test_threads_sealing_with_a_new_sealer_at_once_all_seal_everything() -> None:
+    """Plans are worked out under a lock: no thread seals by half of one (a name in clear)."""
+    codec = default_codec()
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)  # threads switch all the time: a race has its chance
+    try:
+        for _ in range(20):
+            sealed = codec.sealed(PayloadSealer(MemoryKeyStore(), codec.types, lambda _: None))
+            rows = race(sealed, 4)
+            assert len(rows) == 4
+            assert all(r is not None and "王芳" not in r and "2011-07-23" not in r for r in rows)
+    finally:
+        sys.setswitchinterval(interval)
