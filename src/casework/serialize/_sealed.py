@@ -29,6 +29,10 @@ value's JSON.  When it cannot be opened (no key store given, the key destroyed, 
 ciphertext does not authenticate under the key) it reads as a marker the records accept:
 :data:`ERASED` or :data:`UNAVAILABLE` for text, :data:`ERASED_DATE` for a date.
 
+A store seals the events of one append together (:class:`SealBatch`): the payloads are walked
+first, then each subject's key is got once (made, durably, if new) and every value encrypted,
+all before any row is written.
+
 .. versionadded:: 0.2
 """
 
