@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import base64
 import json
+import os
 import sys
 import threading
 from collections.abc import Iterable
@@ -18,7 +19,7 @@ import pytest
 
 from casework.events import Event
 from casework.journal import JOURNAL_OPENED, JOURNAL_STATE
-from casework.keys import MemoryKeyStore
+from casework.keys import FileKeyStore, MemoryKeyStore
 from casework.plan import SessionRecord
 from casework.records import Client, Guardian
 from casework.serialize import Codec, default_codec
@@ -29,26 +30,38 @@ from casework.store import InvalidAppend, MemoryStore, SQLiteStore, UnknownCase
 AT = datetime(2024, 3, 4, 9)
 
 
-class CountingKeys(MemoryKeyStore):
-    """A memory key store that counts its calls, with or without a bulk creation."""
+class CountingKeys:
+    """A key store with the protocol's five methods only (no bulk creation), counting calls."""
 
     def __init__(self) -> None:
-        super().__init__()
+        self.inner = MemoryKeyStore()
         self.single: list[str] = []
         self.bulk: list[list[str]] = []
 
+    def get(self, subject: str) -> bytes | None:
+        return self.inner.get(subject)
+
     def get_or_create(self, subject: str) -> bytes:
         self.single.append(subject)
-        return super().get_or_create(subject)
+        return self.inner.get_or_create(subject)
+
+    def destroy(self, subject: str) -> bool:
+        return self.inner.destroy(subject)
+
+    def destroyed(self, subject: str) -> bool:
+        return self.inner.destroyed(subject)
+
+    def subjects(self) -> list[str]:
+        return self.inner.subjects()
 
 
 class BulkKeys(CountingKeys):
-    """A key store offering ``get_or_create_many`` (one durable write for many new keys)."""
+    """The same with ``get_or_create_many`` (one durable write for many new keys)."""
 
     def get_or_create_many(self, subjects: Iterable[str]) -> dict[str, bytes]:
         wanted = list(subjects)
         self.bulk.append(wanted)
-        return {s: MemoryKeyStore.get_or_create(self, s) for s in wanted}
+        return self.inner.get_or_create_many(wanted)
 
 
 def journal(n: int) -> list[Event]:
@@ -108,6 +121,20 @@ def test_without_a_bulk_call_each_subjects_key_is_got_once_an_append() -> None:
     assert keys.single == ["c-1", "c-1"]  # asked again: a key destroyed meanwhile is refused
     assert len(sealed_values(store, "XZ-1")) == 2 + 2 * 4  # birth date, guardian; note, reason
     assert store.events("XZ-1") == events
+
+
+def test_a_key_file_is_written_once_for_every_new_subject_of_an_append(
+    tmp_path: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    keys = FileKeyStore(tmp_path / "s.keys")
+    keys.get_or_create("someone")  # the file exists: new keys are appended to it
+    synced: list[int] = []
+    real = os.fsync
+    monkeypatch.setattr(os, "fsync", lambda fd: (synced.append(fd), real(fd))[1])
+    store = MemoryStore(keys=keys)
+    store.append(journal(4), expected_version=0)
+    assert len(synced) == 1 and keys.subjects() == ["J-1", "someone", "v-0", "v-1", "v-2", "v-3"]
+    assert FileKeyStore(tmp_path / "s.keys").subjects() == keys.subjects()  # on disk
 
 
 def test_every_value_of_an_append_has_a_nonce_of_its_own(tmp_path: Any) -> None:
