@@ -17,7 +17,9 @@ before its first row); then load every case from the clear store and from the se
 (file keys), and without its keys.  One ``append(events, expected_version=0)`` per case, as
 ``bench_store.py``; then, for a tenth of the cases, one append per event (as an engine writes
 a case, command by command: only a case's first append makes its client's key), in clear
-and sealed with file keys.
+and sealed with file keys.  Last, the key file alone: a key made (one line appended and
+``fsync``-ed) for each case's client in a fresh :class:`~casework.keys.FileKeyStore`, which is
+what the file-key appends pay beyond the memory-key ones.
 The ratios (sealed / clear, by median time) are the figures to read: both sides run in the
 same process, interleaved, on the same disk.
 """
@@ -91,6 +93,12 @@ def load_all(path: Path, ids: list[str], keys: KeyStore | None) -> tuple[float, 
         return timed(lambda: [store.load(i) for i in ids])
 
 
+def keys_alone(path: Path, subjects: list[str]) -> tuple[float, float]:
+    """A key made durably for each subject, one after another, as the appends make them."""
+    keys = FileKeyStore(path)
+    return timed(lambda: [keys.get_or_create(s) for s in subjects])
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--cases", type=int, default=2000)
@@ -124,6 +132,10 @@ def main(argv: list[str] | None = None) -> int:
                 load_all(sealed, ids, FileKeyStore.beside(sealed))
             )
             runs.setdefault("load sealed without keys", []).append(load_all(sealed, ids, None))
+            clients = [f"{i}-c" for i in ids]
+            runs.setdefault("key file alone, a key a case", []).append(
+                keys_alone(work / f"alone-{r}.keys", clients)
+            )
     median = {k: statistics.median(w for w, _ in v) for k, v in runs.items()}
     cpu = {k: statistics.median(c for _, c in v) for k, v in runs.items()}
     print(
@@ -138,7 +150,7 @@ def main(argv: list[str] | None = None) -> int:
     for name, seconds in median.items():
         if name.endswith("per event"):
             ref, count = "append clear, per event", few_events
-        elif name.startswith("append"):
+        elif name.startswith(("append", "key file")):
             ref, count = "append clear", events
         else:
             ref, count = "load clear", events

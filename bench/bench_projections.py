@@ -17,7 +17,10 @@ each run works on a copy of the cached file.  For each size, in one run:
   and against the replayed dataset, the answers checked equal;
 * **catch-up**: one more command (a transfer of an open case), then ``projection.catch_up()``.
 
-Times are wall-clock seconds (``time.perf_counter``), one run each.
+Times are wall-clock seconds (``time.perf_counter``): one run each for the rebuild, the replay
+path and the catch-up; the pandas baseline and the projected figures are run ``--repeat``
+times (default 3), alternately, and their medians compared (the ratio of each pair is
+printed too, so the spread a shared machine gives is seen).
 """
 
 from __future__ import annotations
@@ -27,6 +30,7 @@ import os
 import platform
 import shutil
 import sqlite3
+import statistics
 import sys
 import tempfile
 import time
@@ -79,7 +83,15 @@ def figures(ds: Dataset) -> dict[str, Any]:
     }
 
 
-def run(n_cases: int, n_activities: int, work: Path) -> dict[str, Any]:
+def projected_figures(path: Path) -> tuple[dict[str, Any], float]:
+    """A fresh reader's figures from the up-to-date projection: open, read, compute."""
+    with SQLiteStore(path) as store:
+        t = time.perf_counter()
+        ours = figures(Projection(store).dataset())
+        return ours, time.perf_counter() - t
+
+
+def run(n_cases: int, n_activities: int, work: Path, repeat: int = 3) -> dict[str, Any]:
     cached = RESULTS / f"indicators-{n_cases}-{n_activities}.sqlite"
     if not cached.exists():
         build(cached, n_cases, n_activities)
@@ -100,13 +112,16 @@ def run(n_cases: int, n_activities: int, work: Path) -> dict[str, Any]:
         t = time.perf_counter()
         projection.rebuild()
         out["rebuild"] = time.perf_counter() - t
-    theirs, pd_load, pd_compute = pandas_side(path)
-    out["pandas"] = pd_load + pd_compute
-    with SQLiteStore(path) as store:  # a fresh process's view: open, read, compute
-        t = time.perf_counter()
-        ds = Projection(store).dataset()
-        ours = figures(ds)
-        out["projected"] = time.perf_counter() - t
+    pandas_times, projected_times = [], []
+    for _ in range(max(1, repeat)):  # alternately, so both sides meet the same load
+        theirs, pd_load, pd_compute = pandas_side(path)
+        pandas_times.append(pd_load + pd_compute)
+        ours, spent = projected_figures(path)
+        projected_times.append(spent)
+    out["pandas"] = statistics.median(pandas_times)
+    out["projected"] = statistics.median(projected_times)
+    out["ratios"] = [a / b for a, b in zip(pandas_times, projected_times, strict=True)]
+    with SQLiteStore(path) as store:
         out["agree_pandas"] = ours == theirs
         out["agree_replay"] = ours == theirs_replay
         if not out["agree_pandas"] or not out["agree_replay"]:
@@ -130,6 +145,9 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000])
     parser.add_argument("--activities", type=int, nargs="+", default=None)
+    parser.add_argument(
+        "--repeat", type=int, default=3, help="runs of pandas and of the projected figures"
+    )
     args = parser.parse_args()
     acts = args.activities or [max(1, n // 5) for n in args.sizes]
     import pandas  # imported before any timing: neither side pays for the import
@@ -141,15 +159,16 @@ def main() -> int:
     results = []
     with tempfile.TemporaryDirectory() as folder:
         for n, a in zip(args.sizes, acts, strict=True):
-            r = run(n, a, Path(folder))
+            r = run(n, a, Path(folder), args.repeat)
             results.append(r)
             print(f"\n{r['cases']:,} cases, {r['activities']:,} activities, {r['events']:,} events")
             print(f"  Dataset.from_store        {r['from_store']:8.2f} s")
             print(f"  projection rebuild        {r['rebuild']:8.2f} s")
             print(f"    rebuild / from_store    {r['rebuild'] / r['from_store']:8.2f}x")
-            print(f"  pandas load + compute     {r['pandas']:8.2f} s")
-            print(f"  projected indicators      {r['projected']:8.2f} s")
+            print(f"  pandas load + compute     {r['pandas']:8.2f} s (median)")
+            print(f"  projected indicators      {r['projected']:8.2f} s (median)")
             print(f"    pandas / projected      {r['pandas'] / r['projected']:8.2f}x")
+            print(f"    each run's ratio        {', '.join(f'{x:.2f}x' for x in r['ratios'])}")
             print(f"  replayed: from_store + compute {r['from_store'] + r['replay_compute']:.2f} s")
             print(
                 f"  catch-up after 1 command  {r['catch_up'] * 1000:8.2f} ms "

@@ -4,10 +4,14 @@ survey) in one run with
 - the plain per-item loop a user would write (hard-coded item -> scale map, sum of yes
   answers; no validation, no flags): the baseline;
 - ``MHT.score`` in a loop (every answer checked, flags, a ``ScoreResult`` per protocol);
-- ``MHT.score_many`` on the same list of lists, on a 2-D numpy array and on a pandas
-  DataFrame of it (answers checked, every scale, total, validity and flag computed; the
-  ``ScoreResult`` objects are built when they are read);
-- and, apart, building all 50,361 ``ScoreResult`` objects from a batch (``batch.results``).
+- ``MHT.score_many`` on the same list of lists (of bools, and of the ints 0/1), on a 2-D
+  numpy array and on a pandas DataFrame of it (answers checked, every scale, total,
+  validity and flag computed; the ``ScoreResult`` objects are built when they are read);
+- and, apart, building all 50,361 ``ScoreResult`` objects from a batch (``batch.results``);
+- the conversions of the list of lists alone, each way a user (or ``score_many``) could turn
+  5 million Python answers into one buffer: ``b"".join(map(bytes, rows))``, ``bytes`` of a
+  chained iterator, ``array.array``, ``np.array(rows, dtype=np.uint8)``, ``np.asarray`` and
+  the ``marshal.dumps(rows, 2)`` that ``score_many`` reads bool rows from (its floor).
 
 Run: ``python bench/bench_scoring.py`` (needs the ``notebook`` extra).  Before anything is
 timed, every protocol's batch result is checked equal to ``MHT.score``'s, and every scale
@@ -16,11 +20,15 @@ and total to the plain loop's.  Prints protocols/second and each ratio to the pl
 
 from __future__ import annotations
 
+import marshal
+import os
 import platform
 import random
 import sys
 import time
+from array import array as py_array
 from collections.abc import Callable, Sequence
+from itertools import chain
 from typing import Any
 
 import numpy as np
@@ -66,15 +74,24 @@ def main() -> None:
     data = protocols(N, SEED)
     array = np.array(data, dtype=bool)
     frame = pd.DataFrame(array, columns=range(1, 101))
+    ints = [[int(a) for a in p] for p in data]
     check(data, array, frame)
+    assert MHT.score_many(ints) == MHT.score_many(data)
     batch = MHT.score_many(array)
     ways: dict[str, Callable[[], Any]] = {
         "plain per-item loop": lambda: [plain(p) for p in data],
         "MHT.score in a loop": lambda: [MHT.score(p) for p in data],
         "score_many(list)": lambda: MHT.score_many(data),
+        "score_many(list of 0/1)": lambda: MHT.score_many(ints),
         "score_many(ndarray)": lambda: MHT.score_many(array),
         "score_many(DataFrame)": lambda: MHT.score_many(frame),
         "batch.results (build all)": lambda: batch.results,
+        "convert: join(map(bytes))": lambda: b"".join(map(bytes, data)),
+        "convert: bytes(chain)": lambda: bytes(chain.from_iterable(data)),
+        "convert: array.array": lambda: py_array("B", chain.from_iterable(data)),
+        "convert: np.array(uint8)": lambda: np.array(data, dtype=np.uint8),
+        "convert: np.asarray": lambda: np.asarray(data),
+        "convert: marshal.dumps": lambda: marshal.dumps(data, 2),
     }
     best = dict.fromkeys(ways, float("inf"))
     for _ in range(REPEATS):  # interleaved, so that a busy moment hits every way alike
@@ -90,6 +107,7 @@ def main() -> None:
             f"{base / seconds:5.2f}x the plain loop's speed"
         )
     print(f"python {sys.version.split()[0]}, numpy {np.__version__}, {platform.machine()}")
+    print(f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
 
 
 if __name__ == "__main__":

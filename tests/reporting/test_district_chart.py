@@ -176,6 +176,9 @@ def test_the_district_report_compares_the_stations_after_the_ledger(district: Di
     ledger = report.tables[0]
     assert ledger.row(measure="opened")["value"] == 14  # the district's, not one station's
     assert "各站点比较" in report.to_text() and "Dongshan" in report.to_text()
+    ledger_report = district.report(2023, lang="zh")  # the ledger is titled for the district
+    assert ledger_report.title.zh == "太白湖区 2023年度服务台账"
+    assert district.report(2023, "柳桥").title.en.startswith("station")  # one station's
 
 
 def test_one_stations_report_has_no_comparison(district: District) -> None:

@@ -22,6 +22,7 @@ from casework import STANDARD, Engine, SessionRecord
 from casework.journal import Journal
 from casework.reporting import Activity
 from casework.reporting.projections import TABLES, Projection
+from casework.reporting.projections._backends import READ_INDEXES
 from casework.reporting.projections._facts import stamp
 from casework.reporting.recording import record_activity
 from casework.store import MemoryStore, SQLiteStore
@@ -129,7 +130,8 @@ def test_a_rebuild_builds_every_index_again(tmp_path: Path) -> None:
             found = {
                 name
                 for (name,) in db.execute(
-                    "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name LIKE 'proj_%'"
+                    "SELECT name FROM sqlite_master WHERE type = 'index' "
+                    "AND tbl_name LIKE 'proj_%' AND name NOT LIKE 'sqlite_%'"
                 )
             }
         db.close()
@@ -139,7 +141,8 @@ def test_a_rebuild_builds_every_index_again(tmp_path: Path) -> None:
         _station(store)
         p = Projection(store)
         made = indexes()
-        assert {"proj_spells_key", "proj_spells_entered", "proj_sessions_held"} <= made
+        wanted = {f"proj_{t}_key" for t in TABLES} | {f"proj_{t}_{i}" for t, i, _ in READ_INDEXES}
+        assert made == wanted
         p.rebuild()
         assert indexes() == made
 

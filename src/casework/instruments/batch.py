@@ -114,7 +114,7 @@ class ScoreBatch(Sequence[ScoreResult]):
     _codes: tuple[str, ...]  # every flag score can raise, in its order
     _raised: Any  # (protocols, codes) bool array: which flags each protocol raised
     _groups: tuple[str | None, ...]
-    _yes_no: Any  # (protocols, items) uint8 answers (1 = yes) of the rows marked in _fast
+    _yes_no: Any  # (protocols, bytes) np.packbits of the answers (1 = yes) of the _fast rows
     _fast: Any  # (protocols,) bool array
     _answers: tuple[tuple[Any, ...] | None, ...]  # the other rows' answers (None where fast)
     #: The row labels of a DataFrame input (``None`` for other inputs).
@@ -191,9 +191,11 @@ class ScoreBatch(Sequence[ScoreResult]):
             totals = self._totals[picked].tolist()
         valid = self._valid[picked].tolist()
         flags = _flag_tuples(self._codes, self._raised[picked])
-        # The fast rows' answers: the 0/1 bytes as True/False, unpacked in one C pass.
+        # The fast rows' answers: the bits as 0/1 bytes, then as True/False in one C pass.
         own = [self._answers[i] for i in rows]
-        unpacked = struct.Struct(f"{c.n}?").iter_unpack(self._yes_no[picked].tobytes())
+        np = require("numpy", "notebook", "ScoreBatch")
+        yes_no = np.unpackbits(self._yes_no[picked], axis=1, count=c.n)
+        unpacked = struct.Struct(f"{c.n}?").iter_unpack(yes_no.tobytes())
         answers = [a if a is not None else u for a, u in zip(own, unpacked, strict=True)]
         band_of: dict[Number, Band | None] = {}
         bands = []

@@ -14,7 +14,7 @@ import functools
 import inspect
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime, timedelta
-from typing import Any, ParamSpec, TypeVar
+from typing import Any, NamedTuple, ParamSpec, TypeVar
 
 import attrs
 
@@ -39,7 +39,15 @@ from casework.station import (
 )
 from casework.store.errors import UnknownLifecycle
 
-__all__ = ["CaseFact", "Dataset", "Fact", "in_period", "reads_dataset", "state_at"]
+__all__ = [
+    "ActivityTotals",
+    "CaseFact",
+    "Dataset",
+    "Fact",
+    "in_period",
+    "reads_dataset",
+    "state_at",
+]
 
 _P = ParamSpec("_P")
 _R = TypeVar("_R")
@@ -97,9 +105,11 @@ def in_period(facts: Sequence[Fact], period: Period | None) -> Sequence[Fact]:
 _DAY = timedelta(days=1)
 
 
-@attrs.frozen
-class CaseFact:
-    """What indicators read of a case besides its dated facts (times as recorded, naive)."""
+class CaseFact(NamedTuple):
+    """What indicators read of a case besides its dated facts (times as recorded, naive).
+
+    A named tuple: a projection makes one per case, so it must be cheap to make.
+    """
 
     id: str
     programme: str | None
@@ -107,6 +117,24 @@ class CaseFact:
     last_at: datetime
     is_open: bool
     planned_sessions: int | None
+
+
+@attrs.frozen
+class ActivityTotals:
+    """Activities of one kind in a period: how many, their participants, and the volunteer
+    hours listed on them.
+    """
+
+    activities: int
+    participants: int
+    volunteer_hours: float
+
+    def __add__(self, other: ActivityTotals) -> ActivityTotals:
+        return ActivityTotals(
+            self.activities + other.activities,
+            self.participants + other.participants,
+            self.volunteer_hours + other.volunteer_hours,
+        )
 
 
 def state_at(case: Case, at: datetime) -> str | None:
@@ -155,6 +183,9 @@ class Dataset:
 
     ``Dataset(cases, journals)`` from objects in memory; :meth:`from_store` from a store.
     """
+
+    #: The district's name when the dataset is several stations' (see ``District``).
+    district: str | None = None
 
     def __init__(self, cases: Iterable[Case] = (), journals: Iterable[Journal] = ()) -> None:
         self.cases: tuple[Case, ...] = tuple(cases)
@@ -301,6 +332,12 @@ class Dataset:
         """The id of the registered project ``programme`` names, else ``programme`` itself."""
         if programme is None:
             return None
+        keys: dict[str, str] = self._cache.setdefault("project_keys", {})  # asked per case
+        if programme not in keys:
+            keys[programme] = self._project_key_of(programme)
+        return keys[programme]
+
+    def _project_key_of(self, programme: str) -> str:
         found = self.projects.get(programme)
         if found is not None:
             return found.id
@@ -368,16 +405,24 @@ class Dataset:
                 n += 1
         return n
 
-    def state_days(self, until: datetime) -> dict[str, list[float]]:
+    def state_days(
+        self, until: datetime, states: Iterable[str] | None = None
+    ) -> dict[str, list[float]]:
         """Per state, the days each case opened by ``until`` spent in it up to ``until``
-        (summed over the case's stays; cases never in the state are not listed).
+        (summed over the case's stays; cases never in the state are not listed), sorted.
+
+        ``states`` keeps only those states (all of them for ``None``).
         """
+        wanted = None if states is None else set(states)
         out: dict[str, list[float]] = {}
         for case in self.cases:
             if _naive(case.opened_at) > until:
                 continue
             for state, days in _durations(case, until).items():
-                out.setdefault(state, []).append(days)
+                if wanted is None or state in wanted:
+                    out.setdefault(state, []).append(days)
+        for values in out.values():
+            values.sort()
         return out
 
     def _facts(self, name: str) -> list[Fact]:
@@ -417,9 +462,14 @@ class Dataset:
         A case enters a state with the first event that leaves it there (its opening event
         enters the initial state); internal events in the same state are not entries.
         """
-        self._facts("opened")
+        return in_period(self._entries().get(state, []), period)
+
+    def _entries(self) -> dict[str, list[Fact]]:
+        """Entries by state (derived with the other facts on first use)."""
+        if "entries" not in self._cache:
+            self._derive()
         entries: dict[str, list[Fact]] = self._cache["entries"]
-        return in_period(entries.get(state, []), period)
+        return entries
 
     def held_per_case(self, period: Period | None = None) -> dict[str, int]:
         """Held sessions in ``period`` (by their ``held_at``) per case id, for cases with any."""
@@ -440,3 +490,41 @@ class Dataset:
         lo = bisect.bisect_left(acts, period.start, key=lambda a: a.on)
         hi = bisect.bisect_left(acts, period.end, key=lambda a: a.on)
         return list(acts[lo:hi])
+
+    # --- counts (what measures read; a projection answers them in the database) ----------
+
+    def opened_count(self, period: Period | None = None) -> int:
+        """How many cases were opened in ``period`` (``len(opened(period))``)."""
+        return len(self.opened(period))
+
+    def entered_count(self, state: str, period: Period | None = None) -> int:
+        """How many distinct cases entered ``state`` in ``period`` (see :meth:`entries`)."""
+        return len({case_id for _, case_id, _ in self.entries(state, period)})
+
+    def held_count(self, period: Period | None = None) -> int:
+        """How many sessions were held in ``period`` (``len(held_sessions(period))``)."""
+        return len(self.held_sessions(period))
+
+    def activity_totals(self, period: Period | None = None) -> dict[str, ActivityTotals]:
+        """Per activity kind (its code) with any activity in ``period``: how many, their
+        participants and the volunteer hours listed on them.
+        """
+        out: dict[str, ActivityTotals] = {}
+        for a in self.activity_facts(period):
+            mine = ActivityTotals(1, a.participants, float(a.volunteer_hours))
+            kind = a.kind.value
+            out[kind] = out[kind] + mine if kind in out else mine
+        return out
+
+    def hours_by_volunteer(self, period: Period | None = None) -> dict[str, float]:
+        """Each volunteer's hours in ``period``: at activities held then, and recorded outside
+        activities on a day in it (volunteers without hours are not listed).
+        """
+        hours: dict[str, float] = {}
+        for a in self.activity_facts(period):
+            for v in a.volunteers:
+                hours[v.volunteer] = hours.get(v.volunteer, 0.0) + v.hours
+        for s in self.services:
+            if period is None or s.on in period:
+                hours[s.volunteer] = hours.get(s.volunteer, 0.0) + s.hours
+        return hours

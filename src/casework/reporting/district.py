@@ -12,7 +12,7 @@ their one definition.  :meth:`District.comparison` lays the stations side by sid
 from __future__ import annotations
 
 import heapq
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -21,7 +21,7 @@ from casework.errors import InvalidValue
 from casework.lifecycle import Lifecycle
 from casework.recording import EVENT_TYPES
 from casework.reporting import indicators, labels, measures
-from casework.reporting.dataset import CaseFact, Dataset, Fact
+from casework.reporting.dataset import ActivityTotals, CaseFact, Dataset, Fact
 from casework.reporting.labels import Label
 from casework.reporting.ledger import YearReport
 from casework.reporting.period import Period
@@ -44,8 +44,11 @@ TOTAL = "total"
 class DistrictDataset(Dataset):
     """Several stations' datasets as one (their cases' ids must not collide)."""
 
-    def __init__(self, stations: Sequence[Dataset]) -> None:  # no replay: the parts hold it
+    def __init__(  # no replay: the parts hold it
+        self, stations: Sequence[Dataset], *, name: str | None = None
+    ) -> None:
         self.parts = tuple(stations)
+        self.district = name
         self.journals = tuple(j for p in self.parts for j in p.journals)
         self._cache: dict[str, Any] = {}
         self._records: dict[str, dict[str, Any]] = {t: {} for t in EVENT_TYPES}
@@ -101,8 +104,7 @@ class DistrictDataset(Dataset):
         self._cache["sessions"] = merged(lambda p: p.held_sessions())
         states: dict[str, None] = {}
         for p in self.parts:
-            p.opened()  # derives the part's facts
-            states.update(dict.fromkeys(p._cache["entries"]))
+            states.update(dict.fromkeys(p._entries()))
         self._cache["entries"] = {
             state: list(heapq.merge(*(p.entries(state) for p in self.parts))) for state in states
         }
@@ -127,12 +129,47 @@ class DistrictDataset(Dataset):
         """Cases in an open-class state at ``at``, summed over the stations."""
         return sum(p.open_at(at) for p in self.parts)
 
-    def state_days(self, until: datetime) -> dict[str, list[float]]:
-        """Each case's days in each state, over the stations."""
+    def state_days(
+        self, until: datetime, states: Iterable[str] | None = None
+    ) -> dict[str, list[float]]:
+        """Each case's days in each state, over the stations (sorted)."""
+        wanted = None if states is None else list(states)
         out: dict[str, list[float]] = {}
         for p in self.parts:
-            for state, days in p.state_days(until).items():
+            for state, days in p.state_days(until, wanted).items():
                 out.setdefault(state, []).extend(days)
+        for values in out.values():
+            values.sort()
+        return out
+
+    def opened_count(self, period: Period | None = None) -> int:
+        """Cases opened in ``period``, summed over the stations."""
+        return sum(p.opened_count(period) for p in self.parts)
+
+    def entered_count(self, state: str, period: Period | None = None) -> int:
+        """Cases entering ``state`` in ``period``, summed over the stations (whose case ids
+        never collide, so a case counts once).
+        """
+        return sum(p.entered_count(state, period) for p in self.parts)
+
+    def held_count(self, period: Period | None = None) -> int:
+        """Sessions held in ``period``, summed over the stations."""
+        return sum(p.held_count(period) for p in self.parts)
+
+    def activity_totals(self, period: Period | None = None) -> dict[str, ActivityTotals]:
+        """Activities by kind in ``period``, added up over the stations."""
+        out: dict[str, ActivityTotals] = {}
+        for p in self.parts:
+            for kind, t in p.activity_totals(period).items():
+                out[kind] = out[kind] + t if kind in out else t
+        return out
+
+    def hours_by_volunteer(self, period: Period | None = None) -> dict[str, float]:
+        """Each volunteer's hours in ``period``, added up over the stations."""
+        out: dict[str, float] = {}
+        for p in self.parts:
+            for vid, h in p.hours_by_volunteer(period).items():
+                out[vid] = out.get(vid, 0.0) + h
         return out
 
 
@@ -161,7 +198,7 @@ class District:
                 raise InvalidValue("station", f"unknown {station!r}; known: {list(self.stations)}")
             return self.stations[station]
         if self._whole is None:
-            self._whole = DistrictDataset(list(self.stations.values()))
+            self._whole = DistrictDataset(list(self.stations.values()), name=self.name)
         return self._whole
 
     def report(self, year: int, station: str | None = None, *, lang: str = "en") -> YearReport:

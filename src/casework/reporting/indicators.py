@@ -195,9 +195,7 @@ def person_times(ds: Dataset, period: Period | None = None, *, lang: str = "en")
     rows: list[dict[str, object]] = [
         {"source": "sessions", "person_times": measures.sessions(ds, period)}
     ]
-    by_kind: dict[str, int] = {}
-    for a in ds.activity_facts(period):
-        by_kind[a.kind.value] = by_kind.get(a.kind.value, 0) + a.participants
+    by_kind = {kind: t.participants for kind, t in ds.activity_totals(period).items()}
     for kind in labels.ACTIVITY_KINDS:
         if kind in by_kind:
             rows.append({"source": f"activity:{kind}", "person_times": by_kind[kind]})
@@ -220,25 +218,25 @@ def activities_by_kind(ds: Dataset, period: Period | None = None, *, lang: str =
     """Community activities in ``period`` by kind: how many, their participants, and the
     volunteer hours listed on them; the last row (``kind`` "total") sums them.
     """
-    acts = ds.activity_facts(period)
+    totals = ds.activity_totals(period)
     rows: list[dict[str, object]] = []
     for kind in labels.ACTIVITY_KINDS:
-        mine = [a for a in acts if a.kind.value == kind]
-        if mine:
+        if kind in totals:
+            t = totals[kind]
             rows.append(
                 {
                     "kind": kind,
-                    "activities": len(mine),
-                    "participants": sum(a.participants for a in mine),
-                    "volunteer_hours": float(sum(a.volunteer_hours for a in mine)),
+                    "activities": t.activities,
+                    "participants": t.participants,
+                    "volunteer_hours": float(t.volunteer_hours),
                 }
             )
     rows.append(
         {
             "kind": "total",
-            "activities": len(acts),
-            "participants": sum(a.participants for a in acts),
-            "volunteer_hours": float(sum(a.volunteer_hours for a in acts)),
+            "activities": sum(t.activities for t in totals.values()),
+            "participants": sum(t.participants for t in totals.values()),
+            "volunteer_hours": float(sum(t.volunteer_hours for t in totals.values())),
         }
     )
     return _table(
@@ -251,17 +249,6 @@ def activities_by_kind(ds: Dataset, period: Period | None = None, *, lang: str =
     )
 
 
-def _hours_by_volunteer(ds: Dataset, period: Period | None) -> dict[str, float]:
-    hours: dict[str, float] = {}
-    for a in ds.activity_facts(period):
-        for v in a.volunteers:
-            hours[v.volunteer] = hours.get(v.volunteer, 0.0) + v.hours
-    for s in ds.services:
-        if period is None or s.on in period:
-            hours[s.volunteer] = hours.get(s.volunteer, 0.0) + s.hours
-    return hours
-
-
 @reads_dataset
 def volunteer_hours(
     ds: Dataset, period: Period | None = None, *, by: str = "team", lang: str = "en"
@@ -272,7 +259,7 @@ def volunteer_hours(
     with their team; ``by="team"``: one row per team (volunteers without a team under None)
     with how many of its volunteers served.  The last row (``"total"``) sums them.
     """
-    hours = _hours_by_volunteer(ds, period)
+    hours = ds.hours_by_volunteer(period)
 
     def team_of(vid: str) -> str | None:
         v = ds.volunteers.get(vid)
@@ -405,7 +392,7 @@ def time_in_state(ds: Dataset, as_of: date | datetime | None = None, *, lang: st
         for s in lc.states:
             if s.category is StateClass.OPEN:
                 open_states[s.name] = None
-    for state, days in ds.state_days(until).items():
+    for state, days in ds.state_days(until, open_states).items():
         if state in open_states:
             by_state[state] = days
     rows: list[dict[str, object]] = []

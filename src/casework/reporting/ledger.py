@@ -65,7 +65,16 @@ class YearReport:
 
     @property
     def title(self) -> Label:
-        """The report's heading, with the station's name when it is registered."""
+        """The report's heading: the district's name for a district's dataset, else the
+        station's name when it is registered.
+        """
+        district = self.dataset.district
+        if district is not None:
+            form = HEADINGS["district_report"]
+            return Label(
+                form.zh.format(district=district, year=self.year),
+                form.en.format(district=district, year=self.year),
+            )
         station = self.dataset.station
         form = HEADINGS["year_report"]
         zh_name = station.name if station is not None else HEADINGS["station"].zh

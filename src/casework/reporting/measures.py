@@ -34,11 +34,11 @@ __all__ = [
 @reads_dataset
 def opened(ds: Dataset, period: Period | None = None) -> int:
     """Cases opened: cases whose ``case_opened`` event is dated in the period."""
-    return len(ds.opened(period))
+    return ds.opened_count(period)
 
 
 def _entered(ds: Dataset, state: str, period: Period | None) -> int:
-    return len({case_id for _, case_id, _ in ds.entries(state, period)})
+    return ds.entered_count(state, period)
 
 
 @reads_dataset
@@ -62,19 +62,19 @@ def sessions(ds: Dataset, period: Period | None = None) -> int:
 
     No-shows, cancellations and reschedulings are recorded but not counted.
     """
-    return len(ds.held_sessions(period))
+    return ds.held_count(period)
 
 
 @reads_dataset
 def activities(ds: Dataset, period: Period | None = None) -> int:
     """Community activities held on a day in the period."""
-    return len(ds.activity_facts(period))
+    return sum(t.activities for t in ds.activity_totals(period).values())
 
 
 @reads_dataset
 def participants(ds: Dataset, period: Period | None = None) -> int:
     """Activity participants: the head counts of the activities held in the period, summed."""
-    return sum(a.participants for a in ds.activity_facts(period))
+    return sum(t.participants for t in ds.activity_totals(period).values())
 
 
 @reads_dataset
@@ -93,7 +93,7 @@ def volunteer_hours(ds: Dataset, period: Period | None = None) -> float:
     """Volunteer hours: the hours listed on activities held in the period, plus hours
     recorded outside activities (``volunteer_hours_recorded``) on a day in the period.
     """
-    at_activities = sum(a.volunteer_hours for a in ds.activity_facts(period))
+    at_activities = sum(t.volunteer_hours for t in ds.activity_totals(period).values())
     outside = sum(s.hours for s in ds.services if period is None or s.on in period)
     return float(at_activities + outside)
 

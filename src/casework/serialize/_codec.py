@@ -18,7 +18,7 @@ import copy
 import enum
 import math
 import sys
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import date, datetime, timedelta
 from types import MappingProxyType
 from typing import Any, TypeVar
@@ -556,6 +556,68 @@ class Codec:
         """An event as a store row (see :data:`EventRow`): the envelope in columns, the payload
         alone as JSON text, None when it is empty (as many are).
         """
+        return self.events_to_rows([event])[0]
+
+    def events_to_rows(
+        self,
+        events: Sequence[Event],
+        refused: Callable[[Event, Exception], Exception] | None = None,
+    ) -> list[EventRow]:
+        """Each event as :meth:`event_to_row` writes it; with a sealer, the personal values of
+        all of them are sealed together (each subject's key got once, nonces drawn at once:
+        see :class:`~casework.serialize._sealed.SealBatch`), before any row is returned.
+
+        A failure is raised as it is, or as ``refused(event, error)`` says (a store names the
+        event in its own error).
+
+        .. versionadded:: 0.2
+        """
+        sealer = self.sealer
+        dumps = self.json.dumps
+        if sealer is None:
+            rows = []
+            for event in events:
+                try:
+                    envelope, data = self._row_parts(event)
+                    rows.append((*envelope, dumps(data) if data else None))
+                except Exception as exc:
+                    if refused is None:
+                        raise
+                    raise refused(event, exc) from exc
+            return rows
+        batch = sealer.batch()
+        parts = []
+        for event in events:
+            try:
+                envelope, data = self._row_parts(event)
+                if data:
+                    batch.tag = event
+                    data = sealer.seal(event.case_id, event.type, data, batch)
+            except Exception as exc:
+                if refused is None:
+                    raise
+                raise refused(event, exc) from exc
+            parts.append((event, envelope, data))
+        try:
+            batch.close()
+        except Exception as exc:
+            if refused is None:
+                raise
+            raise refused(batch.blame or events[0], exc) from exc
+        rows = []
+        for event, envelope, data in parts:
+            try:
+                rows.append((*envelope, dumps(data) if data else None))
+            except Exception as exc:
+                if refused is None:
+                    raise
+                raise refused(event, exc) from exc
+        return rows
+
+    def _row_parts(
+        self, event: Event
+    ) -> tuple[tuple[int, str, str, str, str, str], dict[str, Any] | None]:
+        """A row's envelope columns, and its payload as JSON-shaped data (None when empty)."""
         if not isinstance(event, Event):
             raise EncodeError("$", f"expected an Event, got {type(event).__name__}")
         for key in _ROW_TEXT_FIELDS:
@@ -566,21 +628,16 @@ class Codec:
         if not isinstance(at, datetime):
             raise EncodeError("$.at", f"expected a datetime, got {at!r}")
         payload = event.payload
-        text: str | None = None
-        if payload and self.sealer is not None:
-            data = self.sealer.seal(event.case_id, event.type, self._payload_data(payload))
-            text = self.json.dumps(data)
-        elif payload:
-            text = self.json.dumps(self._payload_data(payload))
-        return (
+        data = self._payload_data(payload) if payload else None
+        envelope = (
             self.migrations.current,
             event.type,
             at.isoformat(),
             event.actor,
             event.state,
             event.trigger,
-            text,
         )
+        return envelope, data
 
     def event_from_row(  # noqa: PLR0917 - the row's columns, in order
         self,

@@ -29,6 +29,10 @@ value's JSON.  When it cannot be opened (no key store given, the key destroyed, 
 ciphertext does not authenticate under the key) it reads as a marker the records accept:
 :data:`ERASED` or :data:`UNAVAILABLE` for text, :data:`ERASED_DATE` for a date.
 
+A store seals the events of one append together (:class:`SealBatch`): the payloads are walked
+first, then each subject's key is got once (made, durably, if new) and every value encrypted,
+all before any row is written.
+
 .. versionadded:: 0.2
 """
 
@@ -36,9 +40,12 @@ from __future__ import annotations
 
 import base64
 import json
+import json.encoder
 import os
 import sys
+import threading
 import typing
+from binascii import b2a_base64
 from collections.abc import Callable, Mapping
 from datetime import date
 from types import UnionType
@@ -59,6 +66,7 @@ __all__ = [
     "SEALED",
     "UNAVAILABLE",
     "PayloadSealer",
+    "SealBatch",
     "is_erased",
     "open_payload",
 ]
@@ -109,6 +117,104 @@ def _invalid_tag() -> type[Exception]:
 
 
 _Plan = dict[str, tuple[str, Any]]
+#: A compiled walk over one value: (value, subject, journal, batch) -> the value with its
+#: personal values sealed (into the batch); the very same object when nothing in it was sealed
+#: (no copy is made).
+_Walk = Callable[[Any, str, bool, "SealBatch"], Any]
+#: A record class's compiled plan: (field, kind to seal it as, or None; walk, or None).
+_Steps = tuple[tuple[str, str | None, _Walk | None], ...]
+#: The JSON containers a walk descends into; any other value is left as it is.
+_CONTAINERS = frozenset({dict, list})
+_NONE = type(None)
+_MISSING: Any = object()
+#: The JSON text of a string, as ``json.dumps(s, ensure_ascii=False)`` writes it (in C).
+_json_text: Callable[[str], str] = json.encoder.encode_basestring
+
+
+def _value_json(value: Any) -> bytes:
+    """A personal value's JSON, the plaintext sealed (a string, the usual case, in C)."""
+    if type(value) is str:
+        return _json_text(value).encode("utf-8")
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+
+
+def _walk_list(
+    value: list[Any], walk: _Walk, subject: str, journal: bool, batch: SealBatch
+) -> list[Any]:
+    """``value`` with ``walk`` applied to each item; ``value`` itself when none changed."""
+    out: list[Any] | None = None
+    for i, v in enumerate(value):
+        new = walk(v, subject, journal, batch)
+        if new is not v:
+            if out is None:
+                out = list(value)
+            out[i] = new
+    return value if out is None else out
+
+
+class SealBatch:
+    """The personal values of one append, sealed together when it is closed.
+
+    Walking the events' payloads puts a sealed value in place of each personal value, its
+    ciphertext still empty (:meth:`add`); :meth:`close` then gets each subject's key once
+    (in one call for all of them when the key store has ``get_or_create_many``, so a key
+    file is ``fsync``-ed once for every subject new in the append), draws every nonce from
+    one ``os.urandom`` call and fills the ciphertexts in.  Nothing is written before it
+    closes, so every key is durable before any ciphertext under it is stored.
+
+    ``tag`` marks the values added now (a store sets it to the event being encoded);
+    after a failed :meth:`close`, ``blame`` is the tag of the first value of the subject
+    whose key could not be had.
+    """
+
+    __slots__ = ("_first", "_sealer", "_values", "blame", "tag")
+
+    def __init__(self, sealer: PayloadSealer) -> None:
+        self._sealer = sealer
+        self._values: list[tuple[dict[str, Any], str, bytes]] = []
+        self._first: dict[str, Any] = {}  # by subject: the tag of their first value
+        self.tag: Any = None
+        self.blame: Any = None
+
+    def __len__(self) -> int:
+        return len(self._values)
+
+    def add(self, value: Any, subject: str, kind: str) -> dict[str, Any]:
+        """The sealed value to write for ``value`` (its ciphertext filled in by close)."""
+        plain = _value_json(value)  # a value JSON cannot hold is refused now, with its event
+        sealed = {SEALED: subject, "kind": kind, "data": ""}
+        self._values.append((sealed, subject, plain))
+        if subject not in self._first:
+            self._first[subject] = self.tag
+        return sealed
+
+    def close(self) -> None:
+        """Seal every value added: each subject's key got (made if new) first, then used."""
+        values = self._values
+        if not values:
+            return
+        first, sealer = self._first, self._sealer
+        wanted = list(first)
+        try:
+            got = sealer._keys_for(wanted)
+        except Exception as exc:  # SubjectErased names its subject
+            named = getattr(exc, "subject", None)
+            self.blame = first[named] if named in first else first[wanted[0]]
+            raise
+        ciphers = {}
+        for subject in wanted:
+            try:
+                ciphers[subject] = sealer._cipher_of(subject, got)
+            except Exception:
+                self.blame = first[subject]
+                raise
+        nonces = os.urandom(12 * len(values))  # a fresh 96-bit nonce per value, sliced
+        for i, (sealed, subject, plain) in enumerate(values):
+            _, cipher, aad = ciphers[subject]
+            nonce = nonces[12 * i : 12 * i + 12]
+            data = nonce + cipher.encrypt(nonce, plain, aad)
+            sealed["data"] = b2a_base64(data, newline=False).decode("ascii")
+        self._values = []
 
 
 class PayloadSealer:
@@ -117,6 +223,10 @@ class PayloadSealer:
     ``types`` are the codec's registered types by name (to know each tagged record's fields);
     ``subject_of(case_id)`` is the store's answer for a stream it already holds: the client id
     of a case, None for a journal.
+
+    Each record class's plan (which fields to seal, which to walk into) is worked out once
+    and compiled into a walk that only descends where a personal value may be and copies
+    only what it changes.
     """
 
     def __init__(
@@ -132,7 +242,12 @@ class PayloadSealer:
         self._subject_of = subject_of
         self._subjects: dict[str, str | None] = {}
         self._plans: dict[type[Any], _Plan] = {}
-        self._aeads: dict[str, tuple[bytes, Any]] = {}  # by subject: (key, cipher)
+        self._steps: dict[type[Any], _Steps] = {}
+        self._tagged: dict[Any, type[Any] | None] = {}  # by tag: the class to seal, or None
+        self._aeads: dict[str, tuple[bytes, Any, bytes]] = {}  # by subject: key, cipher, aad
+        #: Held while plans are worked out: a plan is cached only once it is whole, so that
+        #: another thread never seals by half of one.
+        self._planning = threading.RLock()
 
     def __repr__(self) -> str:
         return f"<PayloadSealer keys={self.keys!r}>"
@@ -145,14 +260,34 @@ class PayloadSealer:
         """One JSON value sealed under ``subject``'s key (``kind``: "text" or "date"), as a
         payload holds it; :meth:`open` reads it back (projections seal their columns so).
         """
-        return self._seal_value(value, subject, kind)
+        batch = SealBatch(self)
+        sealed = batch.add(value, subject, kind)
+        batch.close()
+        return sealed
 
     # --- sealing -------------------------------------------------------------------------
 
-    def seal(self, case_id: str, event_type: str, data: dict[str, Any]) -> dict[str, Any]:
-        """``data`` (an event's payload as JSON-shaped data) with its personal values sealed."""
+    def batch(self) -> SealBatch:
+        """A batch to seal the personal values of several events together (one append's)."""
+        return SealBatch(self)
+
+    def seal(
+        self,
+        case_id: str,
+        event_type: str,
+        data: dict[str, Any],
+        batch: SealBatch | None = None,
+    ) -> dict[str, Any]:
+        """``data`` (an event's payload as JSON-shaped data) with its personal values sealed;
+        with a ``batch``, their ciphertexts are filled in when the batch is closed.
+        """
         if event_type in CLEAR_EVENTS:
             return data
+        if batch is None:
+            batch = SealBatch(self)
+            sealed = self.seal(case_id, event_type, data, batch)
+            batch.close()
+            return sealed
         if event_type == "case_opened":
             client = data.get("client")
             subject = client.get("id") if isinstance(client, dict) else None
@@ -166,60 +301,172 @@ class PayloadSealer:
         subject = case_id if journal else client
         assert subject is not None
         out: dict[str, Any] = {}
+        untyped = self._untyped
         for k, v in data.items():
-            if k in FREE_TEXT and v not in (None, ""):
-                out[k] = self._seal_value(v, subject, "text")
+            if k in FREE_TEXT and v is not None and v != "":
+                out[k] = batch.add(v, subject, "text")
+            elif type(v) in _CONTAINERS:
+                out[k] = untyped(v, subject, journal, batch)
             else:
-                out[k] = self._untyped(v, subject, journal)
+                out[k] = v
         return out
 
-    def _seal_value(self, value: Any, subject: str, kind: str) -> dict[str, Any]:
-        if self.keys is None:  # pragma: no cover - a sealer for writing always has keys
+    def _keys_for(self, subjects: list[str]) -> Mapping[str, bytes] | None:
+        """The subjects' keys in one call (made if new: one durable write for all of them)
+        when the key store offers ``get_or_create_many``; None when it does not.
+        """
+        many = getattr(self.keys, "get_or_create_many", None)
+        if len(subjects) < 2 or not callable(many):
+            return None
+        got = many(subjects)
+        return got if isinstance(got, Mapping) else None
+
+    def _cipher_of(self, subject: str, got: Mapping[str, bytes] | None) -> tuple[bytes, Any, bytes]:
+        """The subject's key (from ``got``, else from the key store now: made if new, refused
+        for an erased subject), its cipher and associated data.
+        """
+        keys = self.keys
+        if keys is None:  # pragma: no cover - a sealer for writing always has keys
             raise ValueError("sealing needs a key store")
-        key = self.keys.get_or_create(subject)
-        nonce = os.urandom(12)
-        plain = json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
-        sealed = nonce + self._aead(subject, key).encrypt(nonce, plain, subject.encode("utf-8"))
-        return {SEALED: subject, "kind": kind, "data": base64.b64encode(sealed).decode("ascii")}
-
-    def _aead(self, subject: str, key: bytes) -> Any:
+        key = got.get(subject) if got is not None else None
+        if key is None:
+            key = keys.get_or_create(subject)
         found = self._aeads.get(subject)
-        if found is None or found[0] != key:
-            found = self._aeads[subject] = (key, _aead(key))
-        return found[1]
+        return found if found is not None and found[0] == key else self._cipher(subject, key)
 
-    def _untyped(self, value: Any, subject: str, journal: bool) -> Any:
+    def _cipher(self, subject: str, key: bytes) -> tuple[bytes, Any, bytes]:
+        """The subject's key, its AES-GCM cipher and the associated data (their id), kept."""
+        found = self._aeads[subject] = (key, _aead(key), subject.encode("utf-8"))
+        return found
+
+    def _untyped(self, value: Any, subject: str, journal: bool, batch: SealBatch) -> Any:
         kind = type(value)
         if kind is list:
-            return [self._untyped(v, subject, journal) for v in value]
+            if _CONTAINERS.isdisjoint(map(type, value)):  # scalars only (answers, flags...)
+                return value
+            return _walk_list(value, self._untyped, subject, journal, batch)
         if kind is not dict:
             return value
         tag = value.get(_TAG)
         if tag is None:
-            return {k: self._untyped(v, subject, journal) for k, v in value.items()}
-        if tag in _ITEMS_TAGS and type(value.get("items")) is list:
-            return {**value, "items": self._untyped(value["items"], subject, journal)}
-        cls = self._types.get(tag) if isinstance(tag, str) else None
-        if cls is not None and attrs.has(cls) and self._plan(cls):
-            return self._record(value, cls, subject, journal)
-        return value
+            if _CONTAINERS.isdisjoint(map(type, value.values())):
+                return value
+            out: dict[str, Any] | None = None
+            for k, v in value.items():
+                if type(v) in _CONTAINERS:
+                    new = self._untyped(v, subject, journal, batch)
+                    if new is not v:
+                        if out is None:
+                            out = dict(value)
+                        out[k] = new
+            return value if out is None else out
+        if type(tag) is not str:
+            return value
+        if tag in _ITEMS_TAGS:
+            items = value.get("items")
+            if type(items) is not list:
+                return value
+            new = self._untyped(items, subject, journal, batch)
+            return value if new is items else {**value, "items": new}
+        cls = self._tagged.get(tag, _MISSING)
+        if cls is _MISSING:
+            cls = self._tagged_class(tag)
+        if cls is None:
+            return value
+        return self._record(value, cls, subject, journal, batch)
 
-    def _record(self, value: dict[str, Any], cls: type[Any], subject: str, journal: bool) -> Any:
+    def _record(
+        self, value: dict[str, Any], cls: type[Any], subject: str, journal: bool, batch: SealBatch
+    ) -> Any:
         if journal and cls in OWN_SUBJECT:
             own = value.get(OWN_SUBJECT[cls])
             if isinstance(own, str) and own:
                 subject = own
-        out = dict(value)
-        for name, (what, hint) in self._plan(cls).items():
-            if name not in value:
+        steps = self._steps.get(cls)
+        if steps is None:
+            steps = self._compile(cls)
+        out: dict[str, Any] | None = None
+        for name, seal, walk in steps:
+            v = value.get(name, _MISSING)
+            if v is _MISSING:
                 continue
-            v = value[name]
-            if what == "seal":
-                if v not in (None, ""):
-                    out[name] = self._seal_value(v, subject, hint)
+            if seal is not None:
+                if v is None or v == "":
+                    continue
+                new = batch.add(v, subject, seal)
             else:
-                out[name] = self._typed(v, hint, subject, journal)
-        return out
+                assert walk is not None
+                new = walk(v, subject, journal, batch)
+                if new is v:
+                    continue
+            if out is None:
+                out = dict(value)
+            out[name] = new
+        return value if out is None else out
+
+    def _tagged_class(self, tag: str) -> type[Any] | None:
+        """The record class a tag names when it has something to seal (else None), cached."""
+        with self._planning:
+            found = self._types.get(tag)
+            cls = found if found is not None and attrs.has(found) and self._plan(found) else None
+            self._tagged[tag] = cls
+            return cls
+
+    def _compile(self, cls: type[Any]) -> _Steps:
+        """``cls``'s plan as steps: each personal field with its kind, each field that may
+        hold one with the walk its type calls for (fields with neither are skipped).
+        """
+        with self._planning:
+            steps: list[tuple[str, str | None, _Walk | None]] = []
+            for name, (what, hint) in self._plan(cls).items():
+                if what == "seal":
+                    steps.append((name, hint, None))
+                else:
+                    walk = self._walker(hint)
+                    if walk is not None:
+                        steps.append((name, None, walk))
+            self._steps[cls] = compiled = tuple(steps)
+            return compiled
+
+    def _walker(self, hint: Any) -> _Walk | None:
+        """The walk a value of type ``hint`` needs (None: it is left as it is).
+
+        A record type is walked as its own plan says (looked up when first walked, so a
+        class may nest itself); ``Any`` as untyped data, tags and all; an optional type as
+        the type; a list, set or variadic tuple item by item.
+        """
+        if hint is Any:
+            return self._untyped
+        if isinstance(hint, type) and attrs.has(hint):
+            untyped, record = self._untyped, self._record
+
+            def walk_record(value: Any, subject: str, journal: bool, batch: SealBatch) -> Any:
+                if type(value) is not dict:
+                    return value
+                if _TAG in value:
+                    return untyped(value, subject, journal, batch)
+                return record(value, hint, subject, journal, batch)
+
+            return walk_record
+        members = [m for m in _members(hint) if m is not _NONE]
+        if len(members) == 1 and members[0] is not hint:
+            return self._walker(members[0])  # every walk leaves None as it is
+        origin = typing.get_origin(hint)
+        if origin not in (tuple, list, frozenset, set):
+            return None
+        args = typing.get_args(hint)
+        if origin is tuple and not (len(args) == 2 and args[1] is Ellipsis):
+            return None  # a fixed-length tuple: no records casework ships hold one
+        item = self._walker(args[0] if args else Any)
+        if item is None:
+            return None
+
+        def walk_items(value: Any, subject: str, journal: bool, batch: SealBatch) -> Any:
+            if type(value) is not list:
+                return value
+            return _walk_list(value, item, subject, journal, batch)
+
+        return walk_items
 
     def _plan(self, cls: type[Any]) -> _Plan:
         plan = self._plans.get(cls)
@@ -246,27 +493,6 @@ class PayloadSealer:
         args = typing.get_args(hint)
         return any(self._reaches(a) for a in args if a is not Ellipsis)
 
-    def _typed(self, value: Any, hint: Any, subject: str, journal: bool) -> Any:
-        if value is None:
-            return None
-        if hint is Any:
-            return self._untyped(value, subject, journal)
-        if isinstance(hint, type) and attrs.has(hint) and type(value) is dict:
-            if _TAG in value:
-                return self._untyped(value, subject, journal)
-            return self._record(value, hint, subject, journal)
-        members = [m for m in _members(hint) if m is not type(None)]
-        if len(members) == 1 and members[0] is not hint:
-            return self._typed(value, members[0], subject, journal)
-        origin = typing.get_origin(hint)
-        if origin in (tuple, list, frozenset, set) and type(value) is list:
-            args = typing.get_args(hint)
-            member = args[0] if args else Any
-            if origin is tuple and not (len(args) == 2 and args[1] is Ellipsis):
-                return value  # a fixed-length tuple: no records casework ships hold one
-            return [self._typed(v, member, subject, journal) for v in value]
-        return value
-
     # --- opening -------------------------------------------------------------------------
 
     def open(self, data: Any) -> Any:
@@ -285,8 +511,10 @@ class PayloadSealer:
             return _marker(kind, ERASED if keys.destroyed(subject) else UNAVAILABLE)
         try:
             raw = base64.b64decode(str(sealed.get("data", "")), validate=True)
-            aad = subject.encode("utf-8")
-            plain = self._aead(subject, key).decrypt(raw[:12], raw[12:], aad)
+            found = self._aeads.get(subject)
+            if found is None or found[0] != key:
+                found = self._cipher(subject, key)
+            plain = found[1].decrypt(raw[:12], raw[12:], found[2])
         except (ValueError, _invalid_tag()):
             return _marker(kind, UNAVAILABLE)
         return json.loads(plain)

@@ -433,15 +433,18 @@ class BaseStore:
             except InvalidValue as exc:  # a record refused while applying an event
                 raise InvalidAppend(case_id, str(exc)) from exc
         ids = _command_ids(case_id, events, expected_version)
-        to_row = self.codec.event_to_row
-        rows: list[Row] = []
-        for ev, cid in zip(events, ids, strict=True):
-            try:
-                row: Row = (case_id, ev.seq, *to_row(ev), cid)
-            except Exception as exc:
-                raise InvalidAppend(case_id, str(exc), ev.seq) from exc
-            _check_text(row)
+        for ev in events:  # before any key is made for the append's personal values
             _check_summary_values(ev)
+
+        def refused(ev: Event, exc: Exception) -> InvalidAppend:
+            return InvalidAppend(case_id, str(exc), ev.seq)
+
+        # one call for the whole append: its personal values are sealed together
+        encoded = self.codec.events_to_rows(events, refused)
+        rows: list[Row] = []
+        for ev, enc, cid in zip(events, encoded, ids, strict=True):
+            row: Row = (case_id, ev.seq, *enc, cid)
+            _check_text(row)
             rows.append(row)
         return rows
 

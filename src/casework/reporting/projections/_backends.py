@@ -17,6 +17,7 @@ never import them).
 from __future__ import annotations
 
 import contextlib
+import sqlite3
 import threading
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any, NamedTuple, Protocol
@@ -48,6 +49,20 @@ ORDER: Mapping[str, str] = {
 #: An event of the log as the store gives it (``store.log_rows``): position, stream id,
 #: number, then the stored columns; index 7 is the state.
 RawRow = tuple[Any, ...]
+
+#: Indexes for reading (table, name, columns), each covering the queries of its counts so
+#: that they read the index alone: on the spells, the stays holding a moment, each case's
+#: days in a state and the entries into a state (one index: each more on the spells slows
+#: a rebuild); held sessions by time; cases by opening time; activities and hours by day.
+READ_INDEXES: tuple[tuple[str, str, str], ...] = (
+    ("spells", "stay", "state, case_id, entered_at, left_at, is_open_class, entry"),
+    ("sessions", "held_by", "status, held_at, case_id"),
+    ("cases", "opened", "opened_at"),
+    ("activities", "on_day", "on_day"),
+    ("volunteer_hours", "on_day", "on_day, volunteer, hours"),
+)
+#: Indexes earlier versions made for reading, which the ones above replace.
+OLD_INDEXES: tuple[tuple[str, str], ...] = (("spells", "entered"), ("sessions", "held"))
 
 
 class LogRow(NamedTuple):
@@ -261,19 +276,17 @@ class SqlBackend:
         return [f"CREATE TABLE IF NOT EXISTS {self.table(t.name)} ({cols})"]
 
     def _index_statements(self) -> dict[str, str]:
-        """Every index of the fact tables: name -> its ``CREATE INDEX`` (a rebuild drops them,
-        inserts, and builds them once over the whole table).
+        """Every index of the fact tables, name -> its ``CREATE INDEX``: each table's key (for
+        a catch-up's deletes) and :data:`READ_INDEXES` (a rebuild drops them all, inserts, and
+        builds them once over the whole table).
         """
         out = {}
         for t in TABLES.values():
             name = self.table(t.name)
             out[f"{name}_key"] = f"CREATE INDEX IF NOT EXISTS {name}_key ON {name} ({t.key})"
-        name = self.table("spells")
-        out[f"{name}_entered"] = (
-            f"CREATE INDEX IF NOT EXISTS {name}_entered ON {name} (state, entered_at)"
-        )
-        name = self.table("sessions")
-        out[f"{name}_held"] = f"CREATE INDEX IF NOT EXISTS {name}_held ON {name} (held_at)"
+        for table, index, columns in READ_INDEXES:
+            name = f"{self.table(table)}_{index}"
+            out[name] = f"CREATE INDEX IF NOT EXISTS {name} ON {self.table(table)} ({columns})"
         return out
 
     def _setup(self) -> None:
@@ -302,8 +315,21 @@ class SqlBackend:
                 self._execute(
                     f"INSERT INTO {tracking} VALUES ({m}, {m}, {m})", ("facts", 0, LAYOUT)
                 )
+        for table, index in OLD_INDEXES:  # replaced by READ_INDEXES
+            self._execute(f"DROP INDEX IF EXISTS {self.table(table)}_{index}")
         for statement in self._index_statements().values():
             self._execute(statement)
+
+    def micros(self, text: str) -> str:
+        """SQL for the microseconds since 1970 of a time ``text`` (a :func:`stamp`), exactly
+        (whole seconds from the date and clock, plus the six digits after the point).
+        """
+        seconds = f"substr({text}, 1, 19)"  # the fraction left out: SQLite rounds it to ms
+        if sqlite3.sqlite_version_info >= (3, 38):  # unixepoch(): an integer, and faster
+            whole = f"unixepoch({seconds})"
+        else:  # pragma: no cover - older SQLite
+            whole = f"CAST(strftime('%s', {seconds}) AS INTEGER)"
+        return f"({whole} * 1000000 + CAST(substr({text}, 21, 6) AS INTEGER))"
 
     def position(self) -> int:
         row = self._execute(
@@ -458,7 +484,8 @@ class SqlBackend:
         return found
 
     def query(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
-        return [tuple(r) for r in self._execute(sql, params).fetchall()]
+        found: list[tuple[Any, ...]] = self._execute(sql, params).fetchall()  # tuples already
+        return found
 
 
 class SQLiteBackend(SqlBackend):
@@ -495,6 +522,13 @@ class PostgresBackend(SqlBackend):
     def _execute(self, sql: str, params: Sequence[Any] = ()) -> Any:
         with self.store._lock:
             return self.store.conn.execute(sql, params)
+
+    def micros(self, text: str) -> str:
+        """SQL for the microseconds since 1970 of a time ``text``, exactly (PostgreSQL)."""
+        return (
+            f"(CAST(EXTRACT(EPOCH FROM CAST(substr({text}, 1, 19) AS timestamp)) AS BIGINT) "
+            f"* 1000000 + CAST(substr({text}, 21, 6) AS BIGINT))"
+        )
 
     def _executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
         with self.store._lock, self.store.conn.cursor() as cur:
