@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import sys
 import uuid
 from collections.abc import Iterator
@@ -20,25 +19,11 @@ from casework.demo import run_station
 from casework.reporting.projections import TABLES, Projection, ProjectionBehind
 from casework.reporting.projections._projection import _arrow_kind
 from casework.store import MemoryStore, SQLiteStore
+from projection_stores import DSN_VAR, postgres_dsn
 from strategies import T0, child, drive_to
 
 pa = pytest.importorskip("pyarrow")
 pd = pytest.importorskip("pandas")
-
-DSN_VAR = "CASEWORK_TEST_POSTGRES_DSN"
-
-
-def _postgres() -> str | None:
-    dsn = os.environ.get(DSN_VAR)
-    if not dsn:
-        return None
-    try:
-        import psycopg
-
-        psycopg.connect(dsn, connect_timeout=3).close()
-    except Exception:
-        return None
-    return dsn
 
 
 @pytest.fixture(
@@ -48,7 +33,7 @@ def _postgres() -> str | None:
         "sqlite",
         pytest.param(
             "postgres",
-            marks=pytest.mark.skipif(_postgres() is None, reason=f"no PostgreSQL at {DSN_VAR}"),
+            marks=pytest.mark.skipif(postgres_dsn() is None, reason=f"no PostgreSQL at {DSN_VAR}"),
         ),
     ],
 )
@@ -65,7 +50,7 @@ def projection(
         from casework.store.postgres import PostgresStore
 
         schema = "casework_arrow_" + uuid.uuid4().hex[:12]
-        store = PostgresStore(_postgres(), schema=schema)
+        store = PostgresStore(postgres_dsn(), schema=schema)
     run_station(Engine(STANDARD, store=store))
     try:
         yield Projection(store)
@@ -74,7 +59,7 @@ def projection(
         if request.param == "postgres":
             import psycopg
 
-            with psycopg.connect(_postgres(), autocommit=True) as conn:
+            with psycopg.connect(postgres_dsn(), autocommit=True) as conn:
                 conn.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
 
 

@@ -11,7 +11,6 @@ gives.  A district of two stations must give what one store holding both gives.
 
 from __future__ import annotations
 
-import os
 import tempfile
 import uuid
 from collections.abc import Callable, Iterator
@@ -49,25 +48,12 @@ from casework.reporting.district import District
 from casework.reporting.labels import ACTIVITY_KINDS
 from casework.reporting.projections import Projection
 from casework.store import MemoryStore, SQLiteStore
+from projection_stores import DSN_VAR, postgres_dsn
 
-DSN_VAR = "CASEWORK_TEST_POSTGRES_DSN"
 T0 = datetime(2022, 11, 1, 9)
 STATES = [s.name for s in STANDARD.states]
 KINDS = [*ACTIVITY_KINDS, "other"]
 DAY_US = 86_400_000_000
-
-
-def _postgres_dsn() -> str | None:
-    dsn = os.environ.get(DSN_VAR)
-    if not dsn:
-        return None
-    try:
-        import psycopg
-
-        psycopg.connect(dsn, connect_timeout=3).close()
-    except Exception:
-        return None
-    return dsn
 
 
 KINDS_OF_STORE: list[Any] = [
@@ -75,7 +61,7 @@ KINDS_OF_STORE: list[Any] = [
     "sqlite",
     pytest.param(
         "postgres",
-        marks=pytest.mark.skipif(_postgres_dsn() is None, reason=f"no PostgreSQL at {DSN_VAR}"),
+        marks=pytest.mark.skipif(postgres_dsn() is None, reason=f"no PostgreSQL at {DSN_VAR}"),
     ),
 ]
 
@@ -98,7 +84,7 @@ def opened(kind: str) -> Iterator[Any]:
 
     from casework.store.postgres import PostgresStore
 
-    dsn = _postgres_dsn()
+    dsn = postgres_dsn()
     assert dsn is not None
     schema = "casework_counts_" + uuid.uuid4().hex[:12]
     store = PostgresStore(dsn, schema=schema)

@@ -7,9 +7,6 @@ projected facts equal the rows replaying the cases gives; a rebuild from zero gi
 
 from __future__ import annotations
 
-import os
-import tempfile
-import uuid
 from collections.abc import Callable, Iterator
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -41,85 +38,15 @@ from casework.reporting import (
     VolunteerService,
 )
 from casework.reporting.projections import TABLES, Projection, ProjectionBehind
-from casework.reporting.projections._projection import comparable, replayed_rows
 from casework.reporting.recording import record_activity, record_volunteer_hours, register
 from casework.store import MemoryStore, SQLiteStore
+from projection_stores import Opened, expected, projected, store_kinds
 from strategies import MHT_HIGH, MHT_LOW, T0, child, drive_to
 
 DSN_VAR = "CASEWORK_TEST_POSTGRES_DSN"
 
 #: The standard path's triggers, in order, with what each needs first.
 STEPS = ("screen", "admit", "assess", "plan", "start_intervention", "evaluate", "close")
-
-
-def _postgres_dsn() -> str | None:
-    dsn = os.environ.get(DSN_VAR)
-    if not dsn:
-        return None
-    try:
-        import psycopg
-
-        psycopg.connect(dsn, connect_timeout=3).close()
-    except Exception:
-        return None
-    return dsn
-
-
-def _stores() -> list[Any]:
-    kinds: list[Any] = ["memory", "sqlite"]
-    kinds.append(
-        pytest.param(
-            "postgres",
-            marks=pytest.mark.skipif(
-                _postgres_dsn() is None, reason=f"no PostgreSQL server at {DSN_VAR}"
-            ),
-        )
-    )
-    return kinds
-
-
-class _Opened:
-    """A store of one kind, opened fresh, and how to drop it afterwards."""
-
-    def __init__(self, kind: str) -> None:
-        self.kind = kind
-        self._cleanup: list[Callable[[], None]] = []
-        if kind == "memory":
-            self.store: Any = MemoryStore()
-        elif kind == "sqlite":
-            folder = tempfile.TemporaryDirectory()
-            self._cleanup.append(folder.cleanup)
-            self.store = SQLiteStore(Path(folder.name) / "cases.db")
-        else:
-            import psycopg
-
-            from casework.store.postgres import PostgresStore
-
-            dsn = _postgres_dsn()
-            assert dsn is not None
-            schema = "casework_proj_" + uuid.uuid4().hex[:12]
-
-            def drop() -> None:
-                with psycopg.connect(dsn, autocommit=True) as conn:
-                    conn.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
-
-            self._cleanup.append(drop)
-            self.store = PostgresStore(dsn, schema=schema)
-        self._cleanup.insert(0, self.store.close)
-
-    def close(self) -> None:
-        for step in self._cleanup:
-            step()
-
-
-def expected(store: Any) -> dict[str, Any]:
-    """The rows replaying every case and journal of ``store`` gives."""
-    ds = Dataset.from_store(store)
-    return replayed_rows(ds.cases, [j.history for j in ds.journals])
-
-
-def projected(p: Projection) -> dict[str, Any]:
-    return {name: p.tuples(name, comparable(name)) for name in TABLES}
 
 
 class Commands(RuleBasedStateMachine):
@@ -130,7 +57,7 @@ class Commands(RuleBasedStateMachine):
 
     def __init__(self) -> None:
         super().__init__()
-        self.opened = _Opened(self.kind)
+        self.opened = Opened(self.kind)
         self.store = self.opened.store
         self.engine = Engine(STANDARD, store=self.store)
         self.projection = Projection(self.store)
@@ -295,7 +222,7 @@ def _machine(kind: str) -> type[Commands]:
     return type(f"Commands_{kind}", (Commands,), {"kind": kind})
 
 
-@pytest.mark.parametrize("kind", _stores())
+@pytest.mark.parametrize("kind", store_kinds())
 def test_projected_facts_equal_replay_after_random_commands(kind: str) -> None:
     """Any program of commands, corrections and voids: the facts equal replaying the cases."""
     machine = _machine(kind)
@@ -312,9 +239,9 @@ def test_projected_facts_equal_replay_after_random_commands(kind: str) -> None:
 # --- one store at a time -----------------------------------------------------------------
 
 
-@pytest.fixture(params=_stores())
-def opened(request: pytest.FixtureRequest) -> Iterator[_Opened]:
-    found = _Opened(request.param)
+@pytest.fixture(params=store_kinds())
+def opened(request: pytest.FixtureRequest) -> Iterator[Opened]:
+    found = Opened(request.param)
     try:
         yield found
     finally:
@@ -329,7 +256,7 @@ def _drive(engine: Engine, case_id: str, at: datetime = T0) -> Case:
     return case
 
 
-def test_catch_up_reads_only_the_events_after_its_position(opened: _Opened) -> None:
+def test_catch_up_reads_only_the_events_after_its_position(opened: Opened) -> None:
     store = opened.store
     engine = Engine(STANDARD, store=store)
     cases = [_drive(engine, f"c{i}") for i in range(5)]
@@ -343,7 +270,7 @@ def test_catch_up_reads_only_the_events_after_its_position(opened: _Opened) -> N
     assert len(p.rows("sessions")) == 11
 
 
-def test_a_correction_rewrites_its_cases_rows_and_a_void_removes_one(opened: _Opened) -> None:
+def test_a_correction_rewrites_its_cases_rows_and_a_void_removes_one(opened: Opened) -> None:
     store = opened.store
     engine = Engine(STANDARD, store=store)
     case = _drive(engine, "c1")
@@ -362,7 +289,7 @@ def test_a_correction_rewrites_its_cases_rows_and_a_void_removes_one(opened: _Op
     assert projected(p) == expected(store)
 
 
-def test_a_projection_behind_the_log_says_so_unless_asked_to_catch_up(opened: _Opened) -> None:
+def test_a_projection_behind_the_log_says_so_unless_asked_to_catch_up(opened: Opened) -> None:
     store = opened.store
     engine = Engine(STANDARD, store=store)
     case = _drive(engine, "c1")
@@ -381,7 +308,7 @@ def test_a_projection_behind_the_log_says_so_unless_asked_to_catch_up(opened: _O
     assert p.behind() == 0
 
 
-def test_rebuild_from_zero_gives_identical_tables(opened: _Opened) -> None:
+def test_rebuild_from_zero_gives_identical_tables(opened: Opened) -> None:
     store = opened.store
     engine = Engine(STANDARD, store=store)
     cases = [_drive(engine, f"c{i}") for i in range(3)]
@@ -432,7 +359,7 @@ def test_an_unknown_table_is_refused_with_the_known_ones() -> None:
         raise AssertionError("an unknown table was read")
 
 
-def test_the_yearly_report_from_fact_tables_equals_the_replayed_one(opened: _Opened) -> None:
+def test_the_yearly_report_from_fact_tables_equals_the_replayed_one(opened: Opened) -> None:
     """The demo station (five cases, a journal): every table of the report, both languages."""
     from casework.demo import run_station
     from casework.reporting import YearReport
