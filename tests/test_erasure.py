@@ -62,6 +62,14 @@ def scan(folder: Path) -> list[tuple[str, bytes]]:
     return hits
 
 
+def station_folder(tmp_path: Path) -> tuple[Path, Path, FileKeyStore]:
+    """A folder for one station's files: the store's path in it, and its key store beside."""
+    folder = tmp_path / "station"
+    folder.mkdir()
+    path = folder / "station.db"
+    return folder, path, FileKeyStore.beside(path)
+
+
 def open_case(store: SQLiteStore) -> None:
     engine = Engine(STANDARD, store=store)
     client = Client("c-9", "花花", BORN, "female", [Guardian("g-9", "uncle", GUARDIAN)], name=NAME)
@@ -76,10 +84,8 @@ def test_the_encodings_cover_escapes_and_utf16() -> None:
 
 
 def test_an_encrypted_store_never_holds_the_clear_name(tmp_path: Path) -> None:
-    folder = tmp_path / "station"
-    folder.mkdir()
-    path = folder / "station.db"
-    with SQLiteStore(path, keys=FileKeyStore.beside(path)) as store:
+    folder, path, keys = station_folder(tmp_path)
+    with SQLiteStore(path, keys=keys) as store:
         open_case(store)
         assert store.load("XZ-9").client.name == NAME
         assert scan(folder) == []  # the WAL still holds the writes here
@@ -87,10 +93,7 @@ def test_an_encrypted_store_never_holds_the_clear_name(tmp_path: Path) -> None:
 
 
 def test_after_erasure_no_file_holds_a_planted_value(tmp_path: Path) -> None:
-    folder = tmp_path / "station"
-    folder.mkdir()
-    path = folder / "station.db"
-    keys = FileKeyStore.beside(path)
+    folder, path, keys = station_folder(tmp_path)
     with SQLiteStore(path, keys=keys) as store:
         open_case(store)
         erase(store, "c-9", reason="the guardian asked", at=T0 + timedelta(days=9), by="li")
@@ -287,10 +290,7 @@ def test_the_fact_tables_of_an_encrypted_store_hold_no_clear_personal_value(
     from casework.serialize._sealed import UNAVAILABLE
     from casework.station import VolunteerService
 
-    folder = tmp_path / "station"
-    folder.mkdir()
-    path = folder / "station.db"
-    keys = FileKeyStore.beside(path)
+    folder, path, keys = station_folder(tmp_path)
     with SQLiteStore(path, keys=keys) as store:
         open_case(store)
         _, _ = run_xuzhuang(Engine(MHT_LIFECYCLE, store=store), station=True)
@@ -335,10 +335,7 @@ def test_a_resident_of_the_outreach_register_is_erased_under_their_own_key(
     from casework.journal import Journal
     from casework.reporting.agenda import agenda_from_store
 
-    folder = tmp_path / "station"
-    folder.mkdir()
-    path = folder / "station.db"
-    keys = FileKeyStore.beside(path)
+    folder, path, keys = station_folder(tmp_path)
     with SQLiteStore(path, keys=keys) as store:
         journal = Journal.open("j-1", station="st", at=date(2023, 1, 2), by="li", store=store)
         child = Resident("r-1", NAME, BORN, {"child_in_difficulty"}, registered=date(2023, 1, 5),
