@@ -190,6 +190,36 @@ def test_casework_erase_destroys_the_key_and_export_says_erased(
     assert code == 0 and "personal data erased: c-9" in out
 
 
+def test_casework_erase_at_now_fits_a_store_of_wall_clock_times(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "station.db"
+    with SQLiteStore(path, keys=FileKeyStore.beside(path)) as store:
+        open_case(store)  # naive times, as a station records them
+    args = ["erase", "--db", str(path), "--subject", "c-9", "--reason", "asked", "--by", "li"]
+    code, out, err = run(capsys, *args)
+    assert code == 0 and "erased c-9: key destroyed" in out, err
+
+
+def test_an_erasure_time_the_events_cannot_take_is_refused_before_the_key_goes(
+    tmp_path: Path,
+) -> None:
+    from datetime import UTC
+
+    from casework.errors import InvalidValue
+
+    _, path, keys = station_folder(tmp_path)
+    with SQLiteStore(path, keys=keys) as store:
+        open_case(store)
+        aware = datetime(2024, 4, 1, 10, tzinfo=UTC)
+        with pytest.raises(InvalidValue, match="naive and timezone-aware"):
+            erase(store, "c-9", reason="asked", at=aware, by="li")
+        with pytest.raises(InvalidValue, match="before the latest event of 'XZ-9'"):
+            erase(store, "c-9", reason="asked", at=T0, by="li")
+        assert keys.get("c-9") is not None and not keys.destroyed("c-9")
+        assert store.load("XZ-9").client.name == NAME and not store.load("XZ-9").erased
+
+
 def test_casework_erase_refuses_a_store_without_keys(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

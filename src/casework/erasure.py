@@ -167,6 +167,8 @@ def erase(
     streams = streams_of(store, subject)
     if not streams and keys.get(subject) is None and not keys.destroyed(subject):
         raise UnknownSubject(subject)
+    for stream in streams:  # a time the events cannot take is refused before the key goes
+        _check_time(when, stream, store.events(stream)[-1].at)
     destroyed = keys.destroy(subject)
     sealer = getattr(getattr(store, "codec", None), "sealer", None)
     if sealer is not None:
@@ -177,6 +179,21 @@ def erase(
         if event is not None:
             recorded.append(event)
     return Erasure(subject, when, by, reason, destroyed, tuple(recorded))
+
+
+def _check_time(at: datetime, stream: str, last: datetime) -> None:
+    """Refuse an erasure time ``stream`` cannot take: before its latest event, or naive where
+    its times are timezone-aware (or the other way round).
+    """
+    if (at.utcoffset() is None) != (last.utcoffset() is None):
+        kind = "naive" if at.utcoffset() is None else "timezone-aware"
+        raise InvalidValue(
+            "at",
+            f"{at.isoformat()} is {kind}, the times of {stream!r} are not: naive and "
+            "timezone-aware times cannot be mixed",
+        )
+    if at < last:
+        raise InvalidValue("at", f"{at:%Y-%m-%d %H:%M} is before the latest event of {stream!r}")
 
 
 def _record(
@@ -190,10 +207,7 @@ def _record(
             return None
         last = events[-1]
         expected = last.seq
-        if at < last.at:
-            raise InvalidValue(
-                "at", f"{at:%Y-%m-%d %H:%M} is before the latest event of {stream!r}"
-            )
+        _check_time(at, stream, last.at)
         event = Event(
             stream,
             last.seq + 1,

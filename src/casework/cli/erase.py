@@ -59,7 +59,9 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     )
     p.add_argument("--by", metavar="WORKER", required=True, help="who erases")
     p.add_argument("--keys", metavar="FILE", help="the key store (default: FILE.keys beside --db)")
-    p.add_argument("--at", metavar="TIME", help="when, as an ISO 8601 date or time (default: now)")
+    p.add_argument(
+        "--at", metavar="TIME", help="when, as an ISO 8601 date or time (default: now, local time)"
+    )
     add_definition_options(p)
     p.set_defaults(func=erase)
 
@@ -82,7 +84,7 @@ def erase(args: argparse.Namespace) -> int:
             "cannot be erased by destroying a key (give --keys FILE if it is elsewhere)"
         )
     if args.at is None:
-        at = datetime.now().astimezone()
+        at = datetime.now().replace(microsecond=0)  # wall-clock time, as a station records
     else:
         try:
             at = datetime.fromisoformat(args.at)
