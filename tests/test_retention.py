@@ -91,6 +91,14 @@ def test_the_dates_are_the_later_of_closure_and_coming_of_age() -> None:
     assert len(due_erasures(store, on=date(2036, 6, 1))) == 2
 
 
+def test_the_basis_says_one_year_in_the_singular() -> None:
+    one = RetentionRule("one", "结案后1年", "1 year after closure", after_closure_years=1)
+    store = MemoryStore(catalogue=Catalogue(retention=[one]))
+    screened_out(store, "B-1", "c-b", date(1990, 1, 1), T0)
+    (found,) = erasure_dates(store)
+    assert found.basis == "1 year after closure on 2024-03-06"
+
+
 def test_an_open_case_is_never_due() -> None:
     store = MemoryStore(catalogue=Catalogue(retention=[TEN_YEARS]))
     engine = Engine(STANDARD, store=store)
@@ -106,6 +114,7 @@ def test_an_unreadable_birth_date_falls_back_to_the_closure(tmp_path: Path) -> N
         found = {d.subject: d for d in erasure_dates(sealed)}
     assert found["c-child"].due == date(2029, 3, 6) and found["c-child"].birth_date is None
     assert "birth date unreadable" in found["c-child"].basis
+    assert found["c-child"].basis.startswith("5 years after closure on 2024-03-06")
     age_only = RetentionRule("age", "年满18岁后3年", "3 years after 18", after_age=18, years=3)
     with SQLiteStore(path, catalogue=Catalogue(retention=[age_only])) as sealed:
         assert erasure_dates(sealed) == []  # an age rule never guesses a birth date

@@ -273,12 +273,16 @@ def _watched(rule: RetentionRule, case: Case) -> bool:
     return not rule.lifecycles or case.lifecycle.id in rule.lifecycles
 
 
+def _years(n: int) -> str:
+    return f"{n} year" if n == 1 else f"{n} years"
+
+
 def _due(rule: RetentionRule, closed: date, born: date | None) -> tuple[date, str] | None:
     parts: list[tuple[date, str]] = []
     if rule.after_closure_years is not None:
         parts.append(
             (closed + relativedelta(years=rule.after_closure_years),
-             f"{rule.after_closure_years} years after closure on {closed.isoformat()}")
+             f"{_years(rule.after_closure_years)} after closure on {closed.isoformat()}")
         )  # fmt: skip
     if rule.after_age is not None:
         if born is None:
@@ -288,7 +292,7 @@ def _due(rule: RetentionRule, closed: date, born: date | None) -> tuple[date, st
         else:
             parts.append(
                 (born + relativedelta(years=rule.after_age + rule.years),
-                 f"{rule.years} years after turning {rule.after_age}")
+                 f"{_years(rule.years)} after turning {rule.after_age}")
             )  # fmt: skip
     return max(parts)
 
