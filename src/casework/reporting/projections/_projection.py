@@ -227,18 +227,24 @@ class Projection:
         streams: dict[str, list[RawRow]],
         cases: dict[str, dict[str, list[tuple[Any, ...]]]],
     ) -> None:
-        """Each case's rows of ``streams`` replayed in chunks on ``executor``, in order; the
-        first failure (in log order, as serially) raised here, the rest cancelled.
+        """Each case's rows of ``streams`` replayed in chunks on ``executor`` (and a share
+        here, meanwhile), in order; the first failure (in log order, as serially) raised
+        here, the rest cancelled.
         """
         items = list(streams.items())
-        workers = getattr(executor, "_max_workers", None) or os.cpu_count() or 2
-        n = max(1, min(len(items), 4 * int(workers)))
-        size = -(-len(items) // n)
+        workers = int(getattr(executor, "_max_workers", None) or os.cpu_count() or 2)
+        # this process replays the last share itself while the workers replay the rest
+        mine = len(items) // (workers + 1)
+        sent = items[: len(items) - mine]
+        size = max(1, -(-len(sent) // (4 * workers)))
         catalogue = self.store.catalogue
         futures: list[Future[_ChunkResult]] = [
-            executor.submit(_replay_chunk, catalogue, items[i : i + size])
-            for i in range(0, len(items), size)
+            executor.submit(_replay_chunk, catalogue, sent[i : i + size])
+            for i in range(0, len(sent), size)
         ]
+        local: Future[_ChunkResult] = Future()
+        local.set_result(_replay_items(catalogue, items[len(sent) :]))
+        futures.append(local)
         try:
             for future in futures:
                 done, failure = future.result()
@@ -404,22 +410,23 @@ _ChunkResult = tuple[
     tuple[type[CorruptRecord] | type[ReplayError], str, int | None, str] | None,
 ]
 
-#: The store a worker decodes with, by its catalogue (one per catalogue object).
-_WORKER_STORES: dict[int, tuple[Catalogue, Any]] = {}
+#: The store a worker decodes with and the catalogue it was made of (the last one met).
+_WORKER_STORE: list[tuple[Catalogue, Any]] = []
 
 
 def _worker_store(catalogue: Catalogue) -> Any:
     """A memory store of ``catalogue``: its codec and row decoding are a store's own, with
-    no data, no keys and no connection (so nothing of the parent's store is needed).
+    no data, no keys and no connection (so nothing of the parent's store is needed).  Kept
+    for the next chunk of an equal catalogue (each chunk brings its own copy to a process).
     """
     from casework.store import MemoryStore
 
-    found = _WORKER_STORES.get(id(catalogue))
-    if found is None or found[0] is not catalogue:
-        found = (catalogue, MemoryStore(catalogue=catalogue))
-        _WORKER_STORES.clear()  # one at a time: a worker meets one catalogue per chunk
-        _WORKER_STORES[id(catalogue)] = found
-    return found[1]
+    for known, store in _WORKER_STORE:
+        if known is catalogue or known == catalogue:
+            return store
+    store = MemoryStore(catalogue=catalogue)
+    _WORKER_STORE[:] = [(catalogue, store)]
+    return store
 
 
 def _replay_chunk(catalogue: Catalogue, items: list[tuple[str, list[RawRow]]]) -> _ChunkResult:
@@ -427,6 +434,11 @@ def _replay_chunk(catalogue: Catalogue, items: list[tuple[str, list[RawRow]]]) -
     and replayed with ``catalogue``; a failure is returned (error class and its fields, which
     pickle where the error may not) with the cases done before it.
     """
+    with _collector_paused():  # as in the parent: many objects, no cycles
+        return _replay_items(catalogue, items)
+
+
+def _replay_items(catalogue: Catalogue, items: list[tuple[str, list[RawRow]]]) -> _ChunkResult:
     decode = _worker_store(catalogue).decode_log_row
     done: list[tuple[str, dict[str, list[tuple[Any, ...]]] | None]] = []
     try:
