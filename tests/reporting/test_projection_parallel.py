@@ -205,3 +205,49 @@ def test_something_not_an_executor_is_refused_and_nothing_changes() -> None:
     with pytest.raises(InvalidValue, match="executor"):
         p.rebuild(executor=4)  # type: ignore[arg-type]
     assert _every_column(p) == before
+
+
+def test_an_apps_own_catalogue_replays_in_the_workers(executor: Executor) -> None:
+    """Versions, a correction and a migration: the workers replay with the store's catalogue."""
+    from datetime import datetime
+
+    from casework import SessionRecord, SessionStatus
+    from test_versions import CATALOGUE, LC1, LC2, enrolled
+
+    store = MemoryStore(catalogue=CATALOGUE)
+    old, new = Engine(LC1, store=store), Engine(LC2, store=store)
+    for i in range(6):
+        case: Any = enrolled(old, f"SQ-{i}")
+        if i % 2:
+            visit = case.history[-1]
+            missed = SessionRecord(1, SessionStatus.NO_SHOW, scheduled_at=visit.at)
+            old.correct(case, visit.seq, missed, reason="out", at=datetime(2024, 3, 6), by="sw")
+            new.migrate(case, states={"visiting": "home_visits"}, at=datetime(2024, 6, 1), by="sw",
+                        reason="the 2025 process")  # fmt: skip
+    p = Projection(store)
+    p.rebuild()
+    serial = _every_column(p)
+    assert {r[3] for r in serial["cases"]} >= {"home_visits"}
+    p.rebuild(executor=executor)
+    assert _every_column(p) == serial
+
+
+def test_a_store_whose_codec_knows_more_types_is_rebuilt_serially() -> None:
+    import attrs
+
+    from casework.serialize import default_codec
+
+    @attrs.frozen
+    class Extra:
+        note: str
+
+    store = MemoryStore()
+    codec = default_codec(catalogue=store.catalogue)
+    codec.register(Extra)
+    store = MemoryStore(codec=codec)
+    _station(store)
+    counting = Counting()
+    p = Projection(store)
+    p.rebuild(executor=counting)
+    assert counting.calls == 0
+    assert projected(p) == expected(store)

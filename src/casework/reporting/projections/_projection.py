@@ -161,9 +161,9 @@ class Projection:
         pool, a cluster's), the cases are cut into chunks (a few per worker) and each chunk's
         raw rows are decoded and replayed there (with the store's catalogue); the parent
         applies the journal, seals and writes as without one, so the tables are the same.
-        The executor is used, not shut down.  A store opened with keys, or whose codec reads
-        types its catalogue does not name, is rebuilt serially (the executor is ignored):
-        keys never leave this process.
+        The executor is used, not shut down.  A store opened with keys, or whose codec has
+        other types or migrations than its catalogue's default codec, is rebuilt serially
+        (the executor is ignored): keys never leave this process.
         """
         if executor is not None and not isinstance(executor, Executor):
             raise InvalidValue(
@@ -175,8 +175,8 @@ class Projection:
             return self._rebuild(executor if self._parallel_ok() else None)
 
     def _parallel_ok(self) -> bool:
-        """Whether a worker can decode this store's rows with a codec of its catalogue alone
-        (no keys, no types registered on the store's codec only).
+        """Whether a worker can decode this store's rows with a codec of its catalogue alone:
+        no keys, and the store's codec has the same types and migrations as that one.
         """
         store = self.store
         codec = getattr(store, "codec", None)
@@ -185,7 +185,8 @@ class Projection:
         catalogue = getattr(store, "catalogue", None)
         if codec is None or not isinstance(catalogue, Catalogue):
             return False
-        return set(codec.types) <= set(_worker_store(catalogue).codec.types)
+        theirs = _worker_store(catalogue).codec
+        return bool(codec.types == theirs.types and codec.migrations == theirs.migrations)
 
     def _rebuild(self, executor: Executor | None = None) -> CatchUp:
         backend = self.backend
@@ -242,10 +243,10 @@ class Projection:
             executor.submit(_replay_chunk, catalogue, sent[i : i + size])
             for i in range(0, len(sent), size)
         ]
-        local: Future[_ChunkResult] = Future()
-        local.set_result(_replay_items(catalogue, items[len(sent) :]))
-        futures.append(local)
         try:
+            local: Future[_ChunkResult] = Future()
+            local.set_result(_replay_items(catalogue, items[len(sent) :]))
+            futures.append(local)
             for future in futures:
                 done, failure = future.result()
                 for case_id, got in done:
