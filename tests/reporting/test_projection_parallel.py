@@ -52,15 +52,6 @@ def executor(request: pytest.FixtureRequest) -> Executor:
     return found
 
 
-@pytest.fixture(params=store_kinds())
-def opened(request: pytest.FixtureRequest) -> Iterator[Opened]:
-    found = Opened(request.param)
-    try:
-        yield found
-    finally:
-        found.close()
-
-
 def _every_column(p: Projection) -> dict[str, list[tuple[object, ...]]]:
     return {name: p.tuples(name) for name in TABLES}
 
