@@ -9,7 +9,9 @@ The workload is bench_indicators.py's (built once per size and cached in ``bench
 each run works on a copy of the cached file.  For each size, in one run:
 
 * **rebuild**: ``Projection(store).rebuild()`` (every fact table from zero) against today's
-  ``Dataset.from_store(store)`` (decode and replay every case);
+  ``Dataset.from_store(store)`` (decode and replay every case), and the parallel rebuild
+  ``rebuild(executor=ProcessPoolExecutor(2))`` (the pool's start and shutdown timed too: what a
+  user pays), its tables checked equal to the serial rebuild's;
 * **indicators**: the figures of bench_indicators.py for 2023 (case flow, cases by state,
   sessions per case, person-times, volunteer hours by team, days in open states, the monthly
   series) from an up-to-date projection (``projection.dataset()`` and the indicator
@@ -34,6 +36,7 @@ import statistics
 import sys
 import tempfile
 import time
+from concurrent.futures import ProcessPoolExecutor
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -52,7 +55,7 @@ from casework.reporting import (
     time_in_state,
     volunteer_hours,
 )
-from casework.reporting.projections import Projection
+from casework.reporting.projections import TABLES, Projection
 from casework.store import SQLiteStore
 
 
@@ -112,6 +115,13 @@ def run(n_cases: int, n_activities: int, work: Path, repeat: int = 3) -> dict[st
         t = time.perf_counter()
         projection.rebuild()
         out["rebuild"] = time.perf_counter() - t
+        serial_tables = {name: projection.tuples(name) for name in TABLES}
+        t = time.perf_counter()
+        with ProcessPoolExecutor(2) as pool:  # started and shut down inside the timing
+            projection.rebuild(executor=pool)
+        out["rebuild_parallel"] = time.perf_counter() - t
+        out["agree_parallel"] = serial_tables == {name: projection.tuples(name) for name in TABLES}
+        del serial_tables
     pandas_times, projected_times = [], []
     for _ in range(max(1, repeat)):  # alternately, so both sides meet the same load
         theirs, pd_load, pd_compute = pandas_side(path)
@@ -165,6 +175,12 @@ def main() -> int:
             print(f"  Dataset.from_store        {r['from_store']:8.2f} s")
             print(f"  projection rebuild        {r['rebuild']:8.2f} s")
             print(f"    rebuild / from_store    {r['rebuild'] / r['from_store']:8.2f}x")
+            print(
+                f"  rebuild on 2 processes    {r['rebuild_parallel']:8.2f} s (pool start included)"
+            )
+            print(f"    parallel / from_store   {r['rebuild_parallel'] / r['from_store']:8.2f}x")
+            print(f"    parallel / serial       {r['rebuild_parallel'] / r['rebuild']:8.2f}x")
+            print("    tables equal to serial" if r["agree_parallel"] else "    TABLES DIFFER")
             print(f"  pandas load + compute     {r['pandas']:8.2f} s (median)")
             print(f"  projected indicators      {r['projected']:8.2f} s (median)")
             print(f"    pandas / projected      {r['pandas'] / r['projected']:8.2f}x")
@@ -182,7 +198,8 @@ def main() -> int:
             f"\ncatch-up at {b['cases']:,} / at {a['cases']:,} cases: "
             f"{b['catch_up'] / a['catch_up']:.2f}x"
         )
-    return 0 if all(r["agree_pandas"] and r["agree_replay"] for r in results) else 1
+    ok = all(r["agree_pandas"] and r["agree_replay"] and r["agree_parallel"] for r in results)
+    return 0 if ok else 1
 
 
 if __name__ == "__main__":

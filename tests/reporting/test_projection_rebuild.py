@@ -9,7 +9,6 @@ the position as they were; the indexes are there afterwards.
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
@@ -27,7 +26,7 @@ from casework.reporting.projections._facts import stamp
 from casework.reporting.recording import record_activity
 from casework.store import MemoryStore, SQLiteStore
 from casework.store.errors import CorruptRecord
-from projection_stores import Opened, expected, projected, store_kinds
+from projection_stores import Opened, expected, projected
 from strategies import T0, child, drive_to
 
 
@@ -39,15 +38,6 @@ def test_a_time_is_stamped_as_its_wall_clock_to_the_microsecond(when: datetime) 
 @given(st.dates())
 def test_a_date_is_stamped_as_its_midnight(day: date) -> None:
     assert stamp(day) == datetime(day.year, day.month, day.day).isoformat(timespec="microseconds")
-
-
-@pytest.fixture(params=store_kinds())
-def opened(request: pytest.FixtureRequest) -> Iterator[Opened]:
-    found = Opened(request.param)
-    try:
-        yield found
-    finally:
-        found.close()
 
 
 def _station(store: Any) -> Engine:

@@ -7,7 +7,7 @@ projected facts equal the rows replaying the cases gives; a rebuild from zero gi
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -237,15 +237,6 @@ def test_projected_facts_equal_replay_after_random_commands(kind: str) -> None:
 
 
 # --- one store at a time -----------------------------------------------------------------
-
-
-@pytest.fixture(params=store_kinds())
-def opened(request: pytest.FixtureRequest) -> Iterator[Opened]:
-    found = Opened(request.param)
-    try:
-        yield found
-    finally:
-        found.close()
 
 
 def _drive(engine: Engine, case_id: str, at: datetime = T0) -> Case:

@@ -15,13 +15,16 @@ from __future__ import annotations
 
 import contextlib
 import gc
+import os
 from collections.abc import Iterator, Mapping, Sequence
+from concurrent.futures import Executor, Future
 from typing import Any
 
 import attrs
 
 from casework.case import Case
-from casework.errors import CaseworkError, InvalidValue
+from casework.catalogue import Catalogue
+from casework.errors import CaseworkError, InvalidValue, ReplayError
 from casework.events import Event
 from casework.journal import JOURNAL_OPENED, JOURNAL_STATE
 from casework.recording import EVENT_TYPES
@@ -41,6 +44,7 @@ from casework.reporting.projections._facts import (
     stamp,
 )
 from casework.reporting.projections._personal import PersonalColumns
+from casework.store.errors import CorruptRecord
 
 __all__ = ["CatchUp", "Projection", "ProjectionBehind"]
 
@@ -146,17 +150,45 @@ class Projection:
         backend.write(batch)
         return CatchUp(start, head, count, len(touched), journal)
 
-    def rebuild(self) -> CatchUp:
+    def rebuild(self, executor: Executor | None = None) -> CatchUp:
         """Every fact table from zero (the same tables as catching up), in one transaction.
 
         The log is read once in order; each case's rows are decoded and replayed in one go,
         journal events applied in log order; the tables are then emptied, refilled one bulk
         insert per table and indexed afterwards (rather than row by row).
-        """
-        with _collector_paused():
-            return self._rebuild()
 
-    def _rebuild(self) -> CatchUp:
+        With ``executor`` (any :class:`concurrent.futures.Executor`: threads, a process
+        pool, a cluster's), the cases are cut into chunks (a few per worker) and each chunk's
+        raw rows are decoded and replayed there (with the store's catalogue); the parent
+        applies the journal, seals and writes as without one, so the tables are the same.
+        The executor is used, not shut down.  A store opened with keys, or whose codec has
+        other types or migrations than its catalogue's default codec, is rebuilt serially
+        (the executor is ignored): keys never leave this process.
+        """
+        if executor is not None and not isinstance(executor, Executor):
+            raise InvalidValue(
+                "rebuild: executor",
+                "expected a concurrent.futures.Executor (or None), "
+                f"got {type(executor).__name__} {executor!r}",
+            )
+        with _collector_paused():
+            return self._rebuild(executor if self._parallel_ok() else None)
+
+    def _parallel_ok(self) -> bool:
+        """Whether a worker can decode this store's rows with a codec of its catalogue alone:
+        no keys, and the store's codec has the same types and migrations as that one.
+        """
+        store = self.store
+        codec = getattr(store, "codec", None)
+        if getattr(store, "keys", None) is not None or getattr(codec, "sealer", None) is not None:
+            return False
+        catalogue = getattr(store, "catalogue", None)
+        if codec is None or not isinstance(catalogue, Catalogue):
+            return False
+        theirs = _worker_store(catalogue).codec
+        return bool(codec.types == theirs.types and codec.migrations == theirs.migrations)
+
+    def _rebuild(self, executor: Executor | None = None) -> CatchUp:
         backend = self.backend
         head = backend.head()
         batch = Batch(head)
@@ -176,16 +208,60 @@ class Projection:
                 rows.append(raw)
         catalogue = self.store.catalogue
         cases = batch.cases
-        for case_id, rows in streams.items():
-            if rows[0][2] == 1:
-                case = Case.replay([decode(r) for r in rows], catalogue)
-            else:  # the log lacks the case's opening: the store says what is wrong
-                case = self.store.load(case_id)
-            cases[case_id] = case_rows(case, rows[0][0])
+        if executor is not None and streams:
+            self._replay_in(executor, streams, cases)
+        else:
+            for case_id, rows in streams.items():
+                if rows[0][2] == 1:
+                    case = Case.replay([decode(r) for r in rows], catalogue)
+                else:  # the log lacks the case's opening: the store says what is wrong
+                    case = self.store.load(case_id)
+                cases[case_id] = case_rows(case, rows[0][0])
         batch.new.update(cases)
         self.personal.seal_batch(batch)
         backend.replace(batch)
         return CatchUp(0, head, count, len(streams), journal)
+
+    def _replay_in(
+        self,
+        executor: Executor,
+        streams: dict[str, list[RawRow]],
+        cases: dict[str, dict[str, list[tuple[Any, ...]]]],
+    ) -> None:
+        """Each case's rows of ``streams`` replayed in chunks on ``executor`` (and a share
+        here, meanwhile), in order; the first failure (in log order, as serially) raised
+        here, the rest cancelled.
+        """
+        items = list(streams.items())
+        workers = int(getattr(executor, "_max_workers", None) or os.cpu_count() or 2)
+        # this process replays the last share itself while the workers replay the rest
+        mine = len(items) // (workers + 1)
+        sent = items[: len(items) - mine]
+        size = max(1, -(-len(sent) // (4 * workers)))
+        catalogue = self.store.catalogue
+        futures: list[Future[_ChunkResult]] = [
+            executor.submit(_replay_chunk, catalogue, sent[i : i + size])
+            for i in range(0, len(sent), size)
+        ]
+        try:
+            local: Future[_ChunkResult] = Future()
+            local.set_result(_replay_items(catalogue, items[len(sent) :]))
+            futures.append(local)
+            for future in futures:
+                done, failure = future.result()
+                for case_id, got in done:
+                    # None: no opening in the log, the store says what is wrong
+                    cases[case_id] = (
+                        got
+                        if got is not None
+                        else case_rows(self.store.load(case_id), streams[case_id][0][0])
+                    )
+                if failure is not None:
+                    kind, case_id, seq, problem = failure
+                    raise kind(case_id, seq, problem)
+        finally:
+            for future in futures:
+                future.cancel()
 
     # --- reading ---------------------------------------------------------------------------
 
@@ -326,6 +402,57 @@ def _collector_paused() -> Iterator[None]:
     finally:
         if was:
             gc.enable()
+
+
+#: A chunk's result: each case's rows in order (None: its opening is not in the log, the
+#: parent loads it), then the failure that stopped it (error class, case id, seq, problem).
+_ChunkResult = tuple[
+    list[tuple[str, dict[str, list[tuple[Any, ...]]] | None]],
+    tuple[type[CorruptRecord] | type[ReplayError], str, int | None, str] | None,
+]
+
+#: The store a worker decodes with and the catalogue it was made of (the last one met).
+_WORKER_STORE: list[tuple[Catalogue, Any]] = []
+
+
+def _worker_store(catalogue: Catalogue) -> Any:
+    """A memory store of ``catalogue``: its codec and row decoding are a store's own, with
+    no data, no keys and no connection (so nothing of the parent's store is needed).  Kept
+    for the next chunk of an equal catalogue (each chunk brings its own copy to a process).
+    """
+    from casework.store import MemoryStore
+
+    for known, store in _WORKER_STORE:
+        if known is catalogue or known == catalogue:
+            return store
+    store = MemoryStore(catalogue=catalogue)
+    _WORKER_STORE[:] = [(catalogue, store)]
+    return store
+
+
+def _replay_chunk(catalogue: Catalogue, items: list[tuple[str, list[RawRow]]]) -> _ChunkResult:
+    """In a worker: the case rows of each case of ``items`` (raw log rows by case), decoded
+    and replayed with ``catalogue``; a failure is returned (error class and its fields, which
+    pickle where the error may not) with the cases done before it.
+    """
+    with _collector_paused():  # as in the parent: many objects, no cycles
+        return _replay_items(catalogue, items)
+
+
+def _replay_items(catalogue: Catalogue, items: list[tuple[str, list[RawRow]]]) -> _ChunkResult:
+    decode = _worker_store(catalogue).decode_log_row
+    done: list[tuple[str, dict[str, list[tuple[Any, ...]]] | None]] = []
+    try:
+        for case_id, rows in items:
+            if rows[0][2] != 1:
+                done.append((case_id, None))
+                continue
+            case = Case.replay([decode(r) for r in rows], catalogue)
+            done.append((case_id, case_rows(case, rows[0][0])))
+    except (CorruptRecord, ReplayError) as exc:
+        kind = CorruptRecord if isinstance(exc, CorruptRecord) else ReplayError
+        return done, (kind, exc.case_id, exc.seq, exc.problem)
+    return done, None
 
 
 def _journal_event(batch: Batch, ev: Event, position: int) -> None:
