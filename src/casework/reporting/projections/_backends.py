@@ -140,21 +140,12 @@ class Backend(Protocol):
 # --- memory ----------------------------------------------------------------------------------
 
 
-class MemoryBackend:
-    """Fact tables in dicts, beside a :class:`~casework.store.MemoryStore`."""
+class _LogFollower:
+    """How every backend reads its store's log: through the store's public reading protocol
+    (:class:`~casework.store.LogReader`).
+    """
 
-    mark = "?"
-
-    def __init__(self, store: Any) -> None:
-        self.store = store
-        self._lock = threading.Lock()
-        self.clear()
-
-    def table(self, name: str) -> str:
-        return name
-
-    def position(self) -> int:
-        return self._position
+    store: Any
 
     def head(self) -> int:
         return int(self.store.head())
@@ -172,6 +163,23 @@ class MemoryBackend:
     def decode_raw(self, row: RawRow) -> Event:
         event: Event = self.store.decode_log_row(row)
         return event
+
+
+class MemoryBackend(_LogFollower):
+    """Fact tables in dicts, beside a :class:`~casework.store.MemoryStore`."""
+
+    mark = "?"
+
+    def __init__(self, store: Any) -> None:
+        self.store = store
+        self._lock = threading.Lock()
+        self.clear()
+
+    def table(self, name: str) -> str:
+        return name
+
+    def position(self) -> int:
+        return self._position
 
     def replace(self, batch: Batch) -> None:
         with self._lock:  # one step for readers: never the tables half refilled
@@ -242,7 +250,7 @@ class MemoryBackend:
 # --- SQL -------------------------------------------------------------------------------------
 
 
-class SqlBackend:
+class SqlBackend(_LogFollower):
     """What the SQLite and PostgreSQL backends share: the statements."""
 
     mark = "?"
@@ -336,23 +344,6 @@ class SqlBackend:
             f"SELECT position FROM {self.table('tracking')} WHERE name = {self.mark}", ("facts",)
         ).fetchone()
         return int(row[0])
-
-    def head(self) -> int:
-        return int(self.store.head())
-
-    def log(self, after: int, upto: int) -> Iterator[LogRow]:
-        for raw in self.store.log_rows(after, upto):
-            yield LogRow(raw[0], raw[1], raw[2], raw[7], raw)
-
-    def decode(self, row: LogRow) -> Event:
-        return self.decode_raw(row.raw)
-
-    def raw_log(self, after: int, upto: int) -> Iterator[RawRow]:
-        return iter(self.store.log_rows(after, upto))
-
-    def decode_raw(self, row: RawRow) -> Event:
-        event: Event = self.store.decode_log_row(row)
-        return event
 
     def replace(self, batch: Batch) -> None:
         """A rebuild's write, in one transaction: every table emptied and its indexes dropped,
