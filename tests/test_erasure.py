@@ -386,3 +386,34 @@ def test_a_resident_of_the_outreach_register_is_erased_under_their_own_key(
         assert [i.due for i in agenda_from_store(store, on=date(2023, 5, 1))] == due_before
         assert scan(folder) == []
     assert scan(folder) == []
+
+
+def test_markers_a_reader_without_keys_wrote_are_rebuilt_by_a_reader_with_them(
+    tmp_path: Path,
+) -> None:
+    from casework.reporting.projections import Projection
+    from casework.serialize._sealed import UNAVAILABLE
+
+    folder, path, keys = station_folder(tmp_path)
+    with SQLiteStore(path, keys=keys) as store:
+        Projection(store).catch_up()  # empty: nothing to write yet
+        open_case(store)
+    with SQLiteStore(path) as analyst:  # no keys: the new case's name can only be a marker
+        seen = Projection(analyst)
+        assert seen.catch_up().cases == 1
+        assert {r["name"] for r in seen.rows("cases", include_personal=True)} == {UNAVAILABLE}
+        assert seen.backend.unsealed()
+        assert scan(folder) == []
+    with SQLiteStore(path, keys=keys) as store:
+        projection = Projection(store)
+        assert projection.backend.unsealed()
+        step = projection.catch_up()
+        assert step.start == 0 and not projection.backend.unsealed()  # rebuilt with the keys
+        assert {r["name"] for r in projection.rows("cases", include_personal=True)} == {NAME}
+        assert projection.catch_up().events == 0  # and only once
+        assert scan(folder) == []
+    clear = tmp_path / "clear.db"
+    with SQLiteStore(clear) as plain:  # a store in clear: nothing unreadable, no flag
+        open_case(plain)
+        assert Projection(plain).catch_up().cases == 1
+        assert not Projection(plain).backend.unsealed()

@@ -94,6 +94,9 @@ class Batch:
     journals: dict[str, tuple[str | None, int, str | None]] = attrs.Factory(dict)
     #: Registration rows to add.
     registrations: list[tuple[Any, ...]] = attrs.Factory(list)
+    #: Whether personal columns hold markers of values the writer could not read (a reader
+    #: without the keys of a store with sealed rows): a reader with the keys rebuilds first.
+    unsealed: bool = False
 
     def saw_journal(self, journal_id: str, station: str | None, seq: int, at: str | None) -> None:
         """Note a journal's latest event (and its station, from its opening event)."""
@@ -118,6 +121,7 @@ class Backend(Protocol):
     """What a projection needs from where its tables live."""
 
     def position(self) -> int: ...  # the position the tables are at (0 when none)
+    def unsealed(self) -> bool: ...  # markers written without the keys (see Batch.unsealed)
     def head(self) -> int: ...  # the position of the log's latest event
     def log(self, after: int, upto: int) -> Iterator[LogRow]: ...
     def decode(self, row: LogRow) -> Event: ...
@@ -181,6 +185,9 @@ class MemoryBackend(_LogFollower):
     def position(self) -> int:
         return self._position
 
+    def unsealed(self) -> bool:
+        return self._unsealed
+
     def replace(self, batch: Batch) -> None:
         with self._lock:  # one step for readers: never the tables half refilled
             self.clear()
@@ -195,6 +202,7 @@ class MemoryBackend(_LogFollower):
 
     def clear(self) -> None:
         self._position = 0
+        self._unsealed = False
         self._cases: dict[str, dict[str, list[tuple[Any, ...]]]] = {}
         self._activities: dict[str, tuple[Any, ...]] = {}
         self._hours: list[tuple[Any, ...]] = []
@@ -221,6 +229,7 @@ class MemoryBackend(_LogFollower):
             self._journals[jid] = (jid, station, version, last_at)
         self._registrations.extend(batch.registrations)
         self._position = batch.position
+        self._unsealed = self._unsealed or batch.unsealed
 
     def rows(
         self, table: str, columns: Sequence[str], *, ordered: bool = True
@@ -345,6 +354,20 @@ class SqlBackend(_LogFollower):
         ).fetchone()
         return int(row[0])
 
+    def unsealed(self) -> bool:
+        row = self._execute(
+            f"SELECT position FROM {self.table('tracking')} WHERE name = {self.mark}",
+            ("unsealed",),
+        ).fetchone()
+        return row is not None and int(row[0]) > 0
+
+    def _set_unsealed(self, on: bool) -> None:
+        m = self.mark
+        tracking = self.table("tracking")
+        self._execute(f"DELETE FROM {tracking} WHERE name = {m}", ("unsealed",))
+        if on:
+            self._execute(f"INSERT INTO {tracking} VALUES ({m}, {m}, {m})", ("unsealed", 1, LAYOUT))
+
     def replace(self, batch: Batch) -> None:
         """A rebuild's write, in one transaction: every table emptied and its indexes dropped,
         the rows inserted in one go per table, the indexes built once, the position set.
@@ -370,6 +393,7 @@ class SqlBackend(_LogFollower):
             for statement in indexes.values():
                 self._execute(statement)
             self._set_position(batch.position)
+            self._set_unsealed(batch.unsealed)
 
     def _empty(self, table: str) -> None:
         self._execute(f"DELETE FROM {table}")
@@ -409,6 +433,7 @@ class SqlBackend(_LogFollower):
             for t in TABLES.values():
                 self._execute(f"DELETE FROM {self.table(t.name)}")
             self._set_position(0)
+            self._set_unsealed(False)
 
     def _set_position(self, position: int) -> None:
         m = self.mark
@@ -460,6 +485,8 @@ class SqlBackend(_LogFollower):
             if batch.registrations:
                 self._executemany(self._insert(JOURNAL_TABLES[3]), batch.registrations)
             self._set_position(batch.position)
+            if batch.unsealed:
+                self._set_unsealed(True)
 
     def _insert(self, t: TableDef) -> str:
         marks = ", ".join([self.mark] * len(t.columns))

@@ -17,7 +17,14 @@ from typing import Any, Final
 
 from casework.reporting.projections._backends import Batch
 from casework.reporting.projections._facts import TABLES
-from casework.serialize._sealed import ERASED_DATE, SEALED, PayloadSealer, is_erased, open_payload
+from casework.serialize._sealed import (
+    ERASED_DATE,
+    SEALED,
+    UNAVAILABLE,
+    PayloadSealer,
+    is_erased,
+    open_payload,
+)
 
 __all__ = ["PersonalColumns"]
 
@@ -46,6 +53,18 @@ _DESCRIPTION: Final = _index("volunteer_hours", "description")
 def _clear(value: Any) -> bool:
     """Values kept as they are: nothing, or a marker of a value no longer readable."""
     return value in (None, "", _NO_DATE) or is_erased(value)
+
+
+def _unreadable(batch: Batch) -> bool:
+    """Whether a personal text column of ``batch`` holds the marker of an unreadable value."""
+    for tables in batch.cases.values():
+        for name, columns in _CASE_COLUMNS.items():
+            for row in tables.get(name, ()):
+                if any(row[i] == UNAVAILABLE for i, kind in columns if kind == "text"):
+                    return True
+    return any(r[_ACTIVITY_NOTES] == UNAVAILABLE for r in batch.activities.values()) or any(
+        r[_DESCRIPTION] == UNAVAILABLE for r in batch.hours
+    )
 
 
 class PersonalColumns:
@@ -82,8 +101,12 @@ class PersonalColumns:
         return tuple(out)
 
     def seal_batch(self, batch: Batch) -> None:
-        """Seal, in place, every personal value ``batch`` is about to write."""
+        """Seal, in place, every personal value ``batch`` is about to write.  Without the
+        keys nothing is sealed, and a batch holding values its writer could not read (their
+        markers) is marked ``unsealed``, so that a reader with the keys rebuilds the tables.
+        """
         if self.sealer is None:
+            batch.unsealed = batch.unsealed or _unreadable(batch)
             return
         for tables in batch.cases.values():
             found = tables.get("cases") or [()]

@@ -107,9 +107,12 @@ class Projection:
 
     def catch_up(self) -> CatchUp:
         """Apply the events after the position; returns what was done (from position 0, a
-        rebuild's bulk path).
+        rebuild's bulk path).  With the keys, tables where a reader without them wrote
+        markers of personal values are rebuilt first.
         """
         backend = self.backend
+        if self.personal.seals and backend.unsealed():  # markers a reader without keys wrote
+            return self.rebuild()
         start = backend.position()
         head = backend.head()
         if head <= start:
