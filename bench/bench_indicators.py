@@ -200,17 +200,14 @@ def build(path: Path, n_cases: int, n_activities: int) -> None:
 # --- casework -------------------------------------------------------------------------------
 
 
-def casework_side(path: Path) -> tuple[dict[str, Any], float, float]:
-    started = time.perf_counter()
-    with SQLiteStore(path) as store:
-        ds = Dataset.from_store(store)
-    loaded = time.perf_counter()
+def figures(ds: Dataset) -> dict[str, Any]:
+    """The twelve outputs for 2023 from any dataset (replayed, or read from a projection)."""
     flow = {r["measure"]: r["cases"] for r in case_flow(ds, YEAR).rows}
     states = {r["state"]: r["cases"] for r in cases_by_state(ds, YEAR_END).rows if r["cases"]}
     per_case = sessions_per_case(ds, YEAR)
     times = time_in_state(ds, YEAR_END)
     series = monthly(ds, YEAR)
-    out = {
+    return {
         "opened": flow["opened"],
         "closed": flow["closed"],
         "withdrawn": flow["withdrawn"],
@@ -228,6 +225,14 @@ def casework_side(path: Path) -> tuple[dict[str, Any], float, float]:
         "monthly_sessions": series.column("sessions"),
         "monthly_person_times": series.column("person_times"),
     }
+
+
+def casework_side(path: Path) -> tuple[dict[str, Any], float, float]:
+    started = time.perf_counter()
+    with SQLiteStore(path) as store:
+        ds = Dataset.from_store(store)
+    loaded = time.perf_counter()
+    out = figures(ds)
     return out, loaded - started, time.perf_counter() - loaded
 
 

@@ -43,47 +43,13 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from bench_indicators import RESULTS, YEAR, YEAR_END, build, pandas_side
+from bench_indicators import RESULTS, build, figures, pandas_side
 from casework import STANDARD, Engine
 from casework.reporting import (
     Dataset,
-    case_flow,
-    cases_by_state,
-    monthly,
-    person_times,
-    sessions_per_case,
-    time_in_state,
-    volunteer_hours,
 )
 from casework.reporting.projections import TABLES, Projection
 from casework.store import SQLiteStore
-
-
-def figures(ds: Dataset) -> dict[str, Any]:
-    """bench_indicators.py's figures for 2023, from any dataset."""
-    flow = {r["measure"]: r["cases"] for r in case_flow(ds, YEAR).rows}
-    states = {r["state"]: r["cases"] for r in cases_by_state(ds, YEAR_END).rows if r["cases"]}
-    per_case = sessions_per_case(ds, YEAR)
-    times = time_in_state(ds, YEAR_END)
-    series = monthly(ds, YEAR)
-    return {
-        "opened": flow["opened"],
-        "closed": flow["closed"],
-        "withdrawn": flow["withdrawn"],
-        "states": states,
-        "sessions": per_case.row(case_id=None)["sessions_held"],
-        "max_sessions_per_case": max(r["sessions_held"] for r in per_case.rows if r["case_id"]),
-        "person_times": person_times(ds, YEAR).row(source="total")["person_times"],
-        "hours_by_team": {
-            r["team"]: r["hours"]
-            for r in volunteer_hours(ds, YEAR, by="team").rows
-            if r["team"] != "total"
-        },
-        "median_days": {r["state"]: round(r["median_days"], 6) for r in times.rows},
-        "mean_days": {r["state"]: round(r["mean_days"], 6) for r in times.rows},
-        "monthly_sessions": series.column("sessions"),
-        "monthly_person_times": series.column("person_times"),
-    }
 
 
 def projected_figures(path: Path) -> tuple[dict[str, Any], float]:
