@@ -28,6 +28,7 @@ printed too, so the spread a shared machine gives is seen).
 from __future__ import annotations
 
 import argparse
+import gc
 import os
 import platform
 import shutil
@@ -60,7 +61,21 @@ def projected_figures(path: Path) -> tuple[dict[str, Any], float]:
         return ours, time.perf_counter() - t
 
 
-def run(n_cases: int, n_activities: int, work: Path, repeat: int = 3) -> dict[str, Any]:
+def _timed(call: Any) -> float:
+    gc.collect()  # each side starts without the garbage of the one before
+    t = time.perf_counter()
+    call()
+    return time.perf_counter() - t
+
+
+def _parallel_rebuild(projection: Projection) -> None:
+    with ProcessPoolExecutor(2) as pool:  # started and shut down inside the timing
+        projection.rebuild(executor=pool)
+
+
+def run(
+    n_cases: int, n_activities: int, work: Path, repeat: int = 3, rebuild_repeat: int = 3
+) -> dict[str, Any]:
     cached = RESULTS / f"indicators-{n_cases}-{n_activities}.sqlite"
     if not cached.exists():
         build(cached, n_cases, n_activities)
@@ -72,22 +87,30 @@ def run(n_cases: int, n_activities: int, work: Path, repeat: int = 3) -> dict[st
     with SQLiteStore(path) as store:
         t = time.perf_counter()
         replayed = Dataset.from_store(store)
-        out["from_store"] = time.perf_counter() - t
+        from_store_times = [time.perf_counter() - t]
         t = time.perf_counter()
         theirs_replay = figures(replayed)
         out["replay_compute"] = time.perf_counter() - t
         del replayed
         projection = Projection(store)
-        t = time.perf_counter()
-        projection.rebuild()
-        out["rebuild"] = time.perf_counter() - t
+        serial_times = [_timed(projection.rebuild)]
         serial_tables = {name: projection.tuples(name) for name in TABLES}
-        t = time.perf_counter()
-        with ProcessPoolExecutor(2) as pool:  # started and shut down inside the timing
-            projection.rebuild(executor=pool)
-        out["rebuild_parallel"] = time.perf_counter() - t
+        parallel_times = [_timed(lambda: _parallel_rebuild(projection))]
         out["agree_parallel"] = serial_tables == {name: projection.tuples(name) for name in TABLES}
         del serial_tables
+        sides = {
+            "from_store": (from_store_times, lambda: Dataset.from_store(store)),
+            "rebuild": (serial_times, projection.rebuild),
+            "rebuild_parallel": (parallel_times, lambda: _parallel_rebuild(projection)),
+        }
+        order = list(sides)
+        for turn in range(1, max(1, rebuild_repeat)):  # each turn in another order
+            for name in order[turn % 3 :] + order[: turn % 3]:
+                times, call = sides[name]
+                times.append(_timed(call))
+        for name, (times, _) in sides.items():
+            out[name] = statistics.median(times)
+            out[f"{name}_times"] = times
     pandas_times, projected_times = [], []
     for _ in range(max(1, repeat)):  # alternately, so both sides meet the same load
         theirs, pd_load, pd_compute = pandas_side(path)
@@ -117,12 +140,28 @@ def run(n_cases: int, n_activities: int, work: Path, repeat: int = 3) -> dict[st
     return out
 
 
+def _each(r: dict[str, Any], name: str) -> str:
+    return "[" + ", ".join(f"{x:.2f}" for x in r[f"{name}_times"]) + "]"
+
+
+def _pairs(r: dict[str, Any], name: str) -> str:
+    """Each turn's ratio to that turn's from_store."""
+    pairs = zip(r[f"{name}_times"], r["from_store_times"], strict=True)
+    return "[" + ", ".join(f"{a / b:.2f}x" for a, b in pairs) + "]"
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000])
     parser.add_argument("--activities", type=int, nargs="+", default=None)
     parser.add_argument(
         "--repeat", type=int, default=3, help="runs of pandas and of the projected figures"
+    )
+    parser.add_argument(
+        "--rebuild-repeat",
+        type=int,
+        default=3,
+        help="runs of from_store, the serial rebuild and the parallel one (in turned orders)",
     )
     args = parser.parse_args()
     acts = args.activities or [max(1, n // 5) for n in args.sizes]
@@ -135,16 +174,21 @@ def main() -> int:
     results = []
     with tempfile.TemporaryDirectory() as folder:
         for n, a in zip(args.sizes, acts, strict=True):
-            r = run(n, a, Path(folder), args.repeat)
+            r = run(n, a, Path(folder), args.repeat, args.rebuild_repeat)
             results.append(r)
             print(f"\n{r['cases']:,} cases, {r['activities']:,} activities, {r['events']:,} events")
-            print(f"  Dataset.from_store        {r['from_store']:8.2f} s")
-            print(f"  projection rebuild        {r['rebuild']:8.2f} s")
-            print(f"    rebuild / from_store    {r['rebuild'] / r['from_store']:8.2f}x")
+            fs, rb = r["from_store"], r["rebuild"]
+            print(f"  Dataset.from_store        {fs:8.2f} s (median) {_each(r, 'from_store')}")
+            print(f"  projection rebuild        {rb:8.2f} s (median) {_each(r, 'rebuild')}")
+            print(f"    rebuild / from_store    {rb / fs:8.2f}x {_pairs(r, 'rebuild')}")
             print(
-                f"  rebuild on 2 processes    {r['rebuild_parallel']:8.2f} s (pool start included)"
+                f"  rebuild on 2 processes    {r['rebuild_parallel']:8.2f} s (median) "
+                f"{_each(r, 'rebuild_parallel')}, pool start included"
             )
-            print(f"    parallel / from_store   {r['rebuild_parallel'] / r['from_store']:8.2f}x")
+            print(
+                f"    parallel / from_store   {r['rebuild_parallel'] / r['from_store']:8.2f}x "
+                f"{_pairs(r, 'rebuild_parallel')}"
+            )
             print(f"    parallel / serial       {r['rebuild_parallel'] / r['rebuild']:8.2f}x")
             print("    tables equal to serial" if r["agree_parallel"] else "    TABLES DIFFER")
             print(f"  pandas load + compute     {r['pandas']:8.2f} s (median)")

@@ -17,6 +17,7 @@ never import them).
 from __future__ import annotations
 
 import contextlib
+import json
 import sqlite3
 import threading
 from collections.abc import Iterable, Iterator, Mapping, Sequence
@@ -25,7 +26,9 @@ from typing import Any, NamedTuple, Protocol
 import attrs
 
 from casework.events import Event
+from casework.journal import JOURNAL_STATE
 from casework.reporting.projections._facts import CASE_TABLES, JOURNAL_TABLES, TABLES, TableDef
+from casework.store._sql import READ_COLUMNS
 
 __all__ = ["LAYOUT", "Backend", "Batch", "LogRow", "RawRow", "backend_for"]
 
@@ -372,6 +375,12 @@ class SqlBackend(_LogFollower):
         """A rebuild's write, in one transaction: every table emptied and its indexes dropped,
         the rows inserted in one go per table, the indexes built once, the position set.
         """
+        self._replace(batch, None)
+
+    def _replace(self, batch: Batch, case_tables: str | None) -> None:
+        """:meth:`replace`, the case tables' rows copied from the attached schema
+        ``case_tables`` when given (else from ``batch``).
+        """
         indexes = self._index_statements()
         with self._transaction():
             for name in indexes:
@@ -379,6 +388,13 @@ class SqlBackend(_LogFollower):
             for t in TABLES.values():
                 self._empty(self.table(t.name))
             for t in CASE_TABLES:
+                if case_tables is not None:
+                    names = ", ".join(t.names)
+                    self._execute(
+                        f"INSERT INTO {self.table(t.name)} ({names}) "
+                        f"SELECT {names} FROM {case_tables}.{t.name} ORDER BY rowid"
+                    )
+                    continue
                 rows = [r for case in batch.cases.values() for r in case.get(t.name, ())]
                 self._bulk(t, rows)
             self._bulk(JOURNAL_TABLES[0], list(batch.activities.values()))
@@ -527,6 +543,63 @@ class SQLiteBackend(SqlBackend):
             "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (name,)
         ).fetchone()
         return found is not None
+
+    # --- a rebuild on an executor: the log out and the case tables back as SQLite images ---
+
+    def case_streams(self, upto: int) -> list[str]:
+        """The ids of the streams with case events at positions up to ``upto``, in the order
+        a replay of the log meets them (their first event's position).
+        """
+        found = self._execute(
+            f"SELECT case_id FROM {self.events_table} WHERE gid <= ? AND state IS NOT ? "
+            "GROUP BY case_id ORDER BY min(gid)",
+            (upto, JOURNAL_STATE),
+        ).fetchall()
+        return [r[0] for r in found]
+
+    def journal_log(self, upto: int) -> list[RawRow]:
+        """The journal events at positions up to ``upto``, undecoded, in log order."""
+        found: list[RawRow] = self._execute(
+            f"SELECT gid, case_id, {READ_COLUMNS} FROM {self.events_table} "
+            "WHERE gid <= ? AND state = ? ORDER BY gid",
+            (upto, JOURNAL_STATE),
+        ).fetchall()
+        return found
+
+    def log_image(self, case_ids: Sequence[str], upto: int) -> bytes:
+        """The events of ``case_ids`` at positions up to ``upto`` as the image of an SQLite
+        database (table ``events``: the columns of a :data:`RawRow`), copied by SQLite
+        itself: a worker reads it without the store's file or connection.
+        """
+        schema = "casework_log_chunk"
+        with self.store._lock:
+            db = self.store.db
+            db.execute(f"ATTACH ':memory:' AS {schema}")
+            try:
+                db.execute(
+                    f"CREATE TABLE {schema}.events AS SELECT gid, case_id, {READ_COLUMNS} "
+                    f"FROM main.{self.events_table} WHERE gid <= ? AND state IS NOT ? "
+                    "AND case_id IN (SELECT value FROM json_each(?))",
+                    (upto, JOURNAL_STATE, json.dumps(list(case_ids))),
+                )
+                image: bytes = db.serialize(name=schema)
+                return image
+            finally:
+                db.execute(f"DETACH {schema}")
+
+    def replace_from_image(self, batch: Batch, case_tables: bytes) -> None:
+        """:meth:`replace`, the case tables' rows copied by SQLite from ``case_tables`` (the
+        image of a database holding them, see :func:`case_tables_image`).
+        """
+        schema = "casework_case_facts"
+        with self.store._lock:
+            db = self.store.db
+            db.execute(f"ATTACH ':memory:' AS {schema}")
+            try:
+                db.deserialize(case_tables, name=schema)
+                self._replace(batch, schema)
+            finally:
+                db.execute(f"DETACH {schema}")
 
 
 class PostgresBackend(SqlBackend):

@@ -13,18 +13,15 @@ refuse with :class:`ProjectionBehind` rather than answer from stale tables.
 
 from __future__ import annotations
 
-import contextlib
-import gc
-import os
-from collections.abc import Iterator, Mapping, Sequence
-from concurrent.futures import Executor, Future
+from collections.abc import Mapping, Sequence
+from concurrent.futures import Executor
 from typing import Any
 
 import attrs
 
 from casework.case import Case
 from casework.catalogue import Catalogue
-from casework.errors import CaseworkError, InvalidValue, ReplayError
+from casework.errors import CaseworkError, InvalidValue
 from casework.events import Event
 from casework.journal import JOURNAL_OPENED, JOURNAL_STATE
 from casework.recording import EVENT_TYPES
@@ -34,6 +31,7 @@ from casework.reporting.projections._backends import (
     Batch,
     LogRow,
     RawRow,
+    SQLiteBackend,
     backend_for,
 )
 from casework.reporting.projections._facts import (
@@ -43,8 +41,14 @@ from casework.reporting.projections._facts import (
     select,
     stamp,
 )
+from casework.reporting.projections._parallel import (
+    collector_paused,
+    images_supported,
+    replay_images,
+    replay_rows,
+    worker_store,
+)
 from casework.reporting.projections._personal import PersonalColumns
-from casework.store.errors import CorruptRecord
 
 __all__ = ["CatchUp", "Projection", "ProjectionBehind"]
 
@@ -174,7 +178,7 @@ class Projection:
                 "expected a concurrent.futures.Executor (or None), "
                 f"got {type(executor).__name__} {executor!r}",
             )
-        with _collector_paused():
+        with collector_paused():
             return self._rebuild(executor if self._parallel_ok() else None)
 
     def _parallel_ok(self) -> bool:
@@ -188,10 +192,12 @@ class Projection:
         catalogue = getattr(store, "catalogue", None)
         if codec is None or not isinstance(catalogue, Catalogue):
             return False
-        theirs = _worker_store(catalogue).codec
+        theirs = worker_store(catalogue).codec
         return bool(codec.types == theirs.types and codec.migrations == theirs.migrations)
 
     def _rebuild(self, executor: Executor | None = None) -> CatchUp:
+        if executor is not None and isinstance(self.backend, SQLiteBackend) and images_supported():
+            return self._rebuild_from_images(executor, self.backend)
         backend = self.backend
         head = backend.head()
         batch = Batch(head)
@@ -212,7 +218,7 @@ class Projection:
         catalogue = self.store.catalogue
         cases = batch.cases
         if executor is not None and streams:
-            self._replay_in(executor, streams, cases)
+            cases.update(replay_rows(executor, catalogue, streams, self._loaded_rows))
         else:
             for case_id, rows in streams.items():
                 if rows[0][2] == 1:
@@ -225,46 +231,40 @@ class Projection:
         backend.replace(batch)
         return CatchUp(0, head, count, len(streams), journal)
 
-    def _replay_in(
-        self,
-        executor: Executor,
-        streams: dict[str, list[RawRow]],
-        cases: dict[str, dict[str, list[tuple[Any, ...]]]],
-    ) -> None:
-        """Each case's rows of ``streams`` replayed in chunks on ``executor`` (and a share
-        here, meanwhile), in order; the first failure (in log order, as serially) raised
-        here, the rest cancelled.
+    def _rebuild_from_images(self, executor: Executor, backend: SQLiteBackend) -> CatchUp:
+        """The rebuild of an SQLite store on ``executor``: the log goes out and the case
+        tables come back as SQLite images (see ``_parallel``); the journal is applied here
+        while the workers replay.
         """
-        items = list(streams.items())
-        workers = int(getattr(executor, "_max_workers", None) or os.cpu_count() or 2)
-        # this process replays the last share itself while the workers replay the rest
-        mine = len(items) // (workers + 1)
-        sent = items[: len(items) - mine]
-        size = max(1, -(-len(sent) // (4 * workers)))
-        catalogue = self.store.catalogue
-        futures: list[Future[_ChunkResult]] = [
-            executor.submit(_replay_chunk, catalogue, sent[i : i + size])
-            for i in range(0, len(sent), size)
-        ]
-        try:
-            local: Future[_ChunkResult] = Future()
-            local.set_result(_replay_items(catalogue, items[len(sent) :]))
-            futures.append(local)
-            for future in futures:
-                done, failure = future.result()
-                for case_id, got in done:
-                    # None: no opening in the log, the store says what is wrong
-                    cases[case_id] = (
-                        got
-                        if got is not None
-                        else case_rows(self.store.load(case_id), streams[case_id][0][0])
-                    )
-                if failure is not None:
-                    kind, case_id, seq, problem = failure
-                    raise kind(case_id, seq, problem)
-        finally:
-            for future in futures:
-                future.cancel()
+        head = backend.head()
+        batch = Batch(head)
+        journal = 0
+
+        def apply_journal() -> None:
+            nonlocal journal
+            decode = self.store.decode_log_row
+            for raw in backend.journal_log(head):
+                journal += 1
+                _journal_event(batch, decode(raw), raw[0])
+
+        image, events, cases, unreadable = replay_images(
+            executor,
+            self.store.catalogue,
+            backend=backend,
+            head=head,
+            load=self._loaded_rows,
+            meanwhile=apply_journal,
+        )
+        batch.unsealed = unreadable
+        self.personal.seal_batch(batch)
+        backend.replace_from_image(batch, image)
+        return CatchUp(0, head, events + journal, cases, journal)
+
+    def _loaded_rows(self, case_id: str, position: int) -> dict[str, list[tuple[Any, ...]]]:
+        """The rows of a case whose opening is not in the log, as the store loads it (it
+        says what is wrong).
+        """
+        return case_rows(self.store.load(case_id), position)
 
     # --- reading ---------------------------------------------------------------------------
 
@@ -389,73 +389,6 @@ def _arrow_kind(name: str, sql: str) -> str:
     if name.endswith("_at") or name == "at":
         return "timestamp"
     return {"INTEGER": "int", "REAL": "float"}.get(sql, "string")
-
-
-@contextlib.contextmanager
-def _collector_paused() -> Iterator[None]:
-    """Pause the cyclic garbage collector for a rebuild (resumed after, if it was on).
-
-    A rebuild makes millions of objects that hold no cycles (freed as each case's rows are
-    made) while its tables grow; the collector would walk those tables over and over.
-    """
-    was = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was:
-            gc.enable()
-
-
-#: A chunk's result: each case's rows in order (None: its opening is not in the log, the
-#: parent loads it), then the failure that stopped it (error class, case id, seq, problem).
-_ChunkResult = tuple[
-    list[tuple[str, dict[str, list[tuple[Any, ...]]] | None]],
-    tuple[type[CorruptRecord] | type[ReplayError], str, int | None, str] | None,
-]
-
-#: The store a worker decodes with and the catalogue it was made of (the last one met).
-_WORKER_STORE: list[tuple[Catalogue, Any]] = []
-
-
-def _worker_store(catalogue: Catalogue) -> Any:
-    """A memory store of ``catalogue``: its codec and row decoding are a store's own, with
-    no data, no keys and no connection (so nothing of the parent's store is needed).  Kept
-    for the next chunk of an equal catalogue (each chunk brings its own copy to a process).
-    """
-    from casework.store import MemoryStore
-
-    for known, store in _WORKER_STORE:
-        if known is catalogue or known == catalogue:
-            return store
-    store = MemoryStore(catalogue=catalogue)
-    _WORKER_STORE[:] = [(catalogue, store)]
-    return store
-
-
-def _replay_chunk(catalogue: Catalogue, items: list[tuple[str, list[RawRow]]]) -> _ChunkResult:
-    """In a worker: the case rows of each case of ``items`` (raw log rows by case), decoded
-    and replayed with ``catalogue``; a failure is returned (error class and its fields, which
-    pickle where the error may not) with the cases done before it.
-    """
-    with _collector_paused():  # as in the parent: many objects, no cycles
-        return _replay_items(catalogue, items)
-
-
-def _replay_items(catalogue: Catalogue, items: list[tuple[str, list[RawRow]]]) -> _ChunkResult:
-    decode = _worker_store(catalogue).decode_log_row
-    done: list[tuple[str, dict[str, list[tuple[Any, ...]]] | None]] = []
-    try:
-        for case_id, rows in items:
-            if rows[0][2] != 1:
-                done.append((case_id, None))
-                continue
-            case = Case.replay([decode(r) for r in rows], catalogue)
-            done.append((case_id, case_rows(case, rows[0][0])))
-    except (CorruptRecord, ReplayError) as exc:
-        kind = CorruptRecord if isinstance(exc, CorruptRecord) else ReplayError
-        return done, (kind, exc.case_id, exc.seq, exc.problem)
-    return done, None
 
 
 def _journal_event(batch: Batch, ev: Event, position: int) -> None:
