@@ -284,7 +284,7 @@ def _many_cases(store: SQLiteStore, count: int) -> None:
 
 def test_an_sqlite_store_sends_images_and_keeps_few_chunks_in_flight(tmp_path: Path) -> None:
     with SQLiteStore(tmp_path / "s.db") as store:
-        _many_cases(store, 60)
+        _many_cases(store, 76)  # 80 cases: 16 chunks of 5
         p = Projection(store)
         serial_done = p.rebuild()
         serial = _every_column(p)
@@ -295,8 +295,8 @@ def test_an_sqlite_store_sends_images_and_keeps_few_chunks_in_flight(tmp_path: P
     names = {name for name, _ in deferred.sent}
     assert names == {"_replay_image_chunk"}
     assert all(types[1] is bytes for _, types in deferred.sent)
-    assert len(deferred.sent) == 8  # four chunks per worker
-    assert deferred.most == 4  # two per worker in flight, never all eight
+    assert len(deferred.sent) == 16  # eight chunks per worker
+    assert deferred.most == 4  # two per worker in flight, never all sixteen
 
 
 def test_an_image_rebuild_of_an_empty_store_gives_empty_tables(tmp_path: Path) -> None:
@@ -316,7 +316,8 @@ def test_an_image_rebuild_marks_markers_as_the_serial_one_does(tmp_path: Path) -
     with SQLiteStore(tmp_path / "s.db") as store:
         engine = _station(store)
         case = store.load("c0")
-        engine.record_session(case, SessionRecord(3, held_at=T0 + timedelta(days=3), notes=UNAVAILABLE), by="wu")
+        marked = SessionRecord(3, held_at=T0 + timedelta(days=3), notes=UNAVAILABLE)
+        engine.record_session(case, marked, by="wu")
         p = Projection(store)
         p.rebuild()
         assert p.backend.unsealed()

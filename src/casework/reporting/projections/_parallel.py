@@ -190,9 +190,9 @@ def _replay_image_chunk(catalogue: Catalogue, log: bytes) -> ChunkImage:
     return result
 
 
-def _chunk_size(count: int, workers: int) -> int:
+def _chunk_size(count: int, workers: int, per_worker: int = 4) -> int:
     """Cases per chunk: a few chunks per worker (so that they finish together)."""
-    return max(1, -(-count // (4 * workers)))
+    return max(1, -(-count // (per_worker * workers)))
 
 
 def _raise(failure: Failure) -> None:
@@ -256,7 +256,8 @@ def replay_images(
     """
     case_ids = backend.case_streams(head)
     workers = workers_of(executor)
-    size = _chunk_size(len(case_ids), workers)
+    # smaller chunks than the rows' (sending one costs little): the last ones end together
+    size = _chunk_size(len(case_ids), workers, per_worker=8)
     merged = case_tables_db()
     unreadable = False
     events = 0

@@ -165,9 +165,11 @@ class Projection:
         insert per table and indexed afterwards (rather than row by row).
 
         With ``executor`` (any :class:`concurrent.futures.Executor`: threads, a process
-        pool, a cluster's), the cases are cut into chunks (a few per worker) and each chunk's
-        raw rows are decoded and replayed there (with the store's catalogue); the parent
-        applies the journal, seals and writes as without one, so the tables are the same.
+        pool, a cluster's), the cases are cut into chunks (a few per worker) and each chunk
+        is decoded and replayed there (with the store's catalogue); the parent applies the
+        journal, seals and writes as without one, so the tables are the same.  From an
+        SQLite store the chunks go out and their case tables come back as SQLite images,
+        copied by SQLite, so the parent builds nothing per event (see ``_parallel``).
         The executor is used, not shut down.  A store opened with keys, or whose codec has
         other types or migrations than its catalogue's default codec, is rebuilt serially
         (the executor is ignored): keys never leave this process.
