@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import contextlib
 import json
-import sqlite3
 import threading
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any, NamedTuple, Protocol
@@ -33,7 +32,7 @@ from casework.store._sql import READ_COLUMNS
 __all__ = ["LAYOUT", "Backend", "Batch", "LogRow", "RawRow", "backend_for"]
 
 #: Version of the fact tables' layout: a projection kept under another is rebuilt.
-LAYOUT = 1
+LAYOUT = 2  # 2: the spells' times as whole microseconds too
 
 #: Orders rows are read back in (every table's natural key).
 ORDER: Mapping[str, str] = {
@@ -58,7 +57,11 @@ RawRow = tuple[Any, ...]
 #: days in a state and the entries into a state (one index: each more on the spells slows
 #: a rebuild); held sessions by time; cases by opening time; activities and hours by day.
 READ_INDEXES: tuple[tuple[str, str, str], ...] = (
-    ("spells", "stay", "state, case_id, entered_at, left_at, is_open_class, entry"),
+    (
+        "spells",
+        "stay",
+        "state, case_id, entered_at, left_at, is_open_class, entry, entered_us, left_us",
+    ),
     ("sessions", "held_by", "status, held_at, case_id"),
     ("cases", "opened", "opened_at"),
     ("activities", "on_day", "on_day"),
@@ -269,6 +272,7 @@ class SqlBackend(_LogFollower):
     prefix = "proj_"
     events_table = "events"
     real = "REAL"
+    bigint = "INTEGER"  # SQLite's integers are 64-bit
 
     def __init__(self, store: Any) -> None:
         self.store = store
@@ -292,7 +296,8 @@ class SqlBackend(_LogFollower):
         return f"{self.prefix}{name}"
 
     def _create(self, t: TableDef) -> list[str]:
-        cols = ", ".join(f"{c.name} {self.real if c.sql == 'REAL' else c.sql}" for c in t.columns)
+        types = {"REAL": self.real, "BIGINT": self.bigint}
+        cols = ", ".join(f"{c.name} {types.get(c.sql, c.sql)}" for c in t.columns)
         return [f"CREATE TABLE IF NOT EXISTS {self.table(t.name)} ({cols})"]
 
     def _index_statements(self) -> dict[str, str]:
@@ -339,17 +344,6 @@ class SqlBackend(_LogFollower):
             self._execute(f"DROP INDEX IF EXISTS {self.table(table)}_{index}")
         for statement in self._index_statements().values():
             self._execute(statement)
-
-    def micros(self, text: str) -> str:
-        """SQL for the microseconds since 1970 of a time ``text`` (a :func:`stamp`), exactly
-        (whole seconds from the date and clock, plus the six digits after the point).
-        """
-        seconds = f"substr({text}, 1, 19)"  # the fraction left out: SQLite rounds it to ms
-        if sqlite3.sqlite_version_info >= (3, 38):  # unixepoch(): an integer, and faster
-            whole = f"unixepoch({seconds})"
-        else:  # pragma: no cover - older SQLite
-            whole = f"CAST(strftime('%s', {seconds}) AS INTEGER)"
-        return f"({whole} * 1000000 + CAST(substr({text}, 21, 6) AS INTEGER))"
 
     def position(self) -> int:
         row = self._execute(
@@ -609,17 +603,11 @@ class PostgresBackend(SqlBackend):
     prefix = "casework_proj_"
     events_table = "casework_events"
     real = "DOUBLE PRECISION"
+    bigint = "BIGINT"
 
     def _execute(self, sql: str, params: Sequence[Any] = ()) -> Any:
         with self.store._lock:
             return self.store.conn.execute(sql, params)
-
-    def micros(self, text: str) -> str:
-        """SQL for the microseconds since 1970 of a time ``text``, exactly (PostgreSQL)."""
-        return (
-            f"(CAST(EXTRACT(EPOCH FROM CAST(substr({text}, 1, 19) AS timestamp)) AS BIGINT) "
-            f"* 1000000 + CAST(substr({text}, 21, 6) AS BIGINT))"
-        )
 
     def _executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
         with self.store._lock, self.store.conn.cursor() as cur:

@@ -26,7 +26,7 @@ from casework.reporting.dataset import ActivityTotals, CaseFact, Dataset, Fact
 from casework.reporting.labels import state_labels
 from casework.reporting.period import Period
 from casework.reporting.projections._backends import SqlBackend
-from casework.reporting.projections._facts import TABLES, stamp
+from casework.reporting.projections._facts import TABLES, micros, stamp
 from casework.station import Activity, VolunteerHours, VolunteerService
 
 __all__ = ["ProjectedDataset"]
@@ -357,20 +357,19 @@ class ProjectedDataset(Dataset):
         backend = self.projection.backend
         m = backend.mark
         w = stamp(until)
-        stop = int(self._query(f"SELECT {backend.micros(f'CAST({m} AS TEXT)')}", (w, w))[0][0])
-        entered, left = backend.micros("entered_at"), backend.micros("left_at")
+        stop = micros(until)
         # whole microseconds summed, then divided once: the float the replayed path's
         # timedelta division gives (both are the correctly rounded quotient)
         days = (
-            f"CAST(sum(CASE WHEN left_at IS NULL OR left_at > {m} THEN {m} "
-            f"ELSE {left} END - {entered}) AS {backend.real}) / {_US_PER_DAY}.0"
+            f"CAST(sum(CASE WHEN left_us IS NULL OR left_us > {m} THEN {m} "
+            f"ELSE left_us END - entered_us) AS {backend.real}) / {_US_PER_DAY}.0"
         )
         out: dict[str, list[float]] = {}
         if wanted is None:
             for state, spent in self._query(
                 f"SELECT state, {days} FROM {{spells}} WHERE entered_at <= {m} "
                 "GROUP BY state, case_id",
-                (w, stop, w),
+                (stop, stop, w),
             ):
                 out.setdefault(state, []).append(spent)
         else:  # one query a state: only the numbers come back
@@ -379,7 +378,7 @@ class ProjectedDataset(Dataset):
                 "GROUP BY case_id"
             )
             for state in wanted:
-                found = [spent for (spent,) in self._query(sql, (w, stop, state, w))]
+                found = [spent for (spent,) in self._query(sql, (stop, stop, state, w))]
                 if found:
                     out[state] = found
         for values in out.values():

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator, Mapping, Sequence
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any, Final
 
 import attrs
@@ -74,11 +74,13 @@ SPELLS = TableDef(
     "spells",
     _cols(
         "case_id n:INTEGER state entered_at left_at entered_seq:INTEGER entry:INTEGER "
-        "is_open_class:INTEGER"
+        "is_open_class:INTEGER entered_us:BIGINT left_us:BIGINT"
     ),
     "One row per stay of a case in a state: entered at the first event leaving the case in it, "
     "left at the next state's first event (NULL while the case is still in it).  ``entry`` is 0 "
-    "for a stay that began with a migration (a state renamed by a new version).",
+    "for a stay that began with a migration (a state renamed by a new version).  ``entered_us`` "
+    "and ``left_us`` are the same times as whole microseconds since 1970 (of the wall clock "
+    "recorded), which the days in a state are summed from.",
 )
 SESSIONS = TableDef(
     "sessions",
@@ -156,6 +158,21 @@ def stamp(when: date | datetime | None) -> str | None:
     if not isinstance(when, datetime):
         when = datetime(when.year, when.month, when.day)
     return when.replace(tzinfo=None).isoformat(timespec="microseconds")
+
+
+_EPOCH: Final = datetime(1970, 1, 1)
+_MICROSECOND: Final = timedelta(microseconds=1)
+
+
+def micros(when: date | datetime) -> int:
+    """A time as whole microseconds since 1970 of its recorded wall clock (as :func:`stamp`
+    reads it, so that SQL sums of them equal the replayed path's sums of timedeltas).
+    """
+    if not isinstance(when, datetime):
+        when = datetime(when.year, when.month, when.day)
+    if when.tzinfo is not None:
+        when = when.replace(tzinfo=None)
+    return (when - _EPOCH) // _MICROSECOND
 
 
 def _day(when: date | None) -> str | None:
@@ -254,9 +271,11 @@ def _spells(case: Case) -> Iterator[tuple[Any, ...]]:
         if spell is not None and ev.state == spell[2]:
             continue
         at = stamp(ev.at)
+        us = micros(ev.at)
         n = 1
         if spell is not None:
             spell[4] = at
+            spell[9] = us
             n = spell[1] + 1
             yield tuple(spell)
         state = (state_of if plain else case.lifecycle_at(ev.seq).state)(ev.state)
@@ -269,6 +288,8 @@ def _spells(case: Case) -> Iterator[tuple[Any, ...]]:
             ev.seq,
             int(ev.type != MIGRATED_EVENT),
             int(state.is_open),
+            us,
+            None,
         ]
     if spell is not None:
         yield tuple(spell)

@@ -390,7 +390,7 @@ def _arrow_kind(name: str, sql: str) -> str:
         return "date"
     if name.endswith("_at") or name == "at":
         return "timestamp"
-    return {"INTEGER": "int", "REAL": "float"}.get(sql, "string")
+    return {"INTEGER": "int", "BIGINT": "int", "REAL": "float"}.get(sql, "string")
 
 
 def _journal_event(batch: Batch, ev: Event, position: int) -> None:
