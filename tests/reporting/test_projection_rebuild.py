@@ -22,7 +22,7 @@ from casework.journal import Journal
 from casework.reporting import Activity
 from casework.reporting.projections import TABLES, Projection
 from casework.reporting.projections._backends import READ_INDEXES
-from casework.reporting.projections._facts import stamp
+from casework.reporting.projections._facts import micros, stamp
 from casework.reporting.recording import record_activity
 from casework.store import MemoryStore, SQLiteStore
 from casework.store.errors import CorruptRecord
@@ -38,6 +38,27 @@ def test_a_time_is_stamped_as_its_wall_clock_to_the_microsecond(when: datetime) 
 @given(st.dates())
 def test_a_date_is_stamped_as_its_midnight(day: date) -> None:
     assert stamp(day) == datetime(day.year, day.month, day.day).isoformat(timespec="microseconds")
+
+
+_WALL = st.datetimes(timezones=st.none() | st.just(UTC) | st.just(timezone(timedelta(hours=8))))
+
+
+@given(_WALL, _WALL)
+def test_microseconds_are_the_wall_clock_and_differ_as_the_times_do(
+    a: datetime, b: datetime
+) -> None:
+    """What the days in a state are summed from: the stamped wall clock, to the microsecond."""
+    wall_a, wall_b = a.replace(tzinfo=None), b.replace(tzinfo=None)
+    assert micros(a) - micros(b) == (wall_a - wall_b) // timedelta(microseconds=1)
+    assert datetime.fromisoformat(stamp(a)) == datetime(1970, 1, 1) + timedelta(
+        microseconds=micros(a)
+    )
+    assert (micros(a) < micros(b)) == (stamp(a) < stamp(b))
+
+
+@given(st.dates())
+def test_a_date_in_microseconds_is_its_midnight(day: date) -> None:
+    assert micros(day) == micros(datetime(day.year, day.month, day.day))
 
 
 def _station(store: Any) -> Engine:
