@@ -29,7 +29,7 @@ from casework.journal import JOURNAL_STATE
 from casework.reporting.projections._facts import CASE_TABLES, JOURNAL_TABLES, TABLES, TableDef
 from casework.store._sql import READ_COLUMNS
 
-__all__ = ["LAYOUT", "Backend", "Batch", "LogRow", "RawRow", "backend_for"]
+__all__ = ["LAYOUT", "Backend", "Batch", "LogRow", "RawRow", "backend_for", "table_rows"]
 
 #: Version of the fact tables' layout: a projection kept under another is rebuilt.
 LAYOUT = 2  # 2: the spells' times as whole microseconds too
@@ -121,6 +121,13 @@ class Batch:
                 self.hours = [h for h in self.hours if h[3] != ident]
             self.activities[ident] = activity
         self.hours.extend(hours)
+
+
+def table_rows(
+    cases: Iterable[Mapping[str, list[tuple[Any, ...]]]], table: str
+) -> list[tuple[Any, ...]]:
+    """Every row of case table ``table`` among ``cases`` (each case's rows by table)."""
+    return [r for case in cases for r in case.get(table, ())]
 
 
 class Backend(Protocol):
@@ -389,8 +396,7 @@ class SqlBackend(_LogFollower):
                         f"SELECT {names} FROM {case_tables}.{t.name} ORDER BY rowid"
                     )
                     continue
-                rows = [r for case in batch.cases.values() for r in case.get(t.name, ())]
-                self._bulk(t, rows)
+                self._bulk(t, table_rows(batch.cases.values(), t.name))
             self._bulk(JOURNAL_TABLES[0], list(batch.activities.values()))
             self._bulk(JOURNAL_TABLES[1], batch.hours)
             journals = [
@@ -464,7 +470,7 @@ class SqlBackend(_LogFollower):
                         f"DELETE FROM {self.table(t.name)} WHERE case_id IN ({marks})", chunk
                     )
             for t in CASE_TABLES:
-                rows = [r for case in batch.cases.values() for r in case.get(t.name, ())]
+                rows = table_rows(batch.cases.values(), t.name)
                 if rows:
                     self._executemany(self._insert(t), rows)
             if batch.activities:

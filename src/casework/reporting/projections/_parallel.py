@@ -21,14 +21,14 @@ import contextlib
 import gc
 import sqlite3
 from collections import deque
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Collection, Iterator, Sequence
 from concurrent.futures import Executor, Future
 from typing import Any
 
 from casework.case import Case
 from casework.catalogue import Catalogue
 from casework.errors import ReplayError
-from casework.reporting.projections._backends import Batch, RawRow
+from casework.reporting.projections._backends import Batch, RawRow, table_rows
 from casework.reporting.projections._facts import CASE_TABLES, case_rows
 from casework.reporting.projections._personal import PersonalColumns
 from casework.store.errors import CorruptRecord
@@ -175,10 +175,10 @@ def _replay_image(catalogue: Catalogue, log: bytes) -> ChunkImage:
         out.close()
 
 
-def _insert_cases(db: sqlite3.Connection, cases: Iterable[CaseRows]) -> None:
+def _insert_cases(db: sqlite3.Connection, cases: Collection[CaseRows]) -> None:
     """Insert every row of ``cases`` into the case tables of ``db``, one go per table."""
     for t in CASE_TABLES:
-        rows = [r for case in cases for r in case.get(t.name, ())]
+        rows = table_rows(cases, t.name)
         if rows:
             marks = ", ".join("?" * len(t.names))
             db.executemany(f"INSERT INTO {t.name} VALUES ({marks})", rows)
