@@ -19,9 +19,10 @@ from __future__ import annotations
 
 import contextlib
 import gc
+import os
 import sqlite3
 from collections import deque
-from collections.abc import Collection, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterator, Sequence
 from concurrent.futures import Executor, Future
 from typing import Any
 
@@ -46,6 +47,8 @@ __all__ = [
 CaseRows = dict[str, list[tuple[Any, ...]]]
 #: The failure that stopped a chunk: error class, case id, seq, problem.
 Failure = tuple[type[CorruptRecord] | type[ReplayError], str, int | None, str]
+#: The rows of a case whose opening is not in the log, by case id and first position.
+Load = Callable[[str, int], CaseRows]
 #: A chunk's result as rows: each case's rows in order, then its failure.
 ChunkRows = tuple[list[tuple[str, CaseRows | None]], Failure | None]
 #: A chunk's result as an image: the case tables' image, the events read, the cases whose
@@ -64,8 +67,6 @@ def images_supported() -> bool:
 
 def workers_of(executor: Executor) -> int:
     """How many calls ``executor`` runs at once (its ``_max_workers``, else the CPUs)."""
-    import os
-
     return int(getattr(executor, "_max_workers", None) or os.cpu_count() or 2)
 
 
@@ -204,7 +205,7 @@ def replay_rows(
     executor: Executor,
     catalogue: Catalogue,
     streams: dict[str, list[RawRow]],
-    load: Any,
+    load: Load,
 ) -> dict[str, CaseRows]:
     """Each case's rows of ``streams`` replayed in chunks on ``executor`` (and a share here,
     meanwhile), by case id in order; the first failure (in log order, as serially) raised
@@ -244,8 +245,8 @@ def replay_images(
     *,
     backend: Any,
     head: int,
-    load: Any,
-    meanwhile: Any,
+    load: Load,
+    meanwhile: Callable[[], None],
 ) -> tuple[bytes, int, int, bool]:
     """Every case of ``backend``'s log up to ``head`` replayed on ``executor``, sent out and
     back as SQLite images (a few chunks in flight per worker, so memory stays bounded), and
@@ -285,7 +286,6 @@ def replay_images(
         for i in range(0, len(case_ids), size):
             log = backend.log_image(case_ids[i : i + size], head)
             pending.append(executor.submit(_replay_image_chunk, catalogue, log))
-            del log
             if len(pending) >= 2 * workers:
                 if not started:
                     meanwhile()
